@@ -1,0 +1,117 @@
+//! The validated model: what the engine sees.
+//!
+//! Everything here has been checked and carries typed units. The scenario front-end
+//! (`crate::scenario`) is the only producer of a [`Model`]; the simulation (`crate::sim`)
+//! is its only consumer. Nothing in this module knows about YAML, files or the terminal.
+
+mod calendar;
+mod dist;
+mod time;
+
+pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
+pub use dist::Dist;
+pub use time::SimTime;
+
+/// A fully validated scenario.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Scenario name, for reports.
+    pub name: String,
+    /// Run horizon, warm-up and time zone.
+    pub horizon: Horizon,
+    /// Business calendar: weekly baseline and events, compiled into rate segments per class.
+    pub calendar: Calendar,
+    /// Workload classes, in file order. Index = class id.
+    pub classes: Vec<WorkloadClass>,
+    /// Odoo application tier.
+    pub odoo: OdooTier,
+    /// PostgreSQL server.
+    pub postgres: Postgres,
+    /// Statistics settings.
+    pub stats: StatsSettings,
+    /// Run defaults (seed, replications) and limits.
+    pub run: RunSettings,
+}
+
+/// Simulated period. Simulation time 0 is `start` in the scenario's time zone.
+#[derive(Clone, Debug)]
+pub struct Horizon {
+    /// Local start, as written (ISO 8601 without offset), kept for reports.
+    pub start_local: String,
+    /// IANA time-zone name, e.g. `Europe/Paris`.
+    pub timezone: String,
+    /// Length of the simulated period.
+    pub duration: SimTime,
+    /// Observations before this time are discarded (warm-up deletion).
+    pub warmup: SimTime,
+}
+
+/// One workload class (website browse, checkout, back-office, …).
+#[derive(Clone, Debug)]
+pub struct WorkloadClass {
+    pub name: String,
+    /// Base arrival rate in requests per second, before calendar multipliers.
+    pub base_rate_per_s: f64,
+    /// Odoo CPU time per request (seconds), spent on the HTTP worker.
+    pub odoo_cpu_s: Dist,
+    /// SQL queries per request (a count; sampled values are rounded stochastically).
+    pub queries: Dist,
+    /// PostgreSQL CPU time per query (seconds).
+    pub db_time_per_query_s: Dist,
+    /// Database cursors (connections) the request needs from the worker's pool at once.
+    pub cursors: u32,
+}
+
+/// Odoo prefork application tier (odoo.conf semantics; see docs/odoo-facts.md).
+#[derive(Clone, Debug)]
+pub struct OdooTier {
+    /// Number of Odoo pods behind the ingress; requests are spread round-robin.
+    pub pods: u32,
+    /// HTTP workers per pod (`workers`); each serves one request at a time.
+    pub workers: u32,
+    /// Listen backlog per pod; Odoo sets `8 × workers`. Full → connection refused.
+    pub listen_backlog: u32,
+    /// `max_cron_threads`: cron processes per pod; each keeps a DB connection open.
+    pub max_cron_threads: u32,
+    /// Whether each pod runs the evented (gevent) worker, which keeps a DB connection open.
+    pub evented_worker: bool,
+    /// `db_maxconn`: per-process connection pool size; exhausted → immediate error.
+    pub db_maxconn: u32,
+    /// `limit_time_real`; `None` = unlimited. Kills happen on the master's beat.
+    pub limit_time_real: Option<SimTime>,
+    /// Period of the master's check for `limit_time_real` (Odoo: about 4 s).
+    pub kill_check_period: SimTime,
+    /// Time for the master to spawn a replacement worker after a kill.
+    pub worker_respawn: SimTime,
+}
+
+/// PostgreSQL server: CPU cores shared by running queries, and connection slots.
+#[derive(Clone, Debug)]
+pub struct Postgres {
+    /// CPU cores; active queries share them (processor sharing, at most one core each).
+    pub cores: u32,
+    /// `max_connections`.
+    pub max_connections: u32,
+    /// `superuser_reserved_connections` (default 3): slots Odoo cannot use.
+    pub superuser_reserved: u32,
+}
+
+/// Statistics settings.
+#[derive(Clone, Debug)]
+pub struct StatsSettings {
+    /// Width of the fine time buckets (counts, utilisation), e.g. 5 min.
+    pub fine_bucket: SimTime,
+    /// Width of the coarse time buckets (latency percentiles), e.g. 1 h.
+    pub coarse_bucket: SimTime,
+}
+
+/// Run defaults and limits (the CLI may override seed and replications).
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    pub seed: u64,
+    pub replications: u32,
+    /// Hard cap on events processed per replication.
+    pub max_events: u64,
+    /// Hard cap on requests in flight at once per replication.
+    pub max_in_flight: u32,
+}
