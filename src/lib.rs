@@ -4,5 +4,11 @@
 //! [`sim`] (one replication, no I/O) → [`stats`] (aggregation over replications) →
 //! [`report`] (terminal, JSON). See ARCHITECTURE.md for the map and the invariants.
 
+pub mod analytic;
+pub mod engine;
 pub mod model;
+pub mod result;
+pub mod run;
 pub mod scenario;
+pub mod sim;
+pub mod stats;

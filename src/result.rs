@@ -1,0 +1,122 @@
+//! The result of a simulation: plain, documented structs, serialised as the versioned JSON
+//! result (docs/results-format.md). Units are last in names (`latency_s_p95`).
+
+use crate::stats::Estimate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Name of the format, checked when a result is read back.
+pub const FORMAT: &str = "peakplan.simulation";
+/// Bumped on any incompatible change of the fields below.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimulationResult {
+    pub format: &'static str,
+    pub format_version: u32,
+    pub peakplan_version: &'static str,
+    pub scenario: ScenarioInfo,
+    pub run: RunInfo,
+    /// Per workload class, in scenario order.
+    pub classes: Vec<ClassResult>,
+    /// Per resource.
+    pub resources: Vec<ResourceResult>,
+    pub series: Series,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub start_local: String,
+    pub timezone: String,
+    pub horizon_s: f64,
+    pub warmup_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInfo {
+    pub seed: u64,
+    pub replications: u32,
+    /// Events processed, summed over replications.
+    pub events: u64,
+    /// Upper bound of the relative error of every latency percentile (histogram resolution).
+    pub percentile_relative_error: f64,
+}
+
+/// One workload class. Rates are per second of the observation window (after warm-up);
+/// every [`Estimate`] is a mean over replications with its 95 % confidence half-width.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassResult {
+    pub name: String,
+    pub arrivals_per_s: Estimate,
+    pub throughput_per_s: Estimate,
+    /// Share of arrivals that ended in an error.
+    pub error_ratio: Estimate,
+    /// Error rate per cause (`backlog_full`, `db_pool_full`, …).
+    pub errors_per_s: BTreeMap<&'static str, Estimate>,
+    /// Latency of completed requests (arrival at the pod to response).
+    pub latency_s_mean: Option<Estimate>,
+    pub latency_s_p50: Option<Estimate>,
+    pub latency_s_p95: Option<Estimate>,
+    pub latency_s_p99: Option<Estimate>,
+    /// Time waiting in the listen backlog for a worker, over requests that got one.
+    pub wait_s_mean: Option<Estimate>,
+    /// Share of requests that had to wait for a worker.
+    pub wait_probability: Option<Estimate>,
+    /// Time-average number of requests of this class in the system.
+    pub in_system_mean: Estimate,
+    /// Requests that ended (any outcome) per second, and their mean time in the system:
+    /// Little's law says `in_system_mean ≈ ended_per_s × sojourn_s_mean`.
+    pub ended_per_s: Estimate,
+    pub sojourn_s_mean: Option<Estimate>,
+    /// Totals over all replications, whole run (warm-up included): every arrival ends in
+    /// exactly one of completed, an error cause, or in flight at the horizon.
+    pub totals: Totals,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Totals {
+    pub arrivals: u64,
+    pub completed: u64,
+    pub errors: BTreeMap<&'static str, u64>,
+    pub in_flight_at_horizon: u64,
+}
+
+/// One resource: its capacity, mean and peak level, and utilisation (mean / capacity).
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceResult {
+    pub name: &'static str,
+    /// Capacity in the resource's unit (workers, cores, connections); `None` when unbounded.
+    pub capacity: Option<f64>,
+    pub level_mean: Estimate,
+    pub level_max: Estimate,
+    pub utilisation: Option<Estimate>,
+}
+
+/// Time series, averaged over replications. `fine` buckets carry counts and levels,
+/// `coarse` buckets carry latency percentiles.
+#[derive(Clone, Debug, Serialize)]
+pub struct Series {
+    pub fine_bucket_s: f64,
+    pub coarse_bucket_s: f64,
+    pub classes: Vec<ClassSeries>,
+    pub resources: Vec<ResourceSeries>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassSeries {
+    pub name: String,
+    pub arrivals_per_s: Vec<f64>,
+    pub throughput_per_s: Vec<f64>,
+    pub errors_per_s: Vec<f64>,
+    pub latency_s_mean: Vec<Option<f64>>,
+    pub latency_s_p50: Vec<Option<f64>>,
+    pub latency_s_p95: Vec<Option<f64>>,
+    pub latency_s_p99: Vec<Option<f64>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceSeries {
+    pub name: &'static str,
+    pub level_mean: Vec<f64>,
+}

@@ -1,0 +1,280 @@
+//! One replication of an Odoo estate: the event loop and its dispatch.
+//!
+//! A request arrives (per-class non-homogeneous Poisson), is spread round-robin over the
+//! pods, waits in the pod's listen backlog for a free HTTP worker (or is refused when the
+//! backlog is full), opens database connections if its worker has none, spends Odoo CPU
+//! time, runs its queries on PostgreSQL (processor sharing over the cores), spends the
+//! rest of its CPU time and frees the worker. The master kills requests that exceed
+//! `limit_time_real` on its periodic beat; the worker respawns after a delay.
+//!
+//! The simulation reads a validated [`Model`], does no I/O, and returns a
+//! [`Replication`] or a [`RunStopped`] when a limit is hit.
+
+mod arrivals;
+mod observe;
+mod odoo;
+mod postgres;
+
+pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
+
+use crate::engine::{self, EventQueue, Rng, Stream};
+use crate::model::{Model, SimTime};
+use arrivals::ArrivalStream;
+use observe::Observer;
+use odoo::{Pod, Request, Worker};
+use postgres::PsCpu;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the event loop can be asked to do. Small and `Copy`: it lives in the heap.
+#[derive(Clone, Copy, Debug)]
+enum Ev {
+    Arrival {
+        class: u32,
+    },
+    /// A CPU phase of a request ended (ignored if the request's incarnation moved on).
+    CpuDone {
+        req: u32,
+        inc: u32,
+    },
+    /// PostgreSQL's next completion (ignored unless `epoch` is current).
+    PgWake {
+        epoch: u32,
+    },
+    /// The Odoo master checks `limit_time_real`.
+    MasterBeat,
+    Respawned {
+        worker: u32,
+    },
+    FineTick,
+    CoarseTick,
+    WarmupEnd,
+}
+
+/// A replication ended early because it hit a limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunStopped {
+    pub replication: u32,
+    pub at: SimTime,
+    pub reason: String,
+    pub hint: String,
+}
+
+/// What one replication produced.
+#[derive(Clone, Debug)]
+pub struct Replication {
+    pub index: u32,
+    pub events: u64,
+    pub window_s: f64,
+    pub classes: Vec<ClassObs>,
+    /// Time-average level per resource over the window, and the maximum.
+    pub resource_mean: [f64; Resource::COUNT],
+    pub resource_max: [f64; Resource::COUNT],
+    pub resource_fine: Vec<Vec<f64>>,
+    /// Requests still in flight at the horizon, per class.
+    pub in_flight_end: Vec<u64>,
+}
+
+/// The state of one running replication.
+pub struct Sim<'m> {
+    model: &'m Model,
+    index: u32,
+    now: SimTime,
+    queue: EventQueue<Ev>,
+    arrivals: Vec<ArrivalStream>,
+    demand: Vec<Rng>,
+    requests: Vec<Request>,
+    free: Vec<u32>,
+    in_flight: u32,
+    pods: Vec<Pod>,
+    workers: Vec<Worker>,
+    next_pod: usize,
+    busy_workers: u32,
+    backlog_len: u32,
+    pg: PsCpu,
+    pg_gen: u32,
+    pg_open: u32,
+    /// Requests in the order they started on a worker: deadlines for `limit_time_real`
+    /// are in the same order, so the master's check pops from the front.
+    started: VecDeque<(SimTime, u32, u32)>,
+    obs: Observer,
+    events: u64,
+}
+
+/// How often (in events) the progress counter is refreshed.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// Runs replication `index` of `model` under `master_seed`. `progress` receives the
+/// simulated time reached (ns), for a progress bar; the engine itself prints nothing.
+pub fn run(
+    model: &Model,
+    index: u32,
+    master_seed: u64,
+    progress: &AtomicU64,
+) -> Result<Replication, RunStopped> {
+    let mut sim = Sim::new(model, index, master_seed)?;
+    sim.run(progress)?;
+    Ok(sim.finish())
+}
+
+impl<'m> Sim<'m> {
+    fn new(model: &'m Model, index: u32, master_seed: u64) -> Result<Self, RunStopped> {
+        let seed = engine::replication_seed(master_seed, index);
+        let n = model.classes.len();
+        let arrivals = (0..n)
+            .map(|c| {
+                let segs = model.calendar.segments(c, model.classes[c].base_rate_per_s);
+                ArrivalStream::new(segs, engine::stream(seed, Stream::Arrivals(c as u32)))
+            })
+            .collect();
+        let demand = (0..n)
+            .map(|c| engine::stream(seed, Stream::Demand(c as u32)))
+            .collect();
+        let cap = model.run.max_in_flight as usize * 4 + 1024;
+        let (pods, workers) = odoo::build(&model.odoo);
+        let warm = model.horizon.warmup > SimTime::ZERO;
+        let mut sim = Sim {
+            model,
+            index,
+            now: SimTime::ZERO,
+            queue: EventQueue::new(cap),
+            arrivals,
+            demand,
+            requests: Vec::new(),
+            free: Vec::new(),
+            in_flight: 0,
+            pods,
+            workers,
+            next_pod: 0,
+            busy_workers: 0,
+            backlog_len: 0,
+            pg: PsCpu::new(model.postgres.cores),
+            pg_gen: 0,
+            pg_open: 0,
+            started: VecDeque::new(),
+            obs: Observer::new(n, model.stats.fine_bucket, !warm),
+            events: 0,
+        };
+        sim.open_background_connections()?;
+        for c in 0..n {
+            sim.schedule_arrival(c as u32)?;
+        }
+        let s = &model.stats;
+        sim.schedule(s.fine_bucket, Ev::FineTick)?;
+        sim.schedule(s.coarse_bucket, Ev::CoarseTick)?;
+        if warm {
+            sim.schedule(model.horizon.warmup, Ev::WarmupEnd)?;
+        }
+        if model.odoo.limit_time_real.is_some() {
+            sim.schedule(model.odoo.kill_check_period, Ev::MasterBeat)?;
+        }
+        Ok(sim)
+    }
+
+    fn run(&mut self, progress: &AtomicU64) -> Result<(), RunStopped> {
+        let horizon = self.model.horizon.duration;
+        let max_events = self.model.run.max_events;
+        while let Some((t, ev)) = self.queue.pop() {
+            if t >= horizon {
+                break;
+            }
+            self.now = t;
+            self.events += 1;
+            if self.events % PROGRESS_EVERY == 0 {
+                progress.store(t.as_nanos(), Ordering::Relaxed);
+                if self.events >= max_events {
+                    return Err(self.stopped(
+                        format!("event budget of {max_events} events per replication exhausted"),
+                        "raise run.max_events, shorten the horizon, or lower the rates",
+                    ));
+                }
+            }
+            self.dispatch(ev)?;
+        }
+        self.now = horizon;
+        progress.store(horizon.as_nanos(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    #[inline]
+    fn dispatch(&mut self, ev: Ev) -> Result<(), RunStopped> {
+        match ev {
+            Ev::Arrival { class } => self.on_arrival(class),
+            Ev::CpuDone { req, inc } => self.on_cpu_done(req, inc),
+            Ev::PgWake { epoch } => self.on_pg_wake(epoch),
+            Ev::MasterBeat => self.on_master_beat(),
+            Ev::Respawned { worker } => self.on_respawned(worker),
+            Ev::FineTick => {
+                self.obs.close_fine(self.now);
+                self.schedule(self.model.stats.fine_bucket, Ev::FineTick)
+            }
+            Ev::CoarseTick => {
+                self.obs.close_coarse();
+                self.schedule(self.model.stats.coarse_bucket, Ev::CoarseTick)
+            }
+            Ev::WarmupEnd => {
+                self.obs.open_window(self.now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Schedules `ev` after `delay`.
+    #[inline]
+    fn schedule(&mut self, delay: SimTime, ev: Ev) -> Result<(), RunStopped> {
+        let at = self.now + delay;
+        self.queue.push(at, ev).map_err(|full| {
+            self.stopped(
+                format!("event queue cap of {} pending events reached", full.cap),
+                "the estate is overloaded far beyond its capacity; lower run.max_in_flight or the load",
+            )
+        })
+    }
+
+    fn schedule_arrival(&mut self, class: u32) -> Result<(), RunStopped> {
+        if let Some(t) = self.arrivals[class as usize].next() {
+            let delay = t.saturating_sub(self.now);
+            self.schedule(delay, Ev::Arrival { class })?;
+        }
+        Ok(())
+    }
+
+    fn stopped(&self, reason: String, hint: &str) -> RunStopped {
+        RunStopped {
+            replication: self.index,
+            at: self.now,
+            reason,
+            hint: hint.to_string(),
+        }
+    }
+
+    fn finish(mut self) -> Replication {
+        let now = self.now;
+        let window_s = (now - self.model.horizon.warmup.min(now)).as_secs_f64();
+        let mut resource_mean = [0.0; Resource::COUNT];
+        let mut resource_max = [0.0; Resource::COUNT];
+        for (i, r) in self.obs.resources.iter_mut().enumerate() {
+            resource_mean[i] = r.mean(now, window_s);
+            resource_max[i] = r.max();
+        }
+        for c in &mut self.obs.classes {
+            c.in_system_mean = c.in_system.mean(now, window_s);
+        }
+        let mut in_flight_end = vec![0u64; self.model.classes.len()];
+        for r in &self.requests {
+            if r.is_live() {
+                in_flight_end[r.class as usize] += 1;
+            }
+        }
+        Replication {
+            index: self.index,
+            events: self.events,
+            window_s,
+            classes: self.obs.classes,
+            resource_mean,
+            resource_max,
+            resource_fine: self.obs.resource_fine,
+            in_flight_end,
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! What one replication observes: counters, latency histograms and time-weighted resource
+//! levels, over the observation window (after warm-up) and per time bucket.
+//!
+//! Memory is fixed per class and resource except the bucket series, which hold a few
+//! numbers per bucket; percentiles per coarse bucket are computed when the bucket closes
+//! and its histogram is reused, so no per-bucket histogram is ever kept.
+
+use crate::model::SimTime;
+use crate::stats::{Histogram, TimeWeighted};
+use serde::Serialize;
+
+/// How a request ended, when not completed. Order = index in counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Pod's listen backlog full: connection refused (the ingress answers 502).
+    BacklogFull,
+    /// `db_maxconn` smaller than the cursors the request needs: "The Connection Pool Is Full".
+    DbPoolFull,
+    /// PostgreSQL `max_connections` reached: "sorry, too many clients already" (53300).
+    PgTooManyClients,
+    /// Killed by the master after `limit_time_real`: the client sees a 502.
+    KilledTimeReal,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 4] = [
+        Cause::BacklogFull,
+        Cause::DbPoolFull,
+        Cause::PgTooManyClients,
+        Cause::KilledTimeReal,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::BacklogFull => "backlog_full",
+            Cause::DbPoolFull => "db_pool_full",
+            Cause::PgTooManyClients => "pg_too_many_clients",
+            Cause::KilledTimeReal => "killed_limit_time_real",
+        }
+    }
+}
+
+/// Resources whose level is integrated over time. Order = index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// Busy Odoo HTTP workers, all pods.
+    OdooWorkersBusy,
+    /// Requests waiting in listen backlogs, all pods.
+    Backlog,
+    /// PostgreSQL cores busy.
+    PgCoresBusy,
+    /// Queries running on PostgreSQL.
+    PgActiveQueries,
+    /// Open PostgreSQL connections.
+    PgConnections,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 5] = [
+        Resource::OdooWorkersBusy,
+        Resource::Backlog,
+        Resource::PgCoresBusy,
+        Resource::PgActiveQueries,
+        Resource::PgConnections,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::OdooWorkersBusy => "odoo_workers_busy",
+            Resource::Backlog => "listen_backlog",
+            Resource::PgCoresBusy => "pg_cores_busy",
+            Resource::PgActiveQueries => "pg_active_queries",
+            Resource::PgConnections => "pg_connections",
+        }
+    }
+}
+
+/// Per class, one fine bucket.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct FineClassBucket {
+    pub arrivals: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub latency_s_sum: f64,
+}
+
+/// Per class, one coarse bucket: latency percentiles of the requests completed in it.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct CoarseClassBucket {
+    pub completed: u64,
+    pub latency_s_p50: Option<f64>,
+    pub latency_s_p95: Option<f64>,
+    pub latency_s_p99: Option<f64>,
+}
+
+/// Everything one class observed.
+#[derive(Clone, Debug, Default)]
+pub struct ClassObs {
+    // Observation window (after warm-up):
+    pub arrivals: u64,
+    pub completed: u64,
+    pub errors: [u64; Cause::COUNT],
+    pub latency: Histogram,
+    pub latency_s_sum: f64,
+    pub wait_s_sum: f64,
+    /// Requests that found every worker of their pod busy and waited in the backlog.
+    pub waited: u64,
+    /// Requests that started on a worker (wait statistics are over these).
+    pub started: u64,
+    /// Sum of time in system over every request that ended in the window (any outcome).
+    pub sojourn_s_sum_all: f64,
+    pub ended: u64,
+    pub in_system: TimeWeighted,
+    /// Time-average number of this class's requests in the system over the window
+    /// (set when the replication ends).
+    pub in_system_mean: f64,
+    // Whole run, for conservation checks:
+    pub arrivals_total: u64,
+    pub completed_total: u64,
+    pub errors_total: [u64; Cause::COUNT],
+    // Buckets:
+    pub fine: Vec<FineClassBucket>,
+    pub fine_now: FineClassBucket,
+    pub coarse: Vec<CoarseClassBucket>,
+    pub coarse_hist: Histogram,
+}
+
+/// Collector of one replication.
+pub struct Observer {
+    pub window_open: bool,
+    pub classes: Vec<ClassObs>,
+    pub resources: Vec<TimeWeighted>,
+    /// Per resource, per fine bucket: time-average level.
+    pub resource_fine: Vec<Vec<f64>>,
+    fine_width_s: f64,
+    fine_start: SimTime,
+}
+
+impl Observer {
+    pub fn new(classes: usize, fine_width: SimTime, window_open: bool) -> Self {
+        Observer {
+            window_open,
+            classes: (0..classes).map(|_| ClassObs::default()).collect(),
+            resources: vec![TimeWeighted::default(); Resource::COUNT],
+            resource_fine: vec![Vec::new(); Resource::COUNT],
+            fine_width_s: fine_width.as_secs_f64(),
+            fine_start: SimTime::ZERO,
+        }
+    }
+
+    #[inline]
+    pub fn level(&mut self, now: SimTime, r: Resource, value: f64) {
+        self.resources[r as usize].set(now, value);
+    }
+
+    #[inline]
+    pub fn arrival(&mut self, now: SimTime, class: usize) {
+        let c = &mut self.classes[class];
+        c.arrivals_total += 1;
+        c.fine_now.arrivals += 1;
+        c.in_system.add(now, 1.0);
+        if self.window_open {
+            c.arrivals += 1;
+        }
+    }
+
+    #[inline]
+    pub fn started(&mut self, class: usize, wait_s: f64) {
+        if self.window_open {
+            let c = &mut self.classes[class];
+            c.started += 1;
+            c.wait_s_sum += wait_s;
+            c.waited += u64::from(wait_s > 0.0);
+        }
+    }
+
+    #[inline]
+    pub fn completed(&mut self, now: SimTime, class: usize, latency: SimTime) {
+        let c = &mut self.classes[class];
+        c.completed_total += 1;
+        c.in_system.add(now, -1.0);
+        let s = latency.as_secs_f64();
+        c.fine_now.completed += 1;
+        c.fine_now.latency_s_sum += s;
+        c.coarse_hist.record(latency.as_nanos());
+        if self.window_open {
+            c.completed += 1;
+            c.latency.record(latency.as_nanos());
+            c.latency_s_sum += s;
+            c.sojourn_s_sum_all += s;
+            c.ended += 1;
+        }
+    }
+
+    #[inline]
+    pub fn failed(&mut self, now: SimTime, class: usize, cause: Cause, sojourn: SimTime) {
+        let c = &mut self.classes[class];
+        c.errors_total[cause as usize] += 1;
+        c.in_system.add(now, -1.0);
+        c.fine_now.errors += 1;
+        if self.window_open {
+            c.errors[cause as usize] += 1;
+            c.sojourn_s_sum_all += sojourn.as_secs_f64();
+            c.ended += 1;
+        }
+    }
+
+    /// End of warm-up: counters restart, time averages restart.
+    pub fn open_window(&mut self, now: SimTime) {
+        self.window_open = true;
+        for c in &mut self.classes {
+            c.in_system.open_window(now);
+        }
+        for r in &mut self.resources {
+            r.open_window(now);
+        }
+    }
+
+    /// Closes the fine bucket ending at `now`.
+    pub fn close_fine(&mut self, now: SimTime) {
+        let width_s = (now - self.fine_start).as_secs_f64().max(1e-9);
+        for c in &mut self.classes {
+            c.fine.push(std::mem::take(&mut c.fine_now));
+            c.in_system.close_bucket(now);
+        }
+        for (r, series) in self.resources.iter_mut().zip(&mut self.resource_fine) {
+            series.push(r.close_bucket(now) / width_s);
+        }
+        self.fine_start = now;
+        debug_assert!(self.fine_width_s > 0.0);
+    }
+
+    /// Closes the coarse bucket ending now: computes its percentiles and reuses the histogram.
+    pub fn close_coarse(&mut self) {
+        for c in &mut self.classes {
+            let h = &c.coarse_hist;
+            let q = |p| h.quantile(p).map(|ns| ns / 1e9);
+            c.coarse.push(CoarseClassBucket {
+                completed: h.count(),
+                latency_s_p50: q(0.50),
+                latency_s_p95: q(0.95),
+                latency_s_p99: q(0.99),
+            });
+            c.coarse_hist.clear();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! PostgreSQL CPU as a processor-sharing station with `cores` servers, and the server's
+//! connection slots.
+//!
+//! Each running query is served by one backend process, so a query never gets more than one
+//! core; with n active queries on c cores each progresses at rate min(1, c/n) — the OS
+//! scheduler's fair share. The station keeps a *virtual work clock* V with dV/dt = min(1,
+//! c/n); a query joining at V with work w finishes when V reaches V + w, so finish tags never
+//! change and only the next completion time does (Kleinrock's PS bookkeeping).
+
+use crate::model::SimTime;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A query's finish tag in virtual work (seconds); ordered as a total order on f64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Tag(f64);
+impl Eq for Tag {}
+impl PartialOrd for Tag {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Tag {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// Processor-sharing CPU. Jobs are identified by `(request, incarnation)` so that a
+/// killed request's tag can be skipped when it surfaces (lazy deletion).
+pub struct PsCpu {
+    cores: f64,
+    virtual_s: f64,
+    last: SimTime,
+    active: u32,
+    tags: BinaryHeap<Reverse<(Tag, u32, u32)>>,
+}
+
+/// Work below this (seconds) counts as done; absorbs rounding of completion times to ns.
+const EPS_S: f64 = 1e-9;
+
+impl PsCpu {
+    pub fn new(cores: u32) -> Self {
+        PsCpu {
+            cores: f64::from(cores),
+            virtual_s: 0.0,
+            last: SimTime::ZERO,
+            active: 0,
+            tags: BinaryHeap::new(),
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        if self.active == 0 {
+            1.0
+        } else {
+            (self.cores / f64::from(self.active)).min(1.0)
+        }
+    }
+
+    fn advance(&mut self, now: SimTime) {
+        if self.active > 0 {
+            self.virtual_s += (now - self.last).as_secs_f64() * self.rate();
+        }
+        self.last = now;
+    }
+
+    pub fn active(&self) -> u32 {
+        self.active
+    }
+
+    /// Cores busy now (for utilisation).
+    pub fn busy_cores(&self) -> f64 {
+        f64::from(self.active).min(self.cores)
+    }
+
+    /// A query of `work_s` seconds of CPU starts at `now`.
+    pub fn join(&mut self, now: SimTime, work_s: f64, req: u32, inc: u32) {
+        self.advance(now);
+        self.active += 1;
+        self.tags
+            .push(Reverse((Tag(self.virtual_s + work_s), req, inc)));
+    }
+
+    /// A job left without finishing (its request was killed); its tag stays until popped.
+    pub fn abandon(&mut self, now: SimTime) {
+        self.advance(now);
+        self.active -= 1;
+        self.reset_if_idle();
+    }
+
+    /// When the earliest live job will finish, given no arrivals; `live` tells whether a
+    /// tag still belongs to a running job.
+    pub fn next_completion(
+        &mut self,
+        now: SimTime,
+        live: impl Fn(u32, u32) -> bool,
+    ) -> Option<SimTime> {
+        self.advance(now);
+        while let Some(Reverse((tag, req, inc))) = self.tags.peek().copied() {
+            if !live(req, inc) {
+                self.tags.pop();
+                continue;
+            }
+            let dt_s = ((tag.0 - self.virtual_s) / self.rate()).max(0.0);
+            return Some(now + SimTime((dt_s * 1e9).ceil() as u64));
+        }
+        None
+    }
+
+    /// Pops one job finished by `now`, if any; `live` as in [`PsCpu::next_completion`].
+    pub fn pop_finished(
+        &mut self,
+        now: SimTime,
+        live: impl Fn(u32, u32) -> bool,
+    ) -> Option<(u32, u32)> {
+        self.advance(now);
+        while let Some(Reverse((tag, req, inc))) = self.tags.peek().copied() {
+            if !live(req, inc) {
+                self.tags.pop();
+                continue;
+            }
+            if tag.0 <= self.virtual_s + EPS_S {
+                self.tags.pop();
+                self.active -= 1;
+                self.reset_if_idle();
+                return Some((req, inc));
+            }
+            return None;
+        }
+        None
+    }
+
+    /// With no job left, restart the virtual clock at 0 to keep it precise over long runs.
+    fn reset_if_idle(&mut self) {
+        if self.active == 0 {
+            self.virtual_s = 0.0;
+            self.tags.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_jobs_on_one_core_share_it() {
+        let mut ps = PsCpu::new(1);
+        let live = |_: u32, _: u32| true;
+        ps.join(SimTime::ZERO, 1.0, 0, 0);
+        ps.join(SimTime::ZERO, 2.0, 1, 0);
+        // Both at rate 1/2: job 0 finishes at 2 s, then job 1 alone does its last 1 s.
+        let t = ps.next_completion(SimTime::ZERO, live).unwrap();
+        assert_eq!(t, SimTime::from_secs(2));
+        assert_eq!(ps.pop_finished(t, live), Some((0, 0)));
+        let t2 = ps.next_completion(t, live).unwrap();
+        assert_eq!(t2, SimTime::from_secs(3));
+        assert_eq!(ps.pop_finished(t2, live), Some((1, 0)));
+        assert_eq!(ps.active(), 0);
+    }
+
+    #[test]
+    fn a_job_never_gets_more_than_one_core() {
+        let mut ps = PsCpu::new(4);
+        ps.join(SimTime::ZERO, 1.5, 0, 0);
+        assert_eq!(
+            ps.next_completion(SimTime::ZERO, |_, _| true),
+            Some(SimTime::from_secs_f64(1.5))
+        );
+    }
+}

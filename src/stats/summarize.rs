@@ -1,0 +1,205 @@
+//! Replications → [`SimulationResult`]: every scalar becomes a mean with a 95 % interval,
+//! every series a mean over replications. Replications arrive in index order, so the
+//! result does not depend on how many threads produced them.
+
+use super::Estimate;
+use crate::model::Model;
+use crate::result::{
+    ClassResult, ClassSeries, FORMAT, FORMAT_VERSION, ResourceResult, ResourceSeries, RunInfo,
+    ScenarioInfo, Series, SimulationResult, Totals,
+};
+use crate::sim::{Cause, ClassObs, Replication, Resource};
+use crate::stats::histogram::RELATIVE_ERROR;
+
+/// Builds the result of `reps` (in index order) of `model`.
+pub fn summarize(model: &Model, seed: u64, reps: &[Replication]) -> SimulationResult {
+    assert!(!reps.is_empty(), "at least one replication");
+    let classes = (0..model.classes.len())
+        .map(|c| class_result(model, c, reps))
+        .collect();
+    SimulationResult {
+        format: FORMAT,
+        format_version: FORMAT_VERSION,
+        peakplan_version: env!("CARGO_PKG_VERSION"),
+        scenario: ScenarioInfo {
+            name: model.name.clone(),
+            start_local: model.horizon.start_local.clone(),
+            timezone: model.horizon.timezone.clone(),
+            horizon_s: model.horizon.duration.as_secs_f64(),
+            warmup_s: model.horizon.warmup.as_secs_f64(),
+        },
+        run: RunInfo {
+            seed,
+            replications: reps.len() as u32,
+            events: reps.iter().map(|r| r.events).sum(),
+            percentile_relative_error: RELATIVE_ERROR,
+        },
+        classes,
+        resources: Resource::ALL
+            .iter()
+            .map(|r| resource_result(model, *r, reps))
+            .collect(),
+        series: series(model, reps),
+    }
+}
+
+fn ratio(num: f64, den: f64) -> Option<f64> {
+    (den > 0.0).then(|| num / den)
+}
+
+fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
+    fn pick(r: &Replication, c: usize) -> &ClassObs {
+        &r.classes[c]
+    }
+    let obs = |r| pick(r, c);
+    let per_rep = |f: &dyn Fn(&Replication, &ClassObs) -> f64| {
+        Estimate::from_f64s(reps.iter().map(|r| f(r, obs(r))))
+    };
+    let opt_rep = |f: &dyn Fn(&Replication, &ClassObs) -> Option<f64>| {
+        Estimate::from_values(reps.iter().map(|r| f(r, obs(r))))
+    };
+    let errors = |o: &ClassObs| o.errors.iter().sum::<u64>() as f64;
+    let q = |p: f64| opt_rep(&|_, o| o.latency.quantile(p).map(|ns| ns / 1e9));
+    ClassResult {
+        name: model.classes[c].name.clone(),
+        arrivals_per_s: per_rep(&|r, o| o.arrivals as f64 / r.window_s),
+        throughput_per_s: per_rep(&|r, o| o.completed as f64 / r.window_s),
+        error_ratio: per_rep(&|_, o| ratio(errors(o), o.arrivals as f64).unwrap_or(0.0)),
+        errors_per_s: Cause::ALL
+            .iter()
+            .map(|cause| {
+                (
+                    cause.name(),
+                    per_rep(&|r, o| o.errors[*cause as usize] as f64 / r.window_s),
+                )
+            })
+            .collect(),
+        latency_s_mean: opt_rep(&|_, o| ratio(o.latency_s_sum, o.completed as f64)),
+        latency_s_p50: q(0.50),
+        latency_s_p95: q(0.95),
+        latency_s_p99: q(0.99),
+        wait_s_mean: opt_rep(&|_, o| ratio(o.wait_s_sum, o.started as f64)),
+        wait_probability: opt_rep(&|_, o| ratio(o.waited as f64, o.started as f64)),
+        in_system_mean: per_rep(&|_, o| o.in_system_mean),
+        ended_per_s: per_rep(&|r, o| o.ended as f64 / r.window_s),
+        sojourn_s_mean: opt_rep(&|_, o| ratio(o.sojourn_s_sum_all, o.ended as f64)),
+        totals: Totals {
+            arrivals: reps.iter().map(|r| obs(r).arrivals_total).sum(),
+            completed: reps.iter().map(|r| obs(r).completed_total).sum(),
+            errors: Cause::ALL
+                .iter()
+                .map(|cause| {
+                    (
+                        cause.name(),
+                        reps.iter()
+                            .map(|r| obs(r).errors_total[*cause as usize])
+                            .sum(),
+                    )
+                })
+                .collect(),
+            in_flight_at_horizon: reps.iter().map(|r| r.in_flight_end[c]).sum(),
+        },
+    }
+}
+
+fn capacity(model: &Model, r: Resource) -> Option<f64> {
+    let o = &model.odoo;
+    let p = &model.postgres;
+    match r {
+        Resource::OdooWorkersBusy => Some(f64::from(o.pods * o.workers)),
+        Resource::Backlog => Some(f64::from(o.pods * o.listen_backlog)),
+        Resource::PgCoresBusy => Some(f64::from(p.cores)),
+        Resource::PgActiveQueries => None,
+        Resource::PgConnections => Some(f64::from(
+            p.max_connections.saturating_sub(p.superuser_reserved),
+        )),
+    }
+}
+
+fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> ResourceResult {
+    let i = r as usize;
+    let cap = capacity(model, r);
+    let mean = Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i]));
+    ResourceResult {
+        name: r.name(),
+        capacity: cap,
+        level_mean: mean,
+        level_max: Estimate::from_f64s(reps.iter().map(|x| x.resource_max[i])),
+        utilisation: cap
+            .filter(|c| *c > 0.0)
+            .map(|c| Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i] / c))),
+    }
+}
+
+/// Mean over replications of a per-bucket value (`None` where no replication had one).
+fn mean_series(
+    reps: &[Replication],
+    len: usize,
+    f: impl Fn(&Replication, usize) -> Option<f64>,
+) -> Vec<Option<f64>> {
+    (0..len)
+        .map(|b| {
+            let vals: Vec<f64> = reps.iter().filter_map(|r| f(r, b)).collect();
+            (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+        })
+        .collect()
+}
+
+fn series(model: &Model, reps: &[Replication]) -> Series {
+    let fine_s = model.stats.fine_bucket.as_secs_f64();
+    let fine_len = reps
+        .iter()
+        .map(|r| r.classes.first().map_or(0, |c| c.fine.len()))
+        .min()
+        .unwrap_or(0);
+    let coarse_len = reps
+        .iter()
+        .map(|r| r.classes.first().map_or(0, |c| c.coarse.len()))
+        .min()
+        .unwrap_or(0);
+    let dense = |v: Vec<Option<f64>>| {
+        v.into_iter()
+            .map(|x| x.unwrap_or(0.0))
+            .collect::<Vec<f64>>()
+    };
+    let classes = (0..model.classes.len())
+        .map(|c| {
+            let fine = |f: fn(&crate::sim::FineClassBucket) -> f64| {
+                dense(mean_series(reps, fine_len, |r, b| {
+                    Some(f(&r.classes[c].fine[b]) / fine_s)
+                }))
+            };
+            let coarse = |f: fn(&crate::sim::CoarseClassBucket) -> Option<f64>| {
+                mean_series(reps, coarse_len, |r, b| f(&r.classes[c].coarse[b]))
+            };
+            ClassSeries {
+                name: model.classes[c].name.clone(),
+                arrivals_per_s: fine(|b| b.arrivals as f64),
+                throughput_per_s: fine(|b| b.completed as f64),
+                errors_per_s: fine(|b| b.errors as f64),
+                latency_s_mean: mean_series(reps, fine_len, |r, b| {
+                    let x = &r.classes[c].fine[b];
+                    ratio(x.latency_s_sum, x.completed as f64)
+                }),
+                latency_s_p50: coarse(|b| b.latency_s_p50),
+                latency_s_p95: coarse(|b| b.latency_s_p95),
+                latency_s_p99: coarse(|b| b.latency_s_p99),
+            }
+        })
+        .collect();
+    let resources = Resource::ALL
+        .iter()
+        .map(|r| ResourceSeries {
+            name: r.name(),
+            level_mean: dense(mean_series(reps, fine_len, |x, b| {
+                Some(x.resource_fine[*r as usize][b])
+            })),
+        })
+        .collect();
+    Series {
+        fine_bucket_s: fine_s,
+        coarse_bucket_s: model.stats.coarse_bucket.as_secs_f64(),
+        classes,
+        resources,
+    }
+}

@@ -1,0 +1,90 @@
+//! Time-weighted averages of a piecewise-constant quantity (busy workers, backlog length,
+//! open connections), over the whole observation window and per time bucket.
+
+use crate::model::SimTime;
+
+/// Integrates a value over time. `set` on every change; `close_bucket` at bucket ends.
+#[derive(Clone, Debug, Default)]
+pub struct TimeWeighted {
+    value: f64,
+    last: SimTime,
+    /// ∫ value dt (value × seconds) since the window opened.
+    area: f64,
+    /// ∫ value dt since the current bucket opened.
+    bucket_area: f64,
+    max: f64,
+}
+
+impl TimeWeighted {
+    #[inline]
+    fn advance(&mut self, now: SimTime) {
+        let dt = (now - self.last).as_secs_f64();
+        let a = self.value * dt;
+        self.area += a;
+        self.bucket_area += a;
+        self.last = now;
+    }
+
+    /// The quantity changes to `value` at `now`.
+    #[inline]
+    pub fn set(&mut self, now: SimTime, value: f64) {
+        self.advance(now);
+        self.value = value;
+        if value > self.max {
+            self.max = value;
+        }
+    }
+
+    #[inline]
+    pub fn add(&mut self, now: SimTime, delta: f64) {
+        let v = self.value + delta;
+        self.set(now, v);
+    }
+
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// Ends the current bucket at `now`, returning its ∫ value dt.
+    pub fn close_bucket(&mut self, now: SimTime) -> f64 {
+        self.advance(now);
+        std::mem::take(&mut self.bucket_area)
+    }
+
+    /// Restarts the observation window at `now` (end of warm-up).
+    pub fn open_window(&mut self, now: SimTime) {
+        self.advance(now);
+        self.area = 0.0;
+        self.max = self.value;
+    }
+
+    /// Time average over `[window start, now]`, which lasts `span_s` seconds.
+    pub fn mean(&mut self, now: SimTime, span_s: f64) -> f64 {
+        self.advance(now);
+        if span_s > 0.0 {
+            self.area / span_s
+        } else {
+            self.value
+        }
+    }
+
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integrates_steps() {
+        let mut tw = TimeWeighted::default();
+        tw.set(SimTime::from_secs(0), 2.0);
+        tw.set(SimTime::from_secs(10), 4.0);
+        let b = tw.close_bucket(SimTime::from_secs(15));
+        assert_eq!(b, 2.0 * 10.0 + 4.0 * 5.0);
+        assert_eq!(tw.mean(SimTime::from_secs(20), 20.0), (20.0 + 40.0) / 20.0);
+        assert_eq!(tw.max(), 4.0);
+    }
+}
