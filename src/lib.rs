@@ -7,6 +7,7 @@
 pub mod analytic;
 pub mod engine;
 pub mod model;
+pub mod report;
 pub mod result;
 pub mod run;
 pub mod scenario;

@@ -1,1 +1,153 @@
-fn main() {}
+//! `peakplan`: load → validate → simulate → summarise → write. Errors are printed and the
+//! exit code chosen in one place (`main`).
+
+mod cli;
+
+use clap::Parser;
+use cli::{Cli, Command, RunArgs, SimulateArgs};
+use peakplan::model::Model;
+use peakplan::report;
+use peakplan::run::{self, Progress};
+use peakplan::sim::RunStopped;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Everything that can end a command early, with its exit code.
+enum Failure {
+    BadInput(String),
+    Stopped(RunStopped),
+    Output(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::BadInput(_) => 2,
+            Failure::Stopped(_) => 3,
+            Failure::Output(_) => 4,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Simulate(args) => simulate(&args),
+        Command::Validate { file } => validate(&file),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&peakplan::scenario::json_schema())
+                    .expect("schema is JSON")
+            );
+            Ok(())
+        }
+        Command::Selftest(args) => selftest(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            match &f {
+                Failure::BadInput(msg) | Failure::Output(msg) => eprintln!("{msg}"),
+                Failure::Stopped(s) => eprintln!(
+                    "error: replication {} stopped at t = {}: {}\n  hint: {}",
+                    s.replication, s.at, s.reason, s.hint
+                ),
+            }
+            ExitCode::from(f.exit_code())
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<Model, Failure> {
+    peakplan::scenario::load(file).map_err(|d| Failure::BadInput(d.to_string()))
+}
+
+fn validate(file: &Path) -> Result<(), Failure> {
+    let m = load(file)?;
+    let o = &m.odoo;
+    println!(
+        "{}: ok — {} workload classes, {} calendar events, {} pods × {} workers, PostgreSQL {} cores",
+        file.display(),
+        m.classes.len(),
+        m.calendar.events.len(),
+        o.pods,
+        o.workers,
+        m.postgres.cores
+    );
+    Ok(())
+}
+
+fn threads(run: &RunArgs) -> usize {
+    run.threads
+        .map(|t| t as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Runs `work` on its own thread while this one draws a progress bar on stderr — only on a
+/// terminal, not with `--quiet`, and only once the run has lasted a second.
+fn with_progress<T: Send>(quiet: bool, progress: &Progress, work: impl FnOnce() -> T + Send) -> T {
+    let show = !quiet && std::io::stderr().is_terminal();
+    std::thread::scope(|s| {
+        let handle = s.spawn(work);
+        let start = Instant::now();
+        let mut bar: Option<indicatif::ProgressBar> = None;
+        while !handle.is_finished() {
+            std::thread::sleep(Duration::from_millis(100));
+            if show && bar.is_none() && start.elapsed() >= Duration::from_secs(1) {
+                let b = indicatif::ProgressBar::new(1000);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} simulating [{bar:40}] {percent:>3}% eta {eta}",
+                    )
+                    .expect("static template")
+                    .progress_chars("=> "),
+                );
+                bar = Some(b);
+            }
+            if let Some(b) = &bar {
+                b.set_position((progress.fraction() * 1000.0) as u64);
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        handle
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
+    let model = load(&args.file)?;
+    let seed = args.run.seed.unwrap_or(model.run.seed);
+    let reps = args.run.replications.unwrap_or(model.run.replications);
+    let progress = Progress::new(&model, reps);
+    let start = Instant::now();
+    let result = with_progress(args.run.quiet, &progress, || {
+        run::simulate(&model, seed, reps, threads(&args.run), &progress)
+    })
+    .map_err(Failure::Stopped)?;
+    let wall_s = start.elapsed().as_secs_f64();
+    if !args.run.quiet {
+        print!("{}", report::summary(&result, wall_s));
+    }
+    if let Some(dir) = &args.out {
+        let fail = |e: std::io::Error| {
+            Failure::Output(format!("error: cannot write into {}: {e}", dir.display()))
+        };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let path = dir.join("result.json");
+        report::write::atomic(&path, report::to_json(&result).as_bytes()).map_err(fail)?;
+        if !args.run.quiet {
+            println!("\nwrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn selftest(_args: &cli::SelftestArgs) -> Result<(), Failure> {
+    Err(Failure::BadInput("selftest: not yet available".into()))
+}

@@ -32,10 +32,9 @@ enum Ev {
     Arrival {
         class: u32,
     },
-    /// A CPU phase of a request ended (ignored if the request's incarnation moved on).
+    /// A CPU phase of a request ended (a killed request's slot waits for it as a zombie).
     CpuDone {
         req: u32,
-        inc: u32,
     },
     /// PostgreSQL's next completion (ignored unless `epoch` is current).
     PgWake {
@@ -200,7 +199,7 @@ impl<'m> Sim<'m> {
     fn dispatch(&mut self, ev: Ev) -> Result<(), RunStopped> {
         match ev {
             Ev::Arrival { class } => self.on_arrival(class),
-            Ev::CpuDone { req, inc } => self.on_cpu_done(req, inc),
+            Ev::CpuDone { req } => self.on_cpu_done(req),
             Ev::PgWake { epoch } => self.on_pg_wake(epoch),
             Ev::MasterBeat => self.on_master_beat(),
             Ev::Respawned { worker } => self.on_respawned(worker),

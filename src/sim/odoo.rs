@@ -22,6 +22,9 @@ pub enum Phase {
     Db,
     /// Second half of the Odoo CPU time.
     Cpu2,
+    /// Killed during a CPU phase: the slot is freed when that phase's event arrives, so
+    /// the event never needs to identify which incarnation it belongs to.
+    Zombie,
 }
 
 /// A request in flight (a slot in the request table).
@@ -30,8 +33,8 @@ pub struct Request {
     pub class: u32,
     pub worker: u32,
     pub arrival: SimTime,
-    /// Bumped whenever the slot is reused or the request killed, so stale events and
-    /// PostgreSQL tags can be recognised.
+    /// Bumped whenever the slot is reused or the request killed, so PostgreSQL tags of
+    /// killed requests can be recognised.
     pub inc: u32,
     pub phase: Phase,
     pub db_s: f64,
@@ -40,7 +43,7 @@ pub struct Request {
 
 impl Request {
     pub fn is_live(&self) -> bool {
-        self.phase != Phase::Free
+        !matches!(self.phase, Phase::Free | Phase::Zombie)
     }
 }
 
@@ -156,11 +159,17 @@ impl Sim<'_> {
         })
     }
 
-    fn release(&mut self, req: u32) {
+    /// The request has ended. Its slot is reused at once, unless a CPU event of it is still
+    /// pending (killed mid-CPU): then it waits as a zombie for that event.
+    fn release(&mut self, req: u32, cpu_event_pending: bool) {
         let r = &mut self.requests[req as usize];
-        r.phase = Phase::Free;
         r.inc = r.inc.wrapping_add(1);
-        self.free.push(req);
+        if cpu_event_pending {
+            r.phase = Phase::Zombie;
+        } else {
+            r.phase = Phase::Free;
+            self.free.push(req);
+        }
         self.in_flight -= 1;
     }
 
@@ -210,28 +219,24 @@ impl Sim<'_> {
             rq.phase = Phase::Cpu1;
             rq.db_s = db_s;
             rq.cpu2_s = cpu_s / 2.0;
-            self.schedule(
-                SimTime::from_secs_f64(cpu_s / 2.0),
-                Ev::CpuDone { req, inc: r.inc },
-            )
+            self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::CpuDone { req })
         } else {
             rq.phase = Phase::Cpu2;
-            self.schedule(
-                SimTime::from_secs_f64(cpu_s),
-                Ev::CpuDone { req, inc: r.inc },
-            )
+            self.schedule(SimTime::from_secs_f64(cpu_s), Ev::CpuDone { req })
         }
     }
 
-    pub(super) fn on_cpu_done(&mut self, req: u32, inc: u32) -> Result<(), RunStopped> {
+    pub(super) fn on_cpu_done(&mut self, req: u32) -> Result<(), RunStopped> {
         let r = self.requests[req as usize];
-        if r.inc != inc {
-            return Ok(()); // killed meanwhile
-        }
         match r.phase {
+            Phase::Zombie => {
+                self.requests[req as usize].phase = Phase::Free;
+                self.free.push(req);
+                Ok(())
+            }
             Phase::Cpu1 => {
                 self.requests[req as usize].phase = Phase::Db;
-                self.pg.join(self.now, r.db_s, req, inc);
+                self.pg.join(self.now, r.db_s, req, r.inc);
                 self.pg_levels();
                 self.pg_reschedule()
             }
@@ -247,13 +252,13 @@ impl Sim<'_> {
         loop {
             let requests = &self.requests;
             let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-            let Some((req, inc)) = self.pg.pop_finished(self.now, live) else {
+            let Some((req, _)) = self.pg.pop_finished(self.now, live) else {
                 break;
             };
             let rq = &mut self.requests[req as usize];
             rq.phase = Phase::Cpu2;
             let cpu2 = SimTime::from_secs_f64(rq.cpu2_s);
-            self.schedule(cpu2, Ev::CpuDone { req, inc })?;
+            self.schedule(cpu2, Ev::CpuDone { req })?;
         }
         self.pg_levels();
         self.pg_reschedule()
@@ -284,7 +289,7 @@ impl Sim<'_> {
         let r = self.requests[req as usize];
         self.obs
             .completed(self.now, r.class as usize, self.now - r.arrival);
-        self.release(req);
+        self.release(req, false);
         self.worker_free(r.worker)
     }
 
@@ -293,7 +298,7 @@ impl Sim<'_> {
         let r = self.requests[req as usize];
         self.obs
             .failed(self.now, r.class as usize, cause, self.now - r.arrival);
-        self.release(req);
+        self.release(req, false);
         self.worker_free(r.worker)
     }
 
@@ -351,7 +356,7 @@ impl Sim<'_> {
             Cause::KilledTimeReal,
             self.now - r.arrival,
         );
-        self.release(req);
+        self.release(req, matches!(r.phase, Phase::Cpu1 | Phase::Cpu2));
         if r.phase == Phase::Db {
             self.pg_reschedule()?;
         }

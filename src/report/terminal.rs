@@ -1,0 +1,141 @@
+//! The terminal summary: aligned plain-text tables, busiest resource first.
+
+use crate::result::SimulationResult;
+use crate::stats::Estimate;
+use std::fmt::Write;
+
+/// `mean±half` with `digits` decimals after scaling by `scale`.
+fn est(e: Option<&Estimate>, scale: f64, digits: usize) -> String {
+    match e {
+        None => "—".to_string(),
+        Some(e) => match e.ci95_half_width {
+            Some(h) => format!("{:.*}±{:.*}", digits, e.mean * scale, digits, h * scale),
+            None => format!("{:.*}", digits, e.mean * scale),
+        },
+    }
+}
+
+/// Milliseconds with a sensible number of decimals.
+fn ms(e: Option<&Estimate>) -> String {
+    let digits = match e.map(|e| e.mean * 1e3) {
+        Some(m) if m < 10.0 => 2,
+        Some(m) if m < 1000.0 => 1,
+        _ => 0,
+    };
+    est(e, 1e3, digits)
+}
+
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Renders the summary of a simulation. `wall_s` is printed only here, never in JSON.
+pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
+    let mut o = String::new();
+    let sc = &r.scenario;
+    let _ = writeln!(
+        o,
+        "{}: {:.1} h from {} ({}), warm-up {:.0} min",
+        sc.name,
+        sc.horizon_s / 3600.0,
+        sc.start_local,
+        sc.timezone,
+        sc.warmup_s / 60.0
+    );
+    let _ = writeln!(
+        o,
+        "{} replications, seed {}, {} events in {:.2} s ({:.1} M events/s); ± is the 95 % confidence half-width",
+        r.run.replications,
+        r.run.seed,
+        group(r.run.events),
+        wall_s,
+        r.run.events as f64 / wall_s.max(1e-9) / 1e6
+    );
+
+    // Headline: the busiest bounded resource.
+    if let Some(top) = r
+        .resources
+        .iter()
+        .filter_map(|x| x.utilisation.map(|u| (x.name, u.mean)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    {
+        let _ = writeln!(
+            o,
+            "\nbusiest resource: {} at {:.1} % mean utilisation",
+            top.0,
+            top.1 * 100.0
+        );
+    }
+
+    let _ = writeln!(o, "\nper class (latency in ms)");
+    let _ = writeln!(
+        o,
+        "  {:<16} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
+        "class", "arrivals/s", "throughput/s", "p50", "p95", "p99", "errors %"
+    );
+    for c in &r.classes {
+        let _ = writeln!(
+            o,
+            "  {:<16} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
+            c.name,
+            est(Some(&c.arrivals_per_s), 1.0, 2),
+            est(Some(&c.throughput_per_s), 1.0, 2),
+            ms(c.latency_s_p50.as_ref()),
+            ms(c.latency_s_p95.as_ref()),
+            ms(c.latency_s_p99.as_ref()),
+            est(Some(&c.error_ratio), 100.0, 2),
+        );
+    }
+
+    let errors: Vec<String> = r
+        .classes
+        .iter()
+        .flat_map(|c| {
+            c.errors_per_s
+                .iter()
+                .filter(|(_, e)| e.mean > 0.0)
+                .map(move |(cause, e)| {
+                    format!(
+                        "  {:<16} {:<24} {:>16}",
+                        c.name,
+                        cause,
+                        est(Some(e), 1.0, 3)
+                    )
+                })
+        })
+        .collect();
+    let _ = writeln!(o, "\nerrors by cause (per second)");
+    if errors.is_empty() {
+        let _ = writeln!(o, "  none");
+    }
+    for line in errors {
+        let _ = writeln!(o, "{line}");
+    }
+
+    let _ = writeln!(o, "\nresources");
+    let _ = writeln!(
+        o,
+        "  {:<20} {:>10} {:>14} {:>10} {:>16}",
+        "resource", "capacity", "mean level", "peak", "utilisation %"
+    );
+    for x in &r.resources {
+        let _ = writeln!(
+            o,
+            "  {:<20} {:>10} {:>14} {:>10} {:>16}",
+            x.name,
+            x.capacity.map_or("—".into(), |c| format!("{c}")),
+            est(Some(&x.level_mean), 1.0, 2),
+            format!("{:.0}", x.level_max.mean),
+            est(x.utilisation.as_ref(), 100.0, 1),
+        );
+    }
+    o
+}
