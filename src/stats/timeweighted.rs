@@ -63,7 +63,7 @@ impl TimeWeighted {
     pub fn mean(&mut self, now: SimTime, span_s: f64) -> f64 {
         self.advance(now);
         if span_s > 0.0 {
-            self.area / span_s
+            self.area / NS_PER_S / span_s
         } else {
             self.value
         }
