@@ -103,7 +103,7 @@ fn explain(message: String) -> (String, Option<String>) {
             return (format!("{what} `{word}`"), hint);
         }
     }
-    if message.starts_with("budget breached") {
+    if message.starts_with("budget breached") || message.starts_with("recursion limit") {
         let hint = format!(
             "scenario files are small and shallow (nesting ≤ {MAX_DEPTH}, ≤ 100,000 nodes, one document); \
              this looks generated or hostile"
