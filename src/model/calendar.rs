@@ -50,7 +50,12 @@ impl CalendarEvent {
 
     /// Breakpoints where the factor's slope changes.
     fn breakpoints(&self) -> [SimTime; 4] {
-        [self.start, self.start + self.ramp_up, self.end().saturating_sub(self.ramp_down), self.end()]
+        [
+            self.start,
+            self.start + self.ramp_up,
+            self.end().saturating_sub(self.ramp_down),
+            self.end(),
+        ]
     }
 
     /// The factor on [a, b) (a segment that contains no breakpoint) as `p + q·t` (t in s).
@@ -84,7 +89,10 @@ pub struct WeeklyBaseline {
 }
 
 impl WeeklyBaseline {
-    pub const FLAT: WeeklyBaseline = WeeklyBaseline { hours: [1.0; 24], weekdays: [1.0; 7] };
+    pub const FLAT: WeeklyBaseline = WeeklyBaseline {
+        hours: [1.0; 24],
+        weekdays: [1.0; 7],
+    };
 
     fn at(&self, weekday: u8, hour: u8) -> f64 {
         self.hours[hour as usize] * self.weekdays[weekday as usize]
@@ -133,7 +141,9 @@ impl RateSegment {
     /// Rate per second at time `t` (seconds) inside the segment.
     #[inline]
     pub fn rate_at(&self, t_s: f64) -> f64 {
-        self.ramps.iter().fold(self.scale, |acc, (p, q)| acc * (p + q * t_s))
+        self.ramps
+            .iter()
+            .fold(self.scale, |acc, (p, q)| acc * (p + q * t_s))
     }
 
     /// Exact integral of the rate over the segment (expected arrivals).
@@ -198,7 +208,13 @@ impl Calendar {
                     continue;
                 }
             }
-            segments.push(RateSegment { start: a, end: b, scale, ramps, max_rate });
+            segments.push(RateSegment {
+                start: a,
+                end: b,
+                scale,
+                ramps,
+                max_rate,
+            });
         }
         segments
     }
@@ -210,11 +226,20 @@ mod tests {
 
     fn cal(events: Vec<CalendarEvent>) -> Calendar {
         let hour_marks = (0..48)
-            .map(|h| HourMark { at: SimTime::from_secs(h * 3600), weekday: (h / 24) as u8, hour: (h % 24) as u8 })
+            .map(|h| HourMark {
+                at: SimTime::from_secs(h * 3600),
+                weekday: (h / 24) as u8,
+                hour: (h % 24) as u8,
+            })
             .collect();
         let mut w = WeeklyBaseline::FLAT;
         w.hours[12] = 2.0;
-        Calendar { weekly: vec![w], events, hour_marks, horizon: SimTime::from_secs(48 * 3600) }
+        Calendar {
+            weekly: vec![w],
+            events,
+            hour_marks,
+            horizon: SimTime::from_secs(48 * 3600),
+        }
     }
 
     fn flash(start_h: u64) -> CalendarEvent {

@@ -12,12 +12,26 @@ use rand_distr::{Distribution, Exp, Gamma, LogNormal};
 #[derive(Clone, Debug)]
 pub enum Dist {
     Constant(f64),
-    Exponential { mean: f64, exp: Exp<f64> },
-    LogNormal { mean: f64, cv: f64, ln: LogNormal<f64> },
-    Gamma { mean: f64, cv: f64, gamma: Gamma<f64> },
+    Exponential {
+        mean: f64,
+        exp: Exp<f64>,
+    },
+    LogNormal {
+        mean: f64,
+        cv: f64,
+        ln: LogNormal<f64>,
+    },
+    Gamma {
+        mean: f64,
+        cv: f64,
+        gamma: Gamma<f64>,
+    },
     /// Observed values, each equally likely unless weights were given; `cumulative` holds
     /// the normalised cumulative weights (last = 1).
-    Empirical { values: Vec<f64>, cumulative: Vec<f64> },
+    Empirical {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+    },
 }
 
 impl Dist {
@@ -28,7 +42,10 @@ impl Dist {
 
     /// `mean` must be positive.
     pub fn exponential(mean: f64) -> Dist {
-        Dist::Exponential { mean, exp: Exp::new(1.0 / mean).expect("validated: mean > 0") }
+        Dist::Exponential {
+            mean,
+            exp: Exp::new(1.0 / mean).expect("validated: mean > 0"),
+        }
     }
 
     /// `mean` and `cv` must be positive.
@@ -129,7 +146,9 @@ impl Dist {
             Dist::Gamma { gamma, .. } => gamma.sample(rng),
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rand::RngExt::random(rng);
-                let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
+                let i = cumulative
+                    .partition_point(|c| *c <= u)
+                    .min(values.len() - 1);
                 values[i]
             }
         }
@@ -160,9 +179,17 @@ mod tests {
         let m = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
         let se = (var / n as f64).sqrt();
-        assert!((m - d.mean()).abs() <= 4.0 * se + 1e-12, "seed {seed}: mean {m} vs {} ({d:?})", d.mean());
+        assert!(
+            (m - d.mean()).abs() <= 4.0 * se + 1e-12,
+            "seed {seed}: mean {m} vs {} ({d:?})",
+            d.mean()
+        );
         let scv = var / (m * m);
-        assert!((scv - d.scv()).abs() <= 0.05 * d.scv().max(0.01) + 1e-12, "seed {seed}: scv {scv} vs {} ({d:?})", d.scv());
+        assert!(
+            (scv - d.scv()).abs() <= 0.05 * d.scv().max(0.01) + 1e-12,
+            "seed {seed}: scv {scv} vs {} ({d:?})",
+            d.scv()
+        );
     }
 
     #[test]
@@ -172,7 +199,10 @@ mod tests {
         check(Dist::lognormal(0.1, 1.0), 3);
         check(Dist::gamma(2.0, 1.0 / 2f64.sqrt()), 4);
         check(Dist::gamma(1.0, 0.5), 5);
-        check(Dist::empirical(vec![1.0, 2.0, 10.0], Some(&[0.5, 0.3, 0.2])), 6);
+        check(
+            Dist::empirical(vec![1.0, 2.0, 10.0], Some(&[0.5, 0.3, 0.2])),
+            6,
+        );
     }
 
     #[test]

@@ -58,20 +58,30 @@ fn options() -> Options {
 }
 
 /// Parses one document into `T`, tagging every located value with `file`.
-pub fn parse<T: DeserializeOwned>(text: &str, file: usize, file_name: &str) -> Result<T, Diagnostic> {
+pub fn parse<T: DeserializeOwned>(
+    text: &str,
+    file: usize,
+    file_name: &str,
+) -> Result<T, Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic {
             file: file_name.to_owned(),
             yaml_path: String::new(),
             line: None,
             column: None,
-            message: format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", text.len()),
+            message: format!(
+                "file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                text.len()
+            ),
             hint: Some("a scenario is a page of YAML; split large data into profiles".into()),
         });
     }
     let convert = |e: serde_saphyr::Error| yaml_error(&e, text, file_name);
     serde_saphyr::from_str_with_options::<IgnoredAny>(text, options()).map_err(convert)?;
-    with_file(file, || serde_saphyr::from_str_with_options::<T>(text, options())).map_err(convert)
+    with_file(file, || {
+        serde_saphyr::from_str_with_options::<T>(text, options())
+    })
+    .map_err(convert)
 }
 
 /// Turns a serde-saphyr error into a diagnostic with a YAML path and, for unknown keys
@@ -79,13 +89,25 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: usize, file_name: &str) -> R
 fn yaml_error(e: &serde_saphyr::Error, text: &str, file_name: &str) -> Diagnostic {
     let rendered = e.without_snippet().to_string();
     // The rendered message ends with " at line L, column C …"; we report those separately.
-    let message = rendered.split(" at line ").next().unwrap_or(&rendered).trim().to_owned();
+    let message = rendered
+        .split(" at line ")
+        .next()
+        .unwrap_or(&rendered)
+        .trim()
+        .to_owned();
     let location = e.location().filter(|l| l.line() > 0);
     let line = location.map(|l| u32::try_from(l.line()).unwrap_or(u32::MAX));
     let column = location.map(|l| u32::try_from(l.column()).unwrap_or(u32::MAX));
     let yaml_path = line.map(|l| path_at(text, l as usize)).unwrap_or_default();
     let (message, hint) = explain(message);
-    Diagnostic { file: file_name.to_owned(), yaml_path, line, column, message, hint }
+    Diagnostic {
+        file: file_name.to_owned(),
+        yaml_path,
+        line,
+        column,
+        message,
+        hint,
+    }
 }
 
 /// Rewords the messages a user is likely to meet and adds a hint.
@@ -99,7 +121,11 @@ fn explain(message: String) -> (String, Option<String>) {
                 .map(|(_, list)| list.split(", ").map(|s| s.trim_matches('`')).collect())
                 .unwrap_or_default();
             let hint = (!expected.is_empty()).then(|| suggest::hint(word, &expected));
-            let what = if prefix.contains("field") { "unknown key" } else { "unknown value" };
+            let what = if prefix.contains("field") {
+                "unknown key"
+            } else {
+                "unknown value"
+            };
             return (format!("{what} `{word}`"), hint);
         }
     }
@@ -108,18 +134,33 @@ fn explain(message: String) -> (String, Option<String>) {
             "scenario files are small and shallow (nesting ≤ {MAX_DEPTH}, ≤ 100,000 nodes, one document); \
              this looks generated or hostile"
         );
-        return (format!("the document exceeds a parser limit ({message})"), Some(hint));
+        return (
+            format!("the document exceeds a parser limit ({message})"),
+            Some(hint),
+        );
     }
     if message.starts_with("alias replay limit") {
-        let hint = format!("aliases may expand to at most {MAX_ALIAS_REPLAY} events (\"billion laughs\" guard)");
+        let hint = format!(
+            "aliases may expand to at most {MAX_ALIAS_REPLAY} events (\"billion laughs\" guard)"
+        );
         return ("too many alias expansions".to_owned(), Some(hint));
     }
     if message.starts_with("duplicate mapping key") {
-        let key = message.split(": ").nth(1).and_then(|s| s.split(',').next()).unwrap_or("");
-        return (format!("duplicate key `{key}`"), Some("write each key once".into()));
+        let key = message
+            .split(": ")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .unwrap_or("");
+        return (
+            format!("duplicate key `{key}`"),
+            Some("write each key once".into()),
+        );
     }
     if message.starts_with("invalid") || message.starts_with("expected") {
-        return (message, Some("check the value's type against docs/scenario-format.md".into()));
+        return (
+            message,
+            Some("check the value's type against docs/scenario-format.md".into()),
+        );
     }
     (message, None)
 }
@@ -158,7 +199,10 @@ pub fn path_at(text: &str, line: usize) -> String {
         if let Some((key, _)) = content.split_once(':') {
             let key = key.trim().trim_matches(['"', '\'']);
             if !key.is_empty() && !key.contains([' ', '{', '[', ',']) {
-                while stack.last().is_some_and(|(i, _, item)| *i > indent || (*i == indent && !item)) {
+                while stack
+                    .last()
+                    .is_some_and(|(i, _, item)| *i > indent || (*i == indent && !item))
+                {
                     stack.pop();
                 }
                 stack.push((indent, key.to_owned(), false));
@@ -188,9 +232,16 @@ pub fn read(path: &Path, what: &str) -> Result<String, Diagnostic> {
 }
 
 /// Resolves `profile:` in every section of `scenario` that accepts one.
-pub fn resolve_profiles(scenario: &mut Scenario, sources: &mut Sources, base_dir: &Path) -> Vec<Diagnostic> {
+pub fn resolve_profiles(
+    scenario: &mut Scenario,
+    sources: &mut Sources,
+    base_dir: &Path,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut r = Resolver { sources, diags: &mut diags };
+    let mut r = Resolver {
+        sources,
+        diags: &mut diags,
+    };
     if let Some(estate) = scenario.estate.as_mut() {
         if let Some(odoo) = estate.value.odoo.as_mut() {
             r.resolve(&mut odoo.value, "estate.odoo", base_dir, &mut Vec::new());
@@ -201,7 +252,12 @@ pub fn resolve_profiles(scenario: &mut Scenario, sources: &mut Sources, base_dir
     }
     if let Some(workloads) = scenario.workloads.as_mut() {
         for (name, w) in &mut workloads.value.0 {
-            r.resolve(&mut w.value, &format!("workloads.{}", name.value), base_dir, &mut Vec::new());
+            r.resolve(
+                &mut w.value,
+                &format!("workloads.{}", name.value),
+                base_dir,
+                &mut Vec::new(),
+            );
         }
     }
     diags
@@ -232,18 +288,33 @@ impl Resolver<'_> {
         base_dir: &Path,
         chain: &mut Vec<(PathBuf, String)>,
     ) {
-        let Some(reference) = section.profile().take() else { return };
+        let Some(reference) = section.profile().take() else {
+            return;
+        };
         let file = base_dir.join(&reference.value);
         let shown = file.display().to_string();
         let Ok(canonical) = std::fs::canonicalize(&file) else {
-            let message = format!("profile `{}` not found (looked for {shown})", reference.value);
-            return self.error(&reference, path, message, "profile paths are relative to the file that names them");
+            let message = format!(
+                "profile `{}` not found (looked for {shown})",
+                reference.value
+            );
+            return self.error(
+                &reference,
+                path,
+                message,
+                "profile paths are relative to the file that names them",
+            );
         };
         if let Some(start) = chain.iter().position(|(c, _)| *c == canonical) {
             let mut names: Vec<&str> = chain[start..].iter().map(|(_, s)| s.as_str()).collect();
             names.push(&shown);
             let message = format!("profiles form a cycle: {}", names.join(" → "));
-            return self.error(&reference, path, message, "a profile must not (indirectly) name itself");
+            return self.error(
+                &reference,
+                path,
+                message,
+                "a profile must not (indirectly) name itself",
+            );
         }
         if chain.len() >= MAX_PROFILE_DEPTH {
             let message = format!("profile chain deeper than {MAX_PROFILE_DEPTH}");
@@ -279,7 +350,13 @@ mod tests {
     #[test]
     fn paths_from_indentation() {
         let text = "version: 1\nhorizon:\n  start: x\n  durration: 3d\ncalendar:\n  events:\n    - name: a\n      start: b\n    - name: c\n      kind: x\n  weekly:\n    hours: [1]\n";
-        let cases = [(1, "version"), (4, "horizon.durration"), (7, "calendar.events[0].name"), (10, "calendar.events[1].kind"), (12, "calendar.weekly.hours")];
+        let cases = [
+            (1, "version"),
+            (4, "horizon.durration"),
+            (7, "calendar.events[0].name"),
+            (10, "calendar.events[1].kind"),
+            (12, "calendar.weekly.hours"),
+        ];
         for (line, path) in cases {
             assert_eq!(path_at(text, line), path, "line {line}");
         }

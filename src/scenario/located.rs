@@ -8,8 +8,8 @@
 //! keeps file order, which the format gives a meaning (file order = class id).
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
@@ -52,7 +52,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
             line: clamp(spanned.referenced.line()),
             column: clamp(spanned.referenced.column()),
         };
-        Ok(Located { value: spanned.value, pos })
+        Ok(Located {
+            value: spanned.value,
+            pos,
+        })
     }
 }
 

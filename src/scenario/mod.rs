@@ -25,7 +25,9 @@ use std::path::Path;
 /// Loads and validates a scenario file, resolving `profile:` references relative to it.
 pub fn load(path: &Path) -> Result<Model, Diagnostics> {
     let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
-    let stem = path.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     let base_dir = path.parent().unwrap_or(Path::new("."));
     load_named(&text, &path.display().to_string(), base_dir, &stem)
 }
@@ -36,10 +38,16 @@ pub fn load_str(text: &str, origin: &str, base_dir: &Path) -> Result<Model, Diag
     load_named(text, origin, base_dir, origin)
 }
 
-fn load_named(text: &str, origin: &str, base_dir: &Path, default_name: &str) -> Result<Model, Diagnostics> {
+fn load_named(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    default_name: &str,
+) -> Result<Model, Diagnostics> {
     let mut sources = load::Sources::default();
     let file = sources.add(origin.to_owned());
-    let mut scenario: raw::Scenario = load::parse(text, file, origin).map_err(|d| Diagnostics(vec![d]))?;
+    let mut scenario: raw::Scenario =
+        load::parse(text, file, origin).map_err(|d| Diagnostics(vec![d]))?;
     let profile_problems = load::resolve_profiles(&mut scenario, &mut sources, base_dir);
     if !profile_problems.is_empty() {
         return Err(Diagnostics(profile_problems));
@@ -54,7 +62,10 @@ pub fn json_schema() -> serde_json::Value {
     // Required keys are optional in the raw types (so validation can report them with a
     // line number, and profiles can supply them); the schema still tells editors.
     if let Some(root) = value.as_object_mut() {
-        root.insert("required".into(), serde_json::json!(["version", "horizon", "workloads", "estate"]));
+        root.insert(
+            "required".into(),
+            serde_json::json!(["version", "horizon", "workloads", "estate"]),
+        );
     }
     value
 }

@@ -256,7 +256,15 @@ macro_rules! profiled {
     };
 }
 
-profiled!(Workload, rate, weekly, odoo_cpu, queries, db_time_per_query, cursors);
+profiled!(
+    Workload,
+    rate,
+    weekly,
+    odoo_cpu,
+    queries,
+    db_time_per_query,
+    cursors
+);
 profiled!(
     Odoo,
     pods,
@@ -269,4 +277,9 @@ profiled!(
     kill_check_period,
     worker_respawn
 );
-profiled!(Postgres, cores, max_connections, superuser_reserved_connections);
+profiled!(
+    Postgres,
+    cores,
+    max_connections,
+    superuser_reserved_connections
+);

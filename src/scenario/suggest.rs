@@ -9,7 +9,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -29,7 +31,7 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// A hint for an unknown name: "did you mean `x`?" or the list of valid names.
-pub fn hint<'a>(word: &str, candidates: &[&'a str]) -> String {
+pub fn hint(word: &str, candidates: &[&str]) -> String {
     match closest(word, candidates.iter().copied()) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!("expected one of: {}", candidates.join(", ")),
@@ -42,7 +44,12 @@ mod tests {
 
     #[test]
     fn distances() {
-        for (a, b, d) in [("", "abc", 3), ("kitten", "sitting", 3), ("durration", "duration", 1), ("same", "same", 0)] {
+        for (a, b, d) in [
+            ("", "abc", 3),
+            ("kitten", "sitting", 3),
+            ("durration", "duration", 1),
+            ("same", "same", 0),
+        ] {
             assert_eq!(edit_distance(a, b), d, "{a} {b}");
         }
     }

@@ -15,7 +15,10 @@ pub struct UnitError {
 }
 
 fn err(message: impl Into<String>, hint: impl Into<String>) -> UnitError {
-    UnitError { message: message.into(), hint: hint.into() }
+    UnitError {
+        message: message.into(),
+        hint: hint.into(),
+    }
 }
 
 /// Splits `text` into its leading decimal number and the rest (the unit), e.g.
@@ -27,8 +30,11 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
         let c = bytes[end];
         let exponent = (c == b'e' || c == b'E')
             && end > 0
-            && bytes.get(end + 1).is_some_and(|n| n.is_ascii_digit() || *n == b'-' || *n == b'+');
-        let sign_after_e = (c == b'-' || c == b'+') && (end == 0 || matches!(bytes[end - 1], b'e' | b'E'));
+            && bytes
+                .get(end + 1)
+                .is_some_and(|n| n.is_ascii_digit() || *n == b'-' || *n == b'+');
+        let sign_after_e =
+            (c == b'-' || c == b'+') && (end == 0 || matches!(bytes[end - 1], b'e' | b'E'));
         if c.is_ascii_digit() || c == b'.' || c == b'_' || exponent || sign_after_e {
             end += 1;
         } else {
@@ -37,26 +43,40 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
     }
     let number: String = text[..end].chars().filter(|c| *c != '_').collect();
     let value: f64 = number.parse().ok()?;
-    value.is_finite().then_some((value, text[end..].trim_start()))
+    value
+        .is_finite()
+        .then_some((value, text[end..].trim_start()))
 }
 
 /// Parses a plain number (no unit), e.g. a count distribution's value.
 pub fn parse_number(text: &str) -> Result<f64, UnitError> {
     match split_number(text) {
         Some((v, "")) => Ok(v),
-        _ => Err(err(format!("expected a plain number, found `{text}`"), "write a number without a unit, e.g. `12`")),
+        _ => Err(err(
+            format!("expected a plain number, found `{text}`"),
+            "write a number without a unit, e.g. `12`",
+        )),
     }
 }
 
-const DURATION_HINT: &str = "use a number and one of the units ns, us, ms, s, m/min, h, d, w, e.g. `250ms` or `2h`";
+const DURATION_HINT: &str =
+    "use a number and one of the units ns, us, ms, s, m/min, h, d, w, e.g. `250ms` or `2h`";
 
 /// Parses a non-negative duration such as `250ms`, `0.5s`, `15m`, `2h`, `3d`, `1w`.
 pub fn parse_duration(text: &str) -> Result<SimTime, UnitError> {
     let Some((value, unit)) = split_number(text) else {
-        return Err(err(format!("expected a duration, found `{text}`"), DURATION_HINT));
+        return Err(err(
+            format!("expected a duration, found `{text}`"),
+            DURATION_HINT,
+        ));
     };
     let ns_per_unit: f64 = match unit {
-        "" => return Err(err(format!("`{text}` has no unit"), "add a unit, e.g. `250ms`")),
+        "" => {
+            return Err(err(
+                format!("`{text}` has no unit"),
+                "add a unit, e.g. `250ms`",
+            ));
+        }
         "ns" => 1.0,
         "us" | "µs" => 1e3,
         "ms" => 1e6,
@@ -65,14 +85,25 @@ pub fn parse_duration(text: &str) -> Result<SimTime, UnitError> {
         "h" => 3600e9,
         "d" => 86_400e9,
         "w" => 7.0 * 86_400e9,
-        other => return Err(err(format!("unknown duration unit `{other}` in `{text}`"), DURATION_HINT)),
+        other => {
+            return Err(err(
+                format!("unknown duration unit `{other}` in `{text}`"),
+                DURATION_HINT,
+            ));
+        }
     };
     if value < 0.0 {
-        return Err(err(format!("duration `{text}` is negative"), "durations are ≥ 0, e.g. `0s` or `15m`"));
+        return Err(err(
+            format!("duration `{text}` is negative"),
+            "durations are ≥ 0, e.g. `0s` or `15m`",
+        ));
     }
     let ns = value * ns_per_unit;
     if ns >= u64::MAX as f64 {
-        return Err(err(format!("duration `{text}` is too long"), "keep durations under a few centuries, e.g. `366d`"));
+        return Err(err(
+            format!("duration `{text}` is too long"),
+            "keep durations under a few centuries, e.g. `366d`",
+        ));
     }
     Ok(SimTime(ns.round() as u64))
 }
@@ -84,30 +115,47 @@ const RATE_HINT: &str = "write a count per unit of time: `N/s`, `N/min`, `N/h` o
 pub fn parse_rate(text: &str) -> Result<f64, UnitError> {
     let Some((count, per)) = text.split_once('/') else {
         if split_number(text).is_some_and(|(_, u)| u.is_empty()) {
-            return Err(err(format!("rate `{text}` has no time unit"), "add a unit, e.g. `40/s`"));
+            return Err(err(
+                format!("rate `{text}` has no time unit"),
+                "add a unit, e.g. `40/s`",
+            ));
         }
         return Err(err(format!("expected a rate, found `{text}`"), RATE_HINT));
     };
     let Some((n, suffix)) = split_number(count.trim()) else {
-        return Err(err(format!("expected a number before `/` in `{text}`"), RATE_HINT));
+        return Err(err(
+            format!("expected a number before `/` in `{text}`"),
+            RATE_HINT,
+        ));
     };
     let scale = match suffix {
         "" => 1.0,
         "k" | "K" => 1e3,
         "M" => 1e6,
-        other => return Err(err(format!("unknown multiplier `{other}` in `{text}`"), RATE_HINT)),
+        other => {
+            return Err(err(
+                format!("unknown multiplier `{other}` in `{text}`"),
+                RATE_HINT,
+            ));
+        }
     };
     let seconds = match per.trim() {
         "s" => 1.0,
         "min" | "m" => 60.0,
         "h" => 3600.0,
         "d" => 86_400.0,
-        other => return Err(err(format!("unknown time unit `{other}` in rate `{text}`"), RATE_HINT)),
+        other => {
+            return Err(err(
+                format!("unknown time unit `{other}` in rate `{text}`"),
+                RATE_HINT,
+            ));
+        }
     };
     Ok(n * scale / seconds)
 }
 
-const SIZE_HINT: &str = "use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), e.g. `512MiB`";
+const SIZE_HINT: &str =
+    "use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), e.g. `512MiB`";
 
 /// Parses a size such as `512MiB`, `2GiB`, `1GB` into bytes.
 pub fn parse_size(text: &str) -> Result<u64, UnitError> {
@@ -115,7 +163,12 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
         return Err(err(format!("expected a size, found `{text}`"), SIZE_HINT));
     };
     let factor: f64 = match unit {
-        "" => return Err(err(format!("`{text}` has no unit"), "add a unit, e.g. `512MiB`")),
+        "" => {
+            return Err(err(
+                format!("`{text}` has no unit"),
+                "add a unit, e.g. `512MiB`",
+            ));
+        }
         "B" => 1.0,
         "KB" | "kB" => 1e3,
         "MB" => 1e6,
@@ -125,7 +178,12 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
         "MiB" => 1024.0 * 1024.0,
         "GiB" => 1024.0 * 1024.0 * 1024.0,
         "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        other => return Err(err(format!("unknown size unit `{other}` in `{text}`"), SIZE_HINT)),
+        other => {
+            return Err(err(
+                format!("unknown size unit `{other}` in `{text}`"),
+                SIZE_HINT,
+            ));
+        }
     };
     let bytes = value * factor;
     if value < 0.0 || bytes >= u64::MAX as f64 {
@@ -176,7 +234,13 @@ mod tests {
 
     #[test]
     fn rates() {
-        let cases = [("40/s", 40.0), ("300/min", 5.0), ("5k/h", 5000.0 / 3600.0), ("1.2M/d", 1.2e6 / 86_400.0), ("-3/s", -3.0)];
+        let cases = [
+            ("40/s", 40.0),
+            ("300/min", 5.0),
+            ("5k/h", 5000.0 / 3600.0),
+            ("1.2M/d", 1.2e6 / 86_400.0),
+            ("-3/s", -3.0),
+        ];
         for (text, per_s) in cases {
             let got = parse_rate(text).unwrap();
             assert!((got - per_s).abs() < 1e-12, "{text}: {got}");
@@ -193,7 +257,12 @@ mod tests {
         assert_eq!(parse_size("2GiB"), Ok(2 * 1024 * 1024 * 1024));
         assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
         assert_eq!(parse_size("4KiB"), Ok(4096));
-        assert!(parse_size("512").unwrap_err().hint.contains("e.g. `512MiB`"));
+        assert!(
+            parse_size("512")
+                .unwrap_err()
+                .hint
+                .contains("e.g. `512MiB`")
+        );
         assert!(parse_size("3 parsecs").is_err());
     }
 

@@ -5,9 +5,9 @@
 use super::super::located::{Located, OrderedMap};
 use super::super::raw;
 use super::super::suggest;
-use super::time::{HorizonInfo, local_instant};
 use super::Ctx;
-use crate::model::{Calendar, CalendarEvent, EventKind, SimTime, WeeklyBaseline, WorkloadClass};
+use super::time::{HorizonInfo, local_instant};
+use crate::model::{Calendar, CalendarEvent, EventKind, SimTime, WeeklyBaseline};
 
 /// More events than this is a generated file gone wrong.
 const MAX_EVENTS: usize = 10_000;
@@ -26,13 +26,32 @@ pub fn weekly(cx: &mut Ctx, w: &Located<raw::Weekly>, path: &str) -> Option<Week
             }
         } else {
             let hint = "one multiplier per local hour, index 0 = 00:00–01:00, e.g. `[0.2, 0.1, …]` with 24 entries";
-            cx.error(hours.pos, &format!("{path}.hours"), format!("expected exactly 24 multipliers, found {}", hours.value.len()), Some(hint.into()));
+            cx.error(
+                hours.pos,
+                &format!("{path}.hours"),
+                format!(
+                    "expected exactly 24 multipliers, found {}",
+                    hours.value.len()
+                ),
+                Some(hint.into()),
+            );
             ok = false;
         }
     }
     if let Some(days) = &w.value.weekdays {
         let d = &days.value;
-        for (i, (name, v)) in [("mon", &d.mon), ("tue", &d.tue), ("wed", &d.wed), ("thu", &d.thu), ("fri", &d.fri), ("sat", &d.sat), ("sun", &d.sun)].into_iter().enumerate() {
+        for (i, (name, v)) in [
+            ("mon", &d.mon),
+            ("tue", &d.tue),
+            ("wed", &d.wed),
+            ("thu", &d.thu),
+            ("fri", &d.fri),
+            ("sat", &d.sat),
+            ("sun", &d.sun),
+        ]
+        .into_iter()
+        .enumerate()
+        {
             if let Some(v) = v {
                 match cx.multiplier(v, &format!("{path}.weekdays.{name}")) {
                     Some(m) => out.weekdays[i] = m,
@@ -61,8 +80,10 @@ pub fn calendar(
     cal: Option<&Located<raw::Calendar>>,
     workloads: Option<&Located<OrderedMap<Located<raw::Workload>>>>,
     h: &HorizonInfo,
-    classes: &[WorkloadClass],
 ) -> Option<Calendar> {
+    let classes: Vec<&str> = workloads
+        .map(|w| w.value.0.iter().map(|(n, _)| n.value.as_str()).collect())
+        .unwrap_or_default();
     let mut ok = true;
     let default_weekly = match cal.and_then(|c| c.value.weekly.as_ref()) {
         Some(w) => weekly(cx, w, "calendar.weekly"),
@@ -80,39 +101,81 @@ pub fn calendar(
     let mut events = Vec::new();
     if let Some(list) = cal.and_then(|c| c.value.events.as_ref()) {
         if list.value.len() > MAX_EVENTS {
-            cx.error(list.pos, "calendar.events", format!("{} events; the limit is {MAX_EVENTS}", list.value.len()), None);
+            cx.error(
+                list.pos,
+                "calendar.events",
+                format!("{} events; the limit is {MAX_EVENTS}", list.value.len()),
+                None,
+            );
             return None;
         }
         for (i, e) in list.value.iter().enumerate() {
-            match event(cx, e, &format!("calendar.events[{i}]"), i, h, classes) {
+            match event(cx, e, &format!("calendar.events[{i}]"), i, h, &classes) {
                 Some(ev) => events.push(ev),
                 None => ok = false,
             }
         }
     }
-    (ok && default_weekly.is_some()).then(|| Calendar { weekly: per_class, events, hour_marks: h.hour_marks(), horizon: h.model.duration })
+    (ok && default_weekly.is_some()).then(|| Calendar {
+        weekly: per_class,
+        events,
+        hour_marks: h.hour_marks(),
+        horizon: h.model.duration,
+    })
 }
 
-fn event(cx: &mut Ctx, e: &Located<raw::Event>, path: &str, index: usize, h: &HorizonInfo, classes: &[WorkloadClass]) -> Option<CalendarEvent> {
+fn event(
+    cx: &mut Ctx,
+    e: &Located<raw::Event>,
+    path: &str,
+    index: usize,
+    h: &HorizonInfo,
+    classes: &[&str],
+) -> Option<CalendarEvent> {
     let (at, e) = (e.pos, &e.value);
-    let name = e.name.as_ref().map_or_else(|| format!("event-{}", index + 1), |n| n.value.clone());
+    let name = e
+        .name
+        .as_ref()
+        .map_or_else(|| format!("event-{}", index + 1), |n| n.value.clone());
     let duration = cx.duration(e.duration.as_ref(), at, &format!("{path}.duration"), None);
-    let ramp_up = cx.duration(e.ramp_up.as_ref(), at, &format!("{path}.ramp_up"), Some(SimTime::ZERO));
-    let ramp_down = cx.duration(e.ramp_down.as_ref(), at, &format!("{path}.ramp_down"), Some(SimTime::ZERO));
+    let ramp_up = cx.duration(
+        e.ramp_up.as_ref(),
+        at,
+        &format!("{path}.ramp_up"),
+        Some(SimTime::ZERO),
+    );
+    let ramp_down = cx.duration(
+        e.ramp_down.as_ref(),
+        at,
+        &format!("{path}.ramp_down"),
+        Some(SimTime::ZERO),
+    );
     let start_path = format!("{path}.start");
     let start = match &e.start {
         Some(s) => local_instant(cx, s, h.tz, &start_path).and_then(|t| {
-            let horizon = format!("the horizon runs from {} for {} ({})", h.model.start_local, h.model.duration, h.model.timezone);
+            let horizon = format!(
+                "the horizon runs from {} for {} ({})",
+                h.model.start_local, h.model.duration, h.model.timezone
+            );
             match h.sim_time(t) {
                 Some(st) if st < h.model.duration => Some(st),
                 _ => {
-                    cx.error(s.pos, &start_path, format!("event `{name}` starts outside the horizon"), Some(format!("{horizon}; move the event or the horizon")));
+                    cx.error(
+                        s.pos,
+                        &start_path,
+                        format!("event `{name}` starts outside the horizon"),
+                        Some(format!("{horizon}; move the event or the horizon")),
+                    );
                     None
                 }
             }
         }),
         None => {
-            cx.missing(at, &start_path, "add a local start, e.g. `2026-11-27T20:00`");
+            cx.missing(
+                at,
+                &start_path,
+                "add a local start, e.g. `2026-11-27T20:00`",
+            );
             None
         }
     };
@@ -120,13 +183,29 @@ fn event(cx: &mut Ctx, e: &Located<raw::Event>, path: &str, index: usize, h: &Ho
     let (duration, ramp_up, ramp_down) = (duration?, ramp_up?, ramp_down?);
     let dur_pos = e.duration.as_ref().map_or(at, |d| d.pos);
     if duration == SimTime::ZERO {
-        cx.error(dur_pos, &format!("{path}.duration"), "event duration must be > 0", Some("e.g. `2h`".into()));
+        cx.error(
+            dur_pos,
+            &format!("{path}.duration"),
+            "event duration must be > 0",
+            Some("e.g. `2h`".into()),
+        );
         return None;
     }
     if ramp_up + ramp_down > duration {
-        let p = e.ramp_up.as_ref().or(e.ramp_down.as_ref()).map_or(at, |r| r.pos);
-        let msg = format!("ramps ({ramp_up} up + {ramp_down} down) are longer than the event ({duration})");
-        cx.error(p, &format!("{path}.ramp_up"), msg, Some("`duration` includes the ramps: ramp_up + ramp_down ≤ duration".into()));
+        let p = e
+            .ramp_up
+            .as_ref()
+            .or(e.ramp_down.as_ref())
+            .map_or(at, |r| r.pos);
+        let msg = format!(
+            "ramps ({ramp_up} up + {ramp_down} down) are longer than the event ({duration})"
+        );
+        cx.error(
+            p,
+            &format!("{path}.ramp_up"),
+            msg,
+            Some("`duration` includes the ramps: ramp_up + ramp_down ≤ duration".into()),
+        );
         return None;
     }
     Some(CalendarEvent {
@@ -141,13 +220,23 @@ fn event(cx: &mut Ctx, e: &Located<raw::Event>, path: &str, index: usize, h: &Ho
 }
 
 /// `multipliers:` → one factor per class id; `all` covers the classes not listed.
-fn multipliers(cx: &mut Ctx, e: &raw::Event, at: super::Pos, path: &str, classes: &[WorkloadClass]) -> Option<Vec<f64>> {
+fn multipliers(
+    cx: &mut Ctx,
+    e: &raw::Event,
+    at: super::Pos,
+    path: &str,
+    classes: &[&str],
+) -> Option<Vec<f64>> {
     let mpath = format!("{path}.multipliers");
     let Some(map) = &e.multipliers else {
-        cx.missing(at, &mpath, "add e.g. `multipliers: {checkout: 2.0}` or `{all: 1.5}`");
+        cx.missing(
+            at,
+            &mpath,
+            "add e.g. `multipliers: {checkout: 2.0}` or `{all: 1.5}`",
+        );
         return None;
     };
-    let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).chain(["all"]).collect();
+    let names: Vec<&str> = classes.iter().copied().chain(["all"]).collect();
     let mut out: Vec<Option<f64>> = vec![None; classes.len()];
     let mut all = 1.0;
     let mut ok = true;
@@ -159,10 +248,15 @@ fn multipliers(cx: &mut Ctx, e: &raw::Event, at: super::Pos, path: &str, classes
         };
         if key.value == "all" {
             all = m;
-        } else if let Some(i) = classes.iter().position(|c| c.name == key.value) {
+        } else if let Some(i) = classes.iter().position(|c| *c == key.value) {
             out[i] = Some(m);
         } else {
-            cx.error(key.pos, &kpath, format!("no workload class named `{}`", key.value), Some(suggest::hint(&key.value, &names)));
+            cx.error(
+                key.pos,
+                &kpath,
+                format!("no workload class named `{}`", key.value),
+                Some(suggest::hint(&key.value, &names)),
+            );
             ok = false;
         }
     }

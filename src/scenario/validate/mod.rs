@@ -16,6 +16,7 @@ use super::located::{Located, Pos, Text};
 use super::raw;
 use super::units::{self, UnitError};
 use crate::model::{Model, RunSettings, SimTime, StatsSettings};
+use std::ops::RangeInclusive;
 
 /// Expected arrivals per replication above which a scenario is refused (a typo such as
 /// `40k/s` for `40/s` would otherwise run for hours).
@@ -31,10 +32,21 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Records a problem at `pos` (line 0 = unknown).
-    pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>, hint: Option<String>) {
+    pub fn error(
+        &mut self,
+        pos: Pos,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         let known = |x: u32| (x > 0).then_some(x);
         self.diags.push(Diagnostic {
-            file: self.sources.names.get(pos.file).cloned().unwrap_or_default(),
+            file: self
+                .sources
+                .names
+                .get(pos.file)
+                .cloned()
+                .unwrap_or_default(),
             yaml_path: path.to_owned(),
             line: known(pos.line),
             column: known(pos.column),
@@ -46,7 +58,12 @@ impl Ctx<'_> {
     /// Records a missing required key of the section written at `section`.
     pub fn missing(&mut self, section: Pos, path: &str, hint: &str) {
         let key = path.rsplit('.').next().unwrap_or(path);
-        self.error(section, path, format!("missing required key `{key}`"), Some(hint.to_owned()));
+        self.error(
+            section,
+            path,
+            format!("missing required key `{key}`"),
+            Some(hint.to_owned()),
+        );
     }
 
     fn unit_error(&mut self, pos: Pos, path: &str, e: UnitError) {
@@ -54,18 +71,35 @@ impl Ctx<'_> {
     }
 
     /// A duration; `default` when absent. Errors if absent without default.
-    pub fn duration(&mut self, v: Option<&Located<Text>>, section: Pos, path: &str, default: Option<SimTime>) -> Option<SimTime> {
+    pub fn duration(
+        &mut self,
+        v: Option<&Located<Text>>,
+        section: Pos,
+        path: &str,
+        default: Option<SimTime>,
+    ) -> Option<SimTime> {
         let Some(v) = v else {
             if default.is_none() {
                 self.missing(section, path, "add a duration, e.g. `250ms` or `2h`");
             }
             return default;
         };
-        units::parse_duration(&v.value.0).map_err(|e| self.unit_error(v.pos, path, e)).ok()
+        units::parse_duration(&v.value.0)
+            .map_err(|e| self.unit_error(v.pos, path, e))
+            .ok()
     }
 
-    /// An integer in `min..=max`; `default` when absent. `why_min` explains the lower bound.
-    pub fn int(&mut self, v: Option<&Located<i64>>, section: Pos, path: &str, default: Option<u32>, min: u32, max: u32, why_min: &str) -> Option<u32> {
+    /// An integer in `range`; `default` when absent. `why_min` explains the lower bound.
+    pub fn int(
+        &mut self,
+        v: Option<&Located<i64>>,
+        section: Pos,
+        path: &str,
+        default: Option<u32>,
+        range: RangeInclusive<u32>,
+        why_min: &str,
+    ) -> Option<u32> {
+        let (min, max) = (*range.start(), *range.end());
         let Some(v) = v else {
             if default.is_none() {
                 self.missing(section, path, &format!("add an integer ≥ {min}"));
@@ -73,11 +107,21 @@ impl Ctx<'_> {
             return default;
         };
         if v.value < i64::from(min) {
-            self.error(v.pos, path, format!("must be ≥ {min}, found {}", v.value), Some(why_min.to_owned()));
+            self.error(
+                v.pos,
+                path,
+                format!("must be ≥ {min}, found {}", v.value),
+                Some(why_min.to_owned()),
+            );
             return None;
         }
         if v.value > i64::from(max) {
-            self.error(v.pos, path, format!("must be ≤ {max}, found {}", v.value), Some("a limit against typos; write a realistic value".into()));
+            self.error(
+                v.pos,
+                path,
+                format!("must be ≤ {max}, found {}", v.value),
+                Some("a limit against typos; write a realistic value".into()),
+            );
             return None;
         }
         u32::try_from(v.value).ok()
@@ -88,7 +132,12 @@ impl Ctx<'_> {
         if v.value.is_finite() && v.value >= 0.0 && v.value <= 1e6 {
             return Some(v.value);
         }
-        self.error(v.pos, path, format!("multiplier must be between 0 and 1e6, found {}", v.value), Some("1.0 = unchanged, 2.0 = double, 0 = none".into()));
+        self.error(
+            v.pos,
+            path,
+            format!("multiplier must be between 0 and 1e6, found {}", v.value),
+            Some("1.0 = unchanged, 2.0 = double, 0 = none".into()),
+        );
         None
     }
 }
@@ -98,18 +147,44 @@ fn pos_of<T>(v: &Option<Located<T>>) -> Pos {
 }
 
 /// Validates a parsed scenario. `default_name` is used when the file has no `name`.
-pub fn validate(s: raw::Scenario, sources: &Sources, default_name: &str) -> Result<Model, Diagnostics> {
-    let mut cx = Ctx { sources, diags: Vec::new() };
-    let root = Pos { file: 0, line: 0, column: 0 };
+pub fn validate(
+    s: raw::Scenario,
+    sources: &Sources,
+    default_name: &str,
+) -> Result<Model, Diagnostics> {
+    let mut cx = Ctx {
+        sources,
+        diags: Vec::new(),
+    };
+    let root = Pos {
+        file: 0,
+        line: 0,
+        column: 0,
+    };
 
     match &s.version {
-        None => cx.error(root, "version", "missing required key `version`", Some("add `version: 1` at the top of the file".into())),
-        Some(v) if v.value != 1 => cx.error(v.pos, "version", format!("unsupported format version {}", v.value), Some("this peakplan reads version 1; see docs/scenario-format.md".into())),
+        None => cx.error(
+            root,
+            "version",
+            "missing required key `version`",
+            Some("add `version: 1` at the top of the file".into()),
+        ),
+        Some(v) if v.value != 1 => cx.error(
+            v.pos,
+            "version",
+            format!("unsupported format version {}", v.value),
+            Some("this peakplan reads version 1; see docs/scenario-format.md".into()),
+        ),
         Some(_) => {}
     }
     let name = match &s.name {
         Some(n) if n.value.trim().is_empty() => {
-            cx.error(n.pos, "name", "name is empty", Some("remove it to use the file name, or write one".into()));
+            cx.error(
+                n.pos,
+                "name",
+                "name is empty",
+                Some("remove it to use the file name, or write one".into()),
+            );
             None
         }
         Some(n) => Some(n.value.clone()),
@@ -118,16 +193,28 @@ pub fn validate(s: raw::Scenario, sources: &Sources, default_name: &str) -> Resu
 
     let horizon = time::horizon(&mut cx, s.horizon.as_ref(), root);
     let run = run_settings(&mut cx, s.run.as_ref());
-    let stats = stats_settings(&mut cx, s.stats.as_ref(), horizon.as_ref().map(|h| h.model.duration));
+    let stats = stats_settings(
+        &mut cx,
+        s.stats.as_ref(),
+        horizon.as_ref().map(|h| h.model.duration),
+    );
     let classes = workload::classes(&mut cx, s.workloads.as_ref(), root);
-    let calendar = match (&horizon, &classes) {
-        (Some(h), Some(c)) => calendar::calendar(&mut cx, s.calendar.as_ref(), s.workloads.as_ref(), h, c),
-        _ => None,
-    };
+    let calendar = horizon
+        .as_ref()
+        .and_then(|h| calendar::calendar(&mut cx, s.calendar.as_ref(), s.workloads.as_ref(), h));
     let (odoo, postgres) = estate::estate(&mut cx, s.estate.as_ref(), root);
 
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {
-        let expected: f64 = cls.iter().enumerate().map(|(i, c)| cal.segments(i, c.base_rate_per_s).iter().map(|seg| seg.integral()).sum::<f64>()).sum();
+        let expected: f64 = cls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                cal.segments(i, c.base_rate_per_s)
+                    .iter()
+                    .map(|seg| seg.integral())
+                    .sum::<f64>()
+            })
+            .sum();
         if expected > MAX_EXPECTED_ARRIVALS {
             cx.error(
                 pos_of(&s.workloads),
@@ -140,15 +227,33 @@ pub fn validate(s: raw::Scenario, sources: &Sources, default_name: &str) -> Resu
 
     if !cx.diags.is_empty() {
         let mut diags = cx.diags;
-        diags.sort_by(|a, b| (a.line.is_none(), a.line, a.column).cmp(&(b.line.is_none(), b.line, b.column)));
+        diags.sort_by(|a, b| {
+            (a.line.is_none(), a.line, a.column).cmp(&(b.line.is_none(), b.line, b.column))
+        });
         // Stable: the scenario's own problems first, then each profile's, in file order.
         diags.sort_by_key(|d| sources.names.iter().position(|n| *n == d.file));
         return Err(Diagnostics(diags));
     }
     match (name, horizon, run, stats, classes, calendar, odoo, postgres) {
-        (Some(name), Some(horizon), Some(run), Some(stats), Some(classes), Some(calendar), Some(odoo), Some(postgres)) => {
-            Ok(Model { name, horizon: horizon.model, calendar, classes, odoo, postgres, stats, run })
-        }
+        (
+            Some(name),
+            Some(horizon),
+            Some(run),
+            Some(stats),
+            Some(classes),
+            Some(calendar),
+            Some(odoo),
+            Some(postgres),
+        ) => Ok(Model {
+            name,
+            horizon: horizon.model,
+            calendar,
+            classes,
+            odoo,
+            postgres,
+            stats,
+            run,
+        }),
         _ => unreachable!("validation returned None without recording a diagnostic"),
     }
 }
@@ -157,40 +262,101 @@ fn run_settings(cx: &mut Ctx, run: Option<&Located<raw::Run>>) -> Option<RunSett
     let default = raw::Run::default();
     let (r, at) = run.map_or((&default, Pos::default()), |r| (&r.value, r.pos));
     let seed = r.seed.as_ref().map_or(1, |s| s.value);
-    let replications = cx.int(r.replications.as_ref(), at, "run.replications", Some(10), 1, 1000, "at least one replication");
-    let max_in_flight = cx.int(r.max_in_flight.as_ref(), at, "run.max_in_flight", Some(1_000_000), 1, u32::MAX, "at least one request must fit");
+    let replications = cx.int(
+        r.replications.as_ref(),
+        at,
+        "run.replications",
+        Some(10),
+        1..=1000,
+        "at least one replication",
+    );
+    let max_in_flight = cx.int(
+        r.max_in_flight.as_ref(),
+        at,
+        "run.max_in_flight",
+        Some(1_000_000),
+        1..=u32::MAX,
+        "at least one request must fit",
+    );
     let max_events = match &r.max_events {
         None => Some(5_000_000_000),
-        Some(m) if m.value.fract() == 0.0 && m.value >= 1.0 && m.value <= 1e15 => Some(m.value as u64),
+        Some(m) if m.value.fract() == 0.0 && m.value >= 1.0 && m.value <= 1e15 => {
+            Some(m.value as u64)
+        }
         Some(m) => {
-            cx.error(m.pos, "run.max_events", format!("must be a whole number between 1 and 1e15, found {}", m.value), Some("e.g. `5e9`".into()));
+            cx.error(
+                m.pos,
+                "run.max_events",
+                format!(
+                    "must be a whole number between 1 and 1e15, found {}",
+                    m.value
+                ),
+                Some("e.g. `5e9`".into()),
+            );
             None
         }
     };
-    Some(RunSettings { seed, replications: replications?, max_events: max_events?, max_in_flight: max_in_flight? })
+    Some(RunSettings {
+        seed,
+        replications: replications?,
+        max_events: max_events?,
+        max_in_flight: max_in_flight?,
+    })
 }
 
-fn stats_settings(cx: &mut Ctx, stats: Option<&Located<raw::Stats>>, horizon: Option<SimTime>) -> Option<StatsSettings> {
+fn stats_settings(
+    cx: &mut Ctx,
+    stats: Option<&Located<raw::Stats>>,
+    horizon: Option<SimTime>,
+) -> Option<StatsSettings> {
     let default = raw::Stats::default();
     let (s, at) = stats.map_or((&default, Pos::default()), |s| (&s.value, s.pos));
-    let fine = cx.duration(s.fine_bucket.as_ref(), at, "stats.fine_bucket", Some(SimTime::from_secs(300)));
-    let coarse = cx.duration(s.coarse_bucket.as_ref(), at, "stats.coarse_bucket", Some(SimTime::from_secs(3600)));
+    let fine = cx.duration(
+        s.fine_bucket.as_ref(),
+        at,
+        "stats.fine_bucket",
+        Some(SimTime::from_secs(300)),
+    );
+    let coarse = cx.duration(
+        s.coarse_bucket.as_ref(),
+        at,
+        "stats.coarse_bucket",
+        Some(SimTime::from_secs(3600)),
+    );
     let (fine, coarse) = (fine?, coarse?);
     let fine_pos = s.fine_bucket.as_ref().map_or(at, |f| f.pos);
     if fine == SimTime::ZERO {
-        cx.error(fine_pos, "stats.fine_bucket", "must be > 0", Some("e.g. `5m`".into()));
+        cx.error(
+            fine_pos,
+            "stats.fine_bucket",
+            "must be > 0",
+            Some("e.g. `5m`".into()),
+        );
         return None;
     }
     if let Some(h) = horizon {
         if h.as_nanos() / fine.as_nanos() > MAX_FINE_BUCKETS {
-            cx.error(fine_pos, "stats.fine_bucket", format!("{fine} gives more than {MAX_FINE_BUCKETS} buckets over the horizon"), Some("use a wider bucket, e.g. `5m`".into()));
+            cx.error(
+                fine_pos,
+                "stats.fine_bucket",
+                format!("{fine} gives more than {MAX_FINE_BUCKETS} buckets over the horizon"),
+                Some("use a wider bucket, e.g. `5m`".into()),
+            );
             return None;
         }
     }
     if coarse < fine {
         let p = s.coarse_bucket.as_ref().map_or(at, |c| c.pos);
-        cx.error(p, "stats.coarse_bucket", format!("coarse bucket {coarse} is narrower than the fine bucket {fine}"), Some("coarse_bucket ≥ fine_bucket, e.g. `1h` and `5m`".into()));
+        cx.error(
+            p,
+            "stats.coarse_bucket",
+            format!("coarse bucket {coarse} is narrower than the fine bucket {fine}"),
+            Some("coarse_bucket ≥ fine_bucket, e.g. `1h` and `5m`".into()),
+        );
         return None;
     }
-    Some(StatsSettings { fine_bucket: fine, coarse_bucket: coarse })
+    Some(StatsSettings {
+        fine_bucket: fine,
+        coarse_bucket: coarse,
+    })
 }

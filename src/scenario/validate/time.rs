@@ -34,7 +34,11 @@ impl HorizonInfo {
     pub fn hour_marks(&self) -> Vec<HourMark> {
         let mark = |t: DateTime<Utc>, at: SimTime| {
             let local = t.with_timezone(&self.tz);
-            HourMark { at, weekday: local.weekday().num_days_from_monday() as u8, hour: local.hour() as u8 }
+            HourMark {
+                at,
+                weekday: local.weekday().num_days_from_monday() as u8,
+                hour: local.hour() as u8,
+            }
         };
         let mut marks = vec![mark(self.start_utc, SimTime::ZERO)];
         let step: i64 = 15 * 60;
@@ -42,10 +46,13 @@ impl HorizonInfo {
         let mut t_s = start_s.div_euclid(step) * step + step;
         let end_s = start_s as f64 + self.model.duration.as_secs_f64();
         while (t_s as f64) < end_s {
-            let Some(t) = DateTime::<Utc>::from_timestamp(t_s, 0) else { break };
+            let Some(t) = DateTime::<Utc>::from_timestamp(t_s, 0) else {
+                break;
+            };
             let local = t.with_timezone(&self.tz);
             if local.minute() == 0 && local.second() == 0 {
-                let at = SimTime::from_secs((t_s - start_s) as u64).saturating_sub(SimTime(u64::from(self.start_utc.timestamp_subsec_nanos())));
+                let at = SimTime::from_secs((t_s - start_s) as u64)
+                    .saturating_sub(SimTime(u64::from(self.start_utc.timestamp_subsec_nanos())));
                 marks.push(mark(t, at));
             }
             t_s += step;
@@ -62,20 +69,37 @@ pub fn zone(cx: &mut Ctx, name: &Located<String>, path: &str) -> Option<Tz> {
             let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
             let hint = match suggest::closest(&name.value, names.iter().copied()) {
                 Some(c) => format!("did you mean `{c}`?"),
-                None => "use an IANA name such as `Europe/Paris`, `America/New_York` or `UTC`".into(),
+                None => {
+                    "use an IANA name such as `Europe/Paris`, `America/New_York` or `UTC`".into()
+                }
             };
-            cx.error(name.pos, path, format!("unknown time zone `{}`", name.value), Some(hint));
+            cx.error(
+                name.pos,
+                path,
+                format!("unknown time zone `{}`", name.value),
+                Some(hint),
+            );
             None
         }
     }
 }
 
 /// Converts a local date-time text in `tz` to an instant.
-pub fn local_instant(cx: &mut Ctx, text: &Located<String>, tz: Tz, path: &str) -> Option<DateTime<Utc>> {
+pub fn local_instant(
+    cx: &mut Ctx,
+    text: &Located<String>,
+    tz: Tz,
+    path: &str,
+) -> Option<DateTime<Utc>> {
     let s = text.value.trim();
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok());
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok());
     let Some(naive) = naive else {
         cx.error(text.pos, path, format!("expected a local date-time, found `{s}`"), Some("write `YYYY-MM-DDTHH:MM`, e.g. `2026-11-27T20:00` (no offset: the zone is `horizon.timezone`)".into()));
         return None;
@@ -83,12 +107,30 @@ pub fn local_instant(cx: &mut Ctx, text: &Located<String>, tz: Tz, path: &str) -
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
         LocalResult::None => {
-            cx.error(text.pos, path, format!("`{s}` does not exist in {} (clocks jump forward)", tz.name()), Some("pick a time outside the daylight-saving gap, e.g. one hour later".into()));
+            cx.error(
+                text.pos,
+                path,
+                format!(
+                    "`{s}` does not exist in {} (clocks jump forward)",
+                    tz.name()
+                ),
+                Some("pick a time outside the daylight-saving gap, e.g. one hour later".into()),
+            );
             None
         }
         LocalResult::Ambiguous(a, b) => {
-            let msg = format!("`{s}` happens twice in {} (clocks go back: {} and {})", tz.name(), a.to_rfc3339(), b.to_rfc3339());
-            cx.error(text.pos, path, msg, Some("pick a time outside the repeated hour, or set `timezone: UTC`".into()));
+            let msg = format!(
+                "`{s}` happens twice in {} (clocks go back: {} and {})",
+                tz.name(),
+                a.to_rfc3339(),
+                b.to_rfc3339()
+            );
+            cx.error(
+                text.pos,
+                path,
+                msg,
+                Some("pick a time outside the repeated hour, or set `timezone: UTC`".into()),
+            );
             None
         }
     }
@@ -97,7 +139,11 @@ pub fn local_instant(cx: &mut Ctx, text: &Located<String>, tz: Tz, path: &str) -
 /// Validates `horizon:`.
 pub fn horizon(cx: &mut Ctx, h: Option<&Located<raw::Horizon>>, root: Pos) -> Option<HorizonInfo> {
     let Some(h) = h else {
-        cx.missing(root, "horizon", "add `horizon:` with `start`, `duration` (and `timezone`)");
+        cx.missing(
+            root,
+            "horizon",
+            "add `horizon:` with `start`, `duration` (and `timezone`)",
+        );
         return None;
     };
     let (at, h) = (h.pos, &h.value);
@@ -110,7 +156,11 @@ pub fn horizon(cx: &mut Ctx, h: Option<&Located<raw::Horizon>>, root: Pos) -> Op
     let start = match (&h.start, tz) {
         (Some(s), Some(tz)) => local_instant(cx, s, tz, "horizon.start"),
         (None, _) => {
-            cx.missing(at, "horizon.start", "add a local start, e.g. `2026-11-27T00:00`");
+            cx.missing(
+                at,
+                "horizon.start",
+                "add a local start, e.g. `2026-11-27T00:00`",
+            );
             None
         }
         _ => None,
@@ -118,27 +168,51 @@ pub fn horizon(cx: &mut Ctx, h: Option<&Located<raw::Horizon>>, root: Pos) -> Op
     let dur_pos = h.duration.as_ref().map_or(at, |d| d.pos);
     let duration = duration.and_then(|d| {
         if d == SimTime::ZERO {
-            cx.error(dur_pos, "horizon.duration", "horizon duration must be > 0", Some("e.g. `3d`".into()));
+            cx.error(
+                dur_pos,
+                "horizon.duration",
+                "horizon duration must be > 0",
+                Some("e.g. `3d`".into()),
+            );
             None
         } else if d > MAX_HORIZON {
-            cx.error(dur_pos, "horizon.duration", format!("horizon of {d} is longer than 366 days"), Some("simulate the peak weeks, not years: e.g. `7d`".into()));
+            cx.error(
+                dur_pos,
+                "horizon.duration",
+                format!("horizon of {d} is longer than 366 days"),
+                Some("simulate the peak weeks, not years: e.g. `7d`".into()),
+            );
             None
         } else {
             Some(d)
         }
     });
-    let (duration, warmup) = (duration?, warmup?);
-    if warmup >= duration {
-        let p = h.warmup.as_ref().map_or(at, |w| w.pos);
-        cx.error(p, "horizon.warmup", format!("warm-up {warmup} is not shorter than the horizon {duration}"), Some("warm-up discards the start of the run; keep it well under the duration, e.g. `30m`".into()));
-        return None;
-    }
+    let duration = duration?;
+    // A bad warm-up is recorded but does not stop the calendar from being checked against
+    // the horizon: the model is only built when no diagnostic was recorded.
+    let warmup = match warmup {
+        Some(w) if w >= duration => {
+            let p = h.warmup.as_ref().map_or(at, |w| w.pos);
+            cx.error(p, "horizon.warmup", format!("warm-up {w} is not shorter than the horizon {duration}"), Some("warm-up discards the start of the run; keep it well under the duration, e.g. `30m`".into()));
+            SimTime::ZERO
+        }
+        Some(w) => w,
+        None => SimTime::ZERO,
+    };
     let (start_utc, tz) = (start?, tz?);
     let model = Horizon {
-        start_local: h.start.as_ref().map(|s| s.value.trim().to_owned()).unwrap_or_default(),
+        start_local: h
+            .start
+            .as_ref()
+            .map(|s| s.value.trim().to_owned())
+            .unwrap_or_default(),
         timezone: tz.name().to_owned(),
         duration,
         warmup,
     };
-    Some(HorizonInfo { model, tz, start_utc })
+    Some(HorizonInfo {
+        model,
+        tz,
+        start_utc,
+    })
 }

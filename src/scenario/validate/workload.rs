@@ -19,13 +19,25 @@ enum Measure {
     Count,
 }
 
-pub fn classes(cx: &mut Ctx, w: Option<&Located<OrderedMap<Located<raw::Workload>>>>, root: Pos) -> Option<Vec<WorkloadClass>> {
+pub fn classes(
+    cx: &mut Ctx,
+    w: Option<&Located<OrderedMap<Located<raw::Workload>>>>,
+    root: Pos,
+) -> Option<Vec<WorkloadClass>> {
     let Some(w) = w else {
         cx.missing(root, "workloads", "add at least one workload class, e.g. `workloads: {browse: {rate: 40/s, odoo_cpu: …}}`");
         return None;
     };
     if w.value.0.is_empty() || w.value.0.len() > MAX_CLASSES {
-        cx.error(w.pos, "workloads", format!("expected 1 to {MAX_CLASSES} workload classes, found {}", w.value.0.len()), Some("each class is `name: {rate: …, odoo_cpu: …}`".into()));
+        cx.error(
+            w.pos,
+            "workloads",
+            format!(
+                "expected 1 to {MAX_CLASSES} workload classes, found {}",
+                w.value.0.len()
+            ),
+            Some("each class is `name: {rate: …, odoo_cpu: …}`".into()),
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -39,17 +51,54 @@ pub fn classes(cx: &mut Ctx, w: Option<&Located<OrderedMap<Located<raw::Workload
     ok.then_some(out)
 }
 
-fn one(cx: &mut Ctx, name: &Located<String>, class: &Located<raw::Workload>) -> Option<WorkloadClass> {
+fn one(
+    cx: &mut Ctx,
+    name: &Located<String>,
+    class: &Located<raw::Workload>,
+) -> Option<WorkloadClass> {
     let path = format!("workloads.{}", name.value);
     if name.value == "all" || name.value.trim().is_empty() {
-        cx.error(name.pos, &path, format!("`{}` cannot name a class", name.value), Some("`all` is reserved for event multipliers; choose another name".into()));
+        cx.error(
+            name.pos,
+            &path,
+            format!("`{}` cannot name a class", name.value),
+            Some("`all` is reserved for event multipliers; choose another name".into()),
+        );
     }
     let (at, c) = (class.pos, &class.value);
     let rate = rate(cx, c.rate.as_ref(), at, &format!("{path}.rate"));
-    let odoo_cpu = dist(cx, c.odoo_cpu.as_ref(), at, &format!("{path}.odoo_cpu"), Measure::Duration, None);
-    let queries = dist(cx, c.queries.as_ref(), at, &format!("{path}.queries"), Measure::Count, Some(0.0));
-    let db = dist(cx, c.db_time_per_query.as_ref(), at, &format!("{path}.db_time_per_query"), Measure::Duration, Some(0.0));
-    let cursors = cx.int(c.cursors.as_ref(), at, &format!("{path}.cursors"), Some(1), 1, 64, "a request holds at least one cursor");
+    let odoo_cpu = dist(
+        cx,
+        c.odoo_cpu.as_ref(),
+        at,
+        &format!("{path}.odoo_cpu"),
+        Measure::Duration,
+        None,
+    );
+    let queries = dist(
+        cx,
+        c.queries.as_ref(),
+        at,
+        &format!("{path}.queries"),
+        Measure::Count,
+        Some(0.0),
+    );
+    let db = dist(
+        cx,
+        c.db_time_per_query.as_ref(),
+        at,
+        &format!("{path}.db_time_per_query"),
+        Measure::Duration,
+        Some(0.0),
+    );
+    let cursors = cx.int(
+        c.cursors.as_ref(),
+        at,
+        &format!("{path}.cursors"),
+        Some(1),
+        1..=64,
+        "a request holds at least one cursor",
+    );
     if name.value == "all" {
         return None;
     }
@@ -76,11 +125,21 @@ fn rate(cx: &mut Ctx, v: Option<&Located<Text>>, at: Pos, path: &str) -> Option<
         }
     };
     if r <= 0.0 || !r.is_finite() {
-        cx.error(v.pos, path, format!("rate must be > 0, found `{}`", v.value.0), Some("remove the class, or give it a positive rate such as `1/h`".into()));
+        cx.error(
+            v.pos,
+            path,
+            format!("rate must be > 0, found `{}`", v.value.0),
+            Some("remove the class, or give it a positive rate such as `1/h`".into()),
+        );
         return None;
     }
     if r > MAX_RATE_PER_S {
-        cx.error(v.pos, path, format!("rate `{}` is above 1M/s", v.value.0), Some("check the unit (`/s`, `/min`, `/h`) and the `k`/`M` suffix".into()));
+        cx.error(
+            v.pos,
+            path,
+            format!("rate `{}` is above 1M/s", v.value.0),
+            Some("check the unit (`/s`, `/min`, `/h`) and the `k`/`M` suffix".into()),
+        );
         return None;
     }
     Some(r)
@@ -106,7 +165,14 @@ fn value(cx: &mut Ctx, v: &Located<Text>, path: &str, measure: Measure) -> Optio
 }
 
 /// Validates a distribution; `default` (a constant) when absent, else required.
-fn dist(cx: &mut Ctx, d: Option<&Located<raw::DistSpec>>, at: Pos, path: &str, measure: Measure, default: Option<f64>) -> Option<Dist> {
+fn dist(
+    cx: &mut Ctx,
+    d: Option<&Located<raw::DistSpec>>,
+    at: Pos,
+    path: &str,
+    measure: Measure,
+    default: Option<f64>,
+) -> Option<Dist> {
     let example = match measure {
         Measure::Duration => "e.g. `{dist: lognormal, mean: 60ms, cv: 1.2}`",
         Measure::Count => "e.g. `{dist: constant, value: 12}`",
@@ -119,7 +185,13 @@ fn dist(cx: &mut Ctx, d: Option<&Located<raw::DistSpec>>, at: Pos, path: &str, m
     };
     let (at, s) = (d.pos, &d.value);
     let Some(kind) = &s.dist else {
-        cx.missing(at, &format!("{path}.dist"), &format!("name the family: constant, exponential, lognormal, gamma or empirical; {example}"));
+        cx.missing(
+            at,
+            &format!("{path}.dist"),
+            &format!(
+                "name the family: constant, exponential, lognormal, gamma or empirical; {example}"
+            ),
+        );
         return None;
     };
     let kind = kind.value;
@@ -130,11 +202,22 @@ fn dist(cx: &mut Ctx, d: Option<&Located<raw::DistSpec>>, at: Pos, path: &str, m
         DistKind::Gamma => ("gamma", &["mean", "cv"]),
         DistKind::Empirical => ("empirical", &["values", "weights"]),
     };
-    let present = [("value", s.value.as_ref().map(|v| v.pos)), ("mean", s.mean.as_ref().map(|v| v.pos)), ("cv", s.cv.as_ref().map(|v| v.pos)), ("values", s.values.as_ref().map(|v| v.pos)), ("weights", s.weights.as_ref().map(|v| v.pos))];
+    let present = [
+        ("value", s.value.as_ref().map(|v| v.pos)),
+        ("mean", s.mean.as_ref().map(|v| v.pos)),
+        ("cv", s.cv.as_ref().map(|v| v.pos)),
+        ("values", s.values.as_ref().map(|v| v.pos)),
+        ("weights", s.weights.as_ref().map(|v| v.pos)),
+    ];
     let mut ok = true;
     for (key, pos) in present {
         if let Some(pos) = pos.filter(|_| !allowed.contains(&key)) {
-            cx.error(pos, &format!("{path}.{key}"), format!("`{key}` does not apply to a {name} distribution"), Some(format!("{name} takes: {}", allowed.join(", "))));
+            cx.error(
+                pos,
+                &format!("{path}.{key}"),
+                format!("`{key}` does not apply to a {name} distribution"),
+                Some(format!("{name} takes: {}", allowed.join(", "))),
+            );
             ok = false;
         }
     }
@@ -146,7 +229,12 @@ fn dist(cx: &mut Ctx, d: Option<&Located<raw::DistSpec>>, at: Pos, path: &str, m
         };
         let x = value(cx, v, &p, measure)?;
         if x <= 0.0 {
-            cx.error(v.pos, &p, format!("{key} must be > 0"), Some("use `dist: constant` with `value: 0` for no demand".into()));
+            cx.error(
+                v.pos,
+                &p,
+                format!("{key} must be > 0"),
+                Some("use `dist: constant` with `value: 0` for no demand".into()),
+            );
             return None;
         }
         Some(x)
@@ -160,14 +248,23 @@ fn dist(cx: &mut Ctx, d: Option<&Located<raw::DistSpec>>, at: Pos, path: &str, m
         if v.value > 0.0 && v.value <= 100.0 {
             return Some(v.value);
         }
-        cx.error(v.pos, &p, format!("cv must be in (0, 100], found {}", v.value), Some("cv = standard deviation / mean; 1 is exponential-like".into()));
+        cx.error(
+            v.pos,
+            &p,
+            format!("cv must be in (0, 100], found {}", v.value),
+            Some("cv = standard deviation / mean; 1 is exponential-like".into()),
+        );
         None
     };
     let built = match kind {
         DistKind::Constant => match &s.value {
             Some(v) => value(cx, v, &format!("{path}.value"), measure).map(Dist::constant),
             None => {
-                cx.missing(at, &format!("{path}.value"), &format!("constant needs `value`; {example}"));
+                cx.missing(
+                    at,
+                    &format!("{path}.value"),
+                    &format!("constant needs `value`; {example}"),
+                );
                 None
             }
         },
@@ -175,38 +272,81 @@ fn dist(cx: &mut Ctx, d: Option<&Located<raw::DistSpec>>, at: Pos, path: &str, m
         DistKind::Lognormal | DistKind::Gamma => {
             let (mean, cv) = (positive(cx, s.mean.as_ref(), "mean"), cv(cx));
             let (mean, cv) = (mean?, cv?);
-            Some(if kind == DistKind::Gamma { Dist::gamma(mean, cv) } else { Dist::lognormal(mean, cv) })
+            Some(if kind == DistKind::Gamma {
+                Dist::gamma(mean, cv)
+            } else {
+                Dist::lognormal(mean, cv)
+            })
         }
         DistKind::Empirical => empirical(cx, s, at, path, measure),
     };
     if ok { built } else { None }
 }
 
-fn empirical(cx: &mut Ctx, s: &raw::DistSpec, at: Pos, path: &str, measure: Measure) -> Option<Dist> {
+fn empirical(
+    cx: &mut Ctx,
+    s: &raw::DistSpec,
+    at: Pos,
+    path: &str,
+    measure: Measure,
+) -> Option<Dist> {
     let Some(values) = &s.values else {
-        cx.missing(at, &format!("{path}.values"), "list observed values, e.g. `values: [40ms, 60ms, 2s]`");
+        cx.missing(
+            at,
+            &format!("{path}.values"),
+            "list observed values, e.g. `values: [40ms, 60ms, 2s]`",
+        );
         return None;
     };
     let n = values.value.len();
     if n == 0 || n > MAX_EMPIRICAL {
-        cx.error(values.pos, &format!("{path}.values"), format!("expected 1 to {MAX_EMPIRICAL} values, found {n}"), None);
+        cx.error(
+            values.pos,
+            &format!("{path}.values"),
+            format!("expected 1 to {MAX_EMPIRICAL} values, found {n}"),
+            None,
+        );
         return None;
     }
-    let xs: Vec<Option<f64>> = values.value.iter().enumerate().map(|(i, v)| value(cx, v, &format!("{path}.values[{i}]"), measure)).collect();
+    let xs: Vec<Option<f64>> = values
+        .value
+        .iter()
+        .enumerate()
+        .map(|(i, v)| value(cx, v, &format!("{path}.values[{i}]"), measure))
+        .collect();
     let weights = match &s.weights {
         None => Some(None),
         Some(w) if w.value.len() != n => {
-            cx.error(w.pos, &format!("{path}.weights"), format!("{} weights for {n} values", w.value.len()), Some("give one weight per value, or none for equal weights".into()));
+            cx.error(
+                w.pos,
+                &format!("{path}.weights"),
+                format!("{} weights for {n} values", w.value.len()),
+                Some("give one weight per value, or none for equal weights".into()),
+            );
             None
         }
         Some(w) => {
-            let bad = w.value.iter().enumerate().find(|(_, x)| !(x.value.is_finite() && x.value >= 0.0));
+            let bad = w
+                .value
+                .iter()
+                .enumerate()
+                .find(|(_, x)| !(x.value.is_finite() && x.value >= 0.0));
             let sum: f64 = w.value.iter().map(|x| x.value).sum();
             if let Some((i, x)) = bad {
-                cx.error(x.pos, &format!("{path}.weights[{i}]"), format!("weight must be ≥ 0, found {}", x.value), None);
+                cx.error(
+                    x.pos,
+                    &format!("{path}.weights[{i}]"),
+                    format!("weight must be ≥ 0, found {}", x.value),
+                    None,
+                );
                 None
             } else if sum <= 0.0 || !sum.is_finite() {
-                cx.error(w.pos, &format!("{path}.weights"), "weights must have a positive sum", None);
+                cx.error(
+                    w.pos,
+                    &format!("{path}.weights"),
+                    "weights must have a positive sum",
+                    None,
+                );
                 None
             } else {
                 Some(Some(w.value.iter().map(|x| x.value).collect::<Vec<f64>>()))
