@@ -685,3 +685,34 @@ fn missing_scenario_file() {
     assert!(d.to_string().contains("/nonexistent/scenario.yaml"), "{d}");
     assert!(d.to_string().contains("cannot read scenario"), "{d}");
 }
+
+#[test]
+fn json_schema_describes_the_format() {
+    let s = peakplan::scenario::json_schema();
+    assert_eq!(
+        s["required"],
+        serde_json::json!(["version", "horizon", "workloads", "estate"])
+    );
+    assert_eq!(
+        s["additionalProperties"],
+        serde_json::json!(false),
+        "unknown keys are refused"
+    );
+    for key in [
+        "version",
+        "horizon",
+        "run",
+        "stats",
+        "calendar",
+        "workloads",
+        "estate",
+    ] {
+        assert!(s["properties"].get(key).is_some(), "no `{key}` in {s}");
+    }
+    let text = s.to_string();
+    assert!(
+        text.contains("flash_sale")
+            && text.contains("lognormal")
+            && text.contains("limit_time_real")
+    );
+}

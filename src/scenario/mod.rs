@@ -16,6 +16,7 @@ mod raw;
 mod suggest;
 pub mod units;
 mod validate;
+mod yaml_path;
 
 pub use diag::{Diagnostic, Diagnostics};
 

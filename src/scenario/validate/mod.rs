@@ -6,6 +6,7 @@
 //! hour marks), `calendar`, `workload` (classes and distributions), `estate`.
 
 mod calendar;
+mod dist;
 mod estate;
 mod time;
 mod workload;
