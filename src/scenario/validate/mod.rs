@@ -3,11 +3,12 @@
 //! Validation never stops at the first problem: each check records a [`Diagnostic`] in the
 //! [`Ctx`] and returns `None`, the caller carries on, and the model is assembled only when
 //! nothing was recorded. One file per part of the format: `time` (horizon, local time,
-//! hour marks), `calendar`, `workload` (classes and distributions), `estate`.
+//! hour marks), `settings` (run, stats), `calendar`, `workload` and `dist`, `estate`.
 
 mod calendar;
 mod dist;
 mod estate;
+mod settings;
 mod time;
 mod workload;
 
@@ -16,7 +17,7 @@ use super::load::Sources;
 use super::located::{Located, Pos, Text};
 use super::raw;
 use super::units::{self, UnitError};
-use crate::model::{Model, RunSettings, SimTime, StatsSettings};
+use crate::model::{Model, SimTime};
 use std::ops::RangeInclusive;
 
 /// Expected arrivals per replication above which a scenario is refused (a typo such as
@@ -193,8 +194,8 @@ pub fn validate(
     };
 
     let horizon = time::horizon(&mut cx, s.horizon.as_ref(), root);
-    let run = run_settings(&mut cx, s.run.as_ref());
-    let stats = stats_settings(
+    let run = settings::run(&mut cx, s.run.as_ref());
+    let stats = settings::stats(
         &mut cx,
         s.stats.as_ref(),
         horizon.as_ref().map(|h| h.model.duration),
@@ -257,107 +258,4 @@ pub fn validate(
         }),
         _ => unreachable!("validation returned None without recording a diagnostic"),
     }
-}
-
-fn run_settings(cx: &mut Ctx, run: Option<&Located<raw::Run>>) -> Option<RunSettings> {
-    let default = raw::Run::default();
-    let (r, at) = run.map_or((&default, Pos::default()), |r| (&r.value, r.pos));
-    let seed = r.seed.as_ref().map_or(1, |s| s.value);
-    let replications = cx.int(
-        r.replications.as_ref(),
-        at,
-        "run.replications",
-        Some(10),
-        1..=1000,
-        "at least one replication",
-    );
-    let max_in_flight = cx.int(
-        r.max_in_flight.as_ref(),
-        at,
-        "run.max_in_flight",
-        Some(1_000_000),
-        1..=u32::MAX,
-        "at least one request must fit",
-    );
-    let max_events = match &r.max_events {
-        None => Some(5_000_000_000),
-        Some(m) if m.value.fract() == 0.0 && m.value >= 1.0 && m.value <= 1e15 => {
-            Some(m.value as u64)
-        }
-        Some(m) => {
-            cx.error(
-                m.pos,
-                "run.max_events",
-                format!(
-                    "must be a whole number between 1 and 1e15, found {}",
-                    m.value
-                ),
-                Some("e.g. `5e9`".into()),
-            );
-            None
-        }
-    };
-    Some(RunSettings {
-        seed,
-        replications: replications?,
-        max_events: max_events?,
-        max_in_flight: max_in_flight?,
-    })
-}
-
-fn stats_settings(
-    cx: &mut Ctx,
-    stats: Option<&Located<raw::Stats>>,
-    horizon: Option<SimTime>,
-) -> Option<StatsSettings> {
-    let default = raw::Stats::default();
-    let (s, at) = stats.map_or((&default, Pos::default()), |s| (&s.value, s.pos));
-    let fine = cx.duration(
-        s.fine_bucket.as_ref(),
-        at,
-        "stats.fine_bucket",
-        Some(SimTime::from_secs(300)),
-    );
-    let coarse = cx.duration(
-        s.coarse_bucket.as_ref(),
-        at,
-        "stats.coarse_bucket",
-        Some(SimTime::from_secs(3600)),
-    );
-    let (fine, coarse) = (fine?, coarse?);
-    let fine_pos = s.fine_bucket.as_ref().map_or(at, |f| f.pos);
-    if fine == SimTime::ZERO {
-        cx.error(
-            fine_pos,
-            "stats.fine_bucket",
-            "must be > 0",
-            Some("e.g. `5m`".into()),
-        );
-        return None;
-    }
-    if let Some(h) = horizon {
-        if h.as_nanos() / fine.as_nanos() > MAX_FINE_BUCKETS {
-            cx.error(
-                fine_pos,
-                "stats.fine_bucket",
-                format!("{fine} gives more than {MAX_FINE_BUCKETS} buckets over the horizon"),
-                Some("use a wider bucket, e.g. `5m`".into()),
-            );
-            return None;
-        }
-    }
-    if coarse < fine {
-        let p = s.coarse_bucket.as_ref().map_or(at, |c| c.pos);
-        cx.error(
-            p,
-            "stats.coarse_bucket",
-            format!("coarse bucket {coarse} is narrower than the fine bucket {fine}"),
-            Some("coarse_bucket ≥ fine_bucket, e.g. `1h` and `5m`".into()),
-        );
-        return None;
-    }
-    Some(StatsSettings {
-        fine_bucket: fine,
-        coarse_bucket: coarse,
-    })
 }

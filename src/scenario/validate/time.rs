@@ -21,7 +21,7 @@ pub struct HorizonInfo {
 }
 
 impl HorizonInfo {
-    /// Simulation time of a local date-time; `Err` (message) before the start.
+    /// Simulation time of an instant; `None` before the start.
     pub fn sim_time(&self, at: DateTime<Utc>) -> Option<SimTime> {
         let ns = (at - self.start_utc).num_nanoseconds()?;
         u64::try_from(ns).ok().map(SimTime)
