@@ -2,9 +2,21 @@
 //!
 //! Two stages, as in ripgrep's "low"/"high" arguments: `raw` mirrors the file with serde and
 //! holds no logic; `validate` turns it into the typed model, collecting every problem it
-//! finds (not only the first) as [`Diagnostic`]s that point into the file.
+//! finds (not only the first) as [`Diagnostic`]s that point into the file. In between,
+//! `load` resolves `profile:` references. The format is documented in
+//! docs/scenario-format.md.
+//!
+//! Architecture invariant: nothing outside this module sees YAML, serde-saphyr or files;
+//! the simulation receives a [`Model`] only.
 
 mod diag;
+mod load;
+mod located;
+mod raw;
+mod suggest;
+pub mod units;
+mod validate;
+mod yaml_path;
 
 pub use diag::{Diagnostic, Diagnostics};
 
@@ -13,18 +25,48 @@ use std::path::Path;
 
 /// Loads and validates a scenario file, resolving `profile:` references relative to it.
 pub fn load(path: &Path) -> Result<Model, Diagnostics> {
-    let _ = path;
-    todo!("scenario front-end")
+    let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    load_named(&text, &path.display().to_string(), base_dir, &stem)
 }
 
 /// Like [`load`], for text that is not in a file (tests, the validation suite). `origin`
 /// names the text in messages; `profile:` references resolve against `base_dir`.
 pub fn load_str(text: &str, origin: &str, base_dir: &Path) -> Result<Model, Diagnostics> {
-    let _ = (text, origin, base_dir);
-    todo!("scenario front-end")
+    load_named(text, origin, base_dir, origin)
+}
+
+fn load_named(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    default_name: &str,
+) -> Result<Model, Diagnostics> {
+    let mut sources = load::Sources::default();
+    let file = sources.add(origin.to_owned());
+    let mut scenario: raw::Scenario =
+        load::parse(text, file, origin).map_err(|d| Diagnostics(vec![d]))?;
+    let profile_problems = load::resolve_profiles(&mut scenario, &mut sources, base_dir);
+    if !profile_problems.is_empty() {
+        return Err(Diagnostics(profile_problems));
+    }
+    validate::validate(scenario, &sources, default_name)
 }
 
 /// The JSON Schema (2020-12) of the scenario format, for editors.
 pub fn json_schema() -> serde_json::Value {
-    todo!("scenario front-end")
+    let schema = schemars::schema_for!(raw::Scenario);
+    let mut value = serde_json::to_value(&schema).unwrap_or_default();
+    // Required keys are optional in the raw types (so validation can report them with a
+    // line number, and profiles can supply them); the schema still tells editors.
+    if let Some(root) = value.as_object_mut() {
+        root.insert(
+            "required".into(),
+            serde_json::json!(["version", "horizon", "workloads", "estate"]),
+        );
+    }
+    value
 }

@@ -1,0 +1,210 @@
+//! `estate:` → [`OdooTier`] and [`Postgres`], with odoo.conf and PostgreSQL defaults
+//! (sources in docs/scenario-format.md and /work/shared/docs/odoo-facts.md).
+
+use super::super::located::{Located, Pos};
+use super::super::raw;
+use super::super::units;
+use super::Ctx;
+use crate::model::{OdooTier, Postgres, SimTime};
+
+/// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
+const MAX_PODS: u32 = 10_000;
+const MAX_WORKERS: u32 = 10_000;
+const MAX_CORES: u32 = 4_096;
+
+pub fn estate(
+    cx: &mut Ctx,
+    e: Option<&Located<raw::Estate>>,
+    root: Pos,
+) -> (Option<OdooTier>, Option<Postgres>) {
+    let Some(e) = e else {
+        cx.missing(root, "estate", "add `estate:` with `odoo` and `postgres`");
+        return (None, None);
+    };
+    let odoo = match &e.value.odoo {
+        Some(o) => odoo(cx, o),
+        None => {
+            cx.missing(
+                e.pos,
+                "estate.odoo",
+                "add `odoo: {workers: …}` or a `profile:`",
+            );
+            None
+        }
+    };
+    let pg = match &e.value.postgres {
+        Some(p) => postgres(cx, p),
+        None => {
+            cx.missing(
+                e.pos,
+                "estate.postgres",
+                "add `postgres: {cores: …}` or a `profile:`",
+            );
+            None
+        }
+    };
+    (odoo, pg)
+}
+
+fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
+    let (at, o) = (o.pos, &o.value);
+    let p = |k: &str| format!("estate.odoo.{k}");
+    let pods = cx.int(
+        o.pods.as_ref(),
+        at,
+        &p("pods"),
+        Some(1),
+        1..=MAX_PODS,
+        "an estate has at least one pod",
+    );
+    let threaded = "workers = 0 is Odoo's threaded mode, which peakplan does not model; use prefork (workers ≥ 1)";
+    let workers = cx.int(
+        o.workers.as_ref(),
+        at,
+        &p("workers"),
+        None,
+        1..=MAX_WORKERS,
+        threaded,
+    );
+    // odoo/service/server.py: the prefork server listens with a backlog of 8 × workers.
+    let backlog_default = workers.map(|w| w.saturating_mul(8));
+    let listen_backlog = match o.listen_backlog.as_ref() {
+        Some(_) => cx.int(
+            o.listen_backlog.as_ref(),
+            at,
+            &p("listen_backlog"),
+            None,
+            0..=u32::MAX,
+            "the backlog cannot be negative",
+        ),
+        None => backlog_default,
+    };
+    let max_cron_threads = cx.int(
+        o.max_cron_threads.as_ref(),
+        at,
+        &p("max_cron_threads"),
+        Some(2),
+        0..=1_000,
+        "0 disables cron",
+    );
+    let evented_worker = o.evented_worker.as_ref().is_none_or(|b| b.value);
+    let db_maxconn = cx.int(
+        o.db_maxconn.as_ref(),
+        at,
+        &p("db_maxconn"),
+        Some(64),
+        1..=100_000,
+        "each process needs at least one connection",
+    );
+    let limit_time_real = match &o.limit_time_real {
+        Some(v) if v.value.0 == "unlimited" => Some(None),
+        Some(v) => match units::parse_duration(&v.value.0) {
+            Ok(t) if t > SimTime::ZERO => Some(Some(t)),
+            Ok(_) => {
+                cx.error(
+                    v.pos,
+                    &p("limit_time_real"),
+                    "must be > 0",
+                    Some("write `unlimited` to disable the limit".into()),
+                );
+                None
+            }
+            Err(e) => {
+                cx.error(
+                    v.pos,
+                    &p("limit_time_real"),
+                    e.message,
+                    Some(format!("{}; or `unlimited`", e.hint)),
+                );
+                None
+            }
+        },
+        None => Some(Some(SimTime::from_secs(120))),
+    };
+    let kill_check_period = cx.duration(
+        o.kill_check_period.as_ref(),
+        at,
+        &p("kill_check_period"),
+        Some(SimTime::from_secs(4)),
+    );
+    let kill_check_period = kill_check_period.and_then(|k| {
+        if k == SimTime::ZERO {
+            let pos = o.kill_check_period.as_ref().map_or(at, |v| v.pos);
+            cx.error(
+                pos,
+                &p("kill_check_period"),
+                "must be > 0",
+                Some("Odoo's master checks about every 4s".into()),
+            );
+            return None;
+        }
+        Some(k)
+    });
+    let worker_respawn = cx.duration(
+        o.worker_respawn.as_ref(),
+        at,
+        &p("worker_respawn"),
+        Some(SimTime::from_secs(2)),
+    );
+    Some(OdooTier {
+        pods: pods?,
+        workers: workers?,
+        listen_backlog: listen_backlog?,
+        max_cron_threads: max_cron_threads?,
+        evented_worker,
+        db_maxconn: db_maxconn?,
+        limit_time_real: limit_time_real?,
+        kill_check_period: kill_check_period?,
+        worker_respawn: worker_respawn?,
+    })
+}
+
+fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
+    let (at, pg) = (pg.pos, &pg.value);
+    let p = |k: &str| format!("estate.postgres.{k}");
+    let cores = cx.int(
+        pg.cores.as_ref(),
+        at,
+        &p("cores"),
+        None,
+        1..=MAX_CORES,
+        "a server has at least one core",
+    );
+    let max_connections = cx.int(
+        pg.max_connections.as_ref(),
+        at,
+        &p("max_connections"),
+        Some(100),
+        1..=262_143,
+        "PostgreSQL needs at least one connection",
+    );
+    let reserved = cx.int(
+        pg.superuser_reserved_connections.as_ref(),
+        at,
+        &p("superuser_reserved_connections"),
+        Some(3),
+        0..=262_143,
+        "cannot be negative",
+    );
+    let (max_connections, reserved) = (max_connections?, reserved?);
+    if max_connections <= reserved {
+        let pos = pg.max_connections.as_ref().map_or(at, |v| v.pos);
+        let msg = format!(
+            "max_connections ({max_connections}) must exceed superuser_reserved_connections ({reserved})"
+        );
+        cx.error(
+            pos,
+            &p("max_connections"),
+            msg,
+            Some(
+                "PostgreSQL refuses to start otherwise; the default is 100 with 3 reserved".into(),
+            ),
+        );
+        return None;
+    }
+    Some(Postgres {
+        cores: cores?,
+        max_connections,
+        superuser_reserved: reserved,
+    })
+}

@@ -1,0 +1,261 @@
+//! Raw scenario → [`Model`]: every check, every default, every unit conversion.
+//!
+//! Validation never stops at the first problem: each check records a [`Diagnostic`] in the
+//! [`Ctx`] and returns `None`, the caller carries on, and the model is assembled only when
+//! nothing was recorded. One file per part of the format: `time` (horizon, local time,
+//! hour marks), `settings` (run, stats), `calendar`, `workload` and `dist`, `estate`.
+
+mod calendar;
+mod dist;
+mod estate;
+mod settings;
+mod time;
+mod workload;
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::load::Sources;
+use super::located::{Located, Pos, Text};
+use super::raw;
+use super::units::{self, UnitError};
+use crate::model::{Model, SimTime};
+use std::ops::RangeInclusive;
+
+/// Expected arrivals per replication above which a scenario is refused (a typo such as
+/// `40k/s` for `40/s` would otherwise run for hours).
+const MAX_EXPECTED_ARRIVALS: f64 = 2e9;
+/// Statistics buckets per horizon (memory of the time series).
+const MAX_FINE_BUCKETS: u64 = 200_000;
+
+/// Collects diagnostics while validating.
+pub struct Ctx<'a> {
+    sources: &'a Sources,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    /// Records a problem at `pos` (line 0 = unknown).
+    pub fn error(
+        &mut self,
+        pos: Pos,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        let known = |x: u32| (x > 0).then_some(x);
+        self.diags.push(Diagnostic {
+            file: self
+                .sources
+                .names
+                .get(pos.file)
+                .cloned()
+                .unwrap_or_default(),
+            yaml_path: path.to_owned(),
+            line: known(pos.line),
+            column: known(pos.column),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    /// Records a missing required key of the section written at `section`.
+    pub fn missing(&mut self, section: Pos, path: &str, hint: &str) {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        self.error(
+            section,
+            path,
+            format!("missing required key `{key}`"),
+            Some(hint.to_owned()),
+        );
+    }
+
+    fn unit_error(&mut self, pos: Pos, path: &str, e: UnitError) {
+        self.error(pos, path, e.message, Some(e.hint));
+    }
+
+    /// A duration; `default` when absent. Errors if absent without default.
+    pub fn duration(
+        &mut self,
+        v: Option<&Located<Text>>,
+        section: Pos,
+        path: &str,
+        default: Option<SimTime>,
+    ) -> Option<SimTime> {
+        let Some(v) = v else {
+            if default.is_none() {
+                self.missing(section, path, "add a duration, e.g. `250ms` or `2h`");
+            }
+            return default;
+        };
+        units::parse_duration(&v.value.0)
+            .map_err(|e| self.unit_error(v.pos, path, e))
+            .ok()
+    }
+
+    /// An integer in `range`; `default` when absent. `why_min` explains the lower bound.
+    pub fn int(
+        &mut self,
+        v: Option<&Located<i64>>,
+        section: Pos,
+        path: &str,
+        default: Option<u32>,
+        range: RangeInclusive<u32>,
+        why_min: &str,
+    ) -> Option<u32> {
+        let (min, max) = (*range.start(), *range.end());
+        let Some(v) = v else {
+            if default.is_none() {
+                self.missing(section, path, &format!("add an integer ≥ {min}"));
+            }
+            return default;
+        };
+        if v.value < i64::from(min) {
+            self.error(
+                v.pos,
+                path,
+                format!("must be ≥ {min}, found {}", v.value),
+                Some(why_min.to_owned()),
+            );
+            return None;
+        }
+        if v.value > i64::from(max) {
+            self.error(
+                v.pos,
+                path,
+                format!("must be ≤ {max}, found {}", v.value),
+                Some("a limit against typos; write a realistic value".into()),
+            );
+            return None;
+        }
+        u32::try_from(v.value).ok()
+    }
+
+    /// A finite multiplier ≥ 0.
+    pub fn multiplier(&mut self, v: &Located<f64>, path: &str) -> Option<f64> {
+        if v.value.is_finite() && v.value >= 0.0 && v.value <= 1e6 {
+            return Some(v.value);
+        }
+        self.error(
+            v.pos,
+            path,
+            format!("multiplier must be between 0 and 1e6, found {}", v.value),
+            Some("1.0 = unchanged, 2.0 = double, 0 = none".into()),
+        );
+        None
+    }
+}
+
+fn pos_of<T>(v: &Option<Located<T>>) -> Pos {
+    v.as_ref().map(|l| l.pos).unwrap_or_default()
+}
+
+/// Validates a parsed scenario. `default_name` is used when the file has no `name`.
+pub fn validate(
+    s: raw::Scenario,
+    sources: &Sources,
+    default_name: &str,
+) -> Result<Model, Diagnostics> {
+    let mut cx = Ctx {
+        sources,
+        diags: Vec::new(),
+    };
+    let root = Pos {
+        file: 0,
+        line: 0,
+        column: 0,
+    };
+
+    match &s.version {
+        None => cx.error(
+            root,
+            "version",
+            "missing required key `version`",
+            Some("add `version: 1` at the top of the file".into()),
+        ),
+        Some(v) if v.value != 1 => cx.error(
+            v.pos,
+            "version",
+            format!("unsupported format version {}", v.value),
+            Some("this peakplan reads version 1; see docs/scenario-format.md".into()),
+        ),
+        Some(_) => {}
+    }
+    let name = match &s.name {
+        Some(n) if n.value.trim().is_empty() => {
+            cx.error(
+                n.pos,
+                "name",
+                "name is empty",
+                Some("remove it to use the file name, or write one".into()),
+            );
+            None
+        }
+        Some(n) => Some(n.value.clone()),
+        None => Some(default_name.to_owned()),
+    };
+
+    let horizon = time::horizon(&mut cx, s.horizon.as_ref(), root);
+    let run = settings::run(&mut cx, s.run.as_ref());
+    let stats = settings::stats(
+        &mut cx,
+        s.stats.as_ref(),
+        horizon.as_ref().map(|h| h.model.duration),
+    );
+    let classes = workload::classes(&mut cx, s.workloads.as_ref(), root);
+    let calendar = horizon
+        .as_ref()
+        .and_then(|h| calendar::calendar(&mut cx, s.calendar.as_ref(), s.workloads.as_ref(), h));
+    let (odoo, postgres) = estate::estate(&mut cx, s.estate.as_ref(), root);
+
+    if let (Some(cal), Some(cls)) = (&calendar, &classes) {
+        let expected: f64 = cls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                cal.segments(i, c.base_rate_per_s)
+                    .iter()
+                    .map(|seg| seg.integral())
+                    .sum::<f64>()
+            })
+            .sum();
+        if expected > MAX_EXPECTED_ARRIVALS {
+            cx.error(
+                pos_of(&s.workloads),
+                "workloads",
+                format!("about {expected:.3e} requests per replication; the limit is {MAX_EXPECTED_ARRIVALS:.0e}"),
+                Some("shorten the horizon or lower the rates (check units: `40/s` vs `40k/s`)".into()),
+            );
+        }
+    }
+
+    if !cx.diags.is_empty() {
+        let mut diags = cx.diags;
+        diags.sort_by(|a, b| {
+            (a.line.is_none(), a.line, a.column).cmp(&(b.line.is_none(), b.line, b.column))
+        });
+        // Stable: the scenario's own problems first, then each profile's, in file order.
+        diags.sort_by_key(|d| sources.names.iter().position(|n| *n == d.file));
+        return Err(Diagnostics(diags));
+    }
+    match (name, horizon, run, stats, classes, calendar, odoo, postgres) {
+        (
+            Some(name),
+            Some(horizon),
+            Some(run),
+            Some(stats),
+            Some(classes),
+            Some(calendar),
+            Some(odoo),
+            Some(postgres),
+        ) => Ok(Model {
+            name,
+            horizon: horizon.model,
+            calendar,
+            classes,
+            odoo,
+            postgres,
+            stats,
+            run,
+        }),
+        _ => unreachable!("validation returned None without recording a diagnostic"),
+    }
+}

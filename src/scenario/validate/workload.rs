@@ -1,0 +1,139 @@
+//! `workloads:` → [`WorkloadClass`]es (distributions are in `dist.rs`).
+
+use super::super::located::{Located, OrderedMap, Pos, Text};
+use super::super::raw;
+use super::super::units;
+use super::Ctx;
+use super::dist::{Measure, dist};
+use crate::model::WorkloadClass;
+
+/// Highest base rate per class (requests per second).
+const MAX_RATE_PER_S: f64 = 1e6;
+/// Most classes in a scenario.
+const MAX_CLASSES: usize = 1_000;
+
+pub fn classes(
+    cx: &mut Ctx,
+    w: Option<&Located<OrderedMap<Located<raw::Workload>>>>,
+    root: Pos,
+) -> Option<Vec<WorkloadClass>> {
+    let Some(w) = w else {
+        cx.missing(root, "workloads", "add at least one workload class, e.g. `workloads: {browse: {rate: 40/s, odoo_cpu: …}}`");
+        return None;
+    };
+    if w.value.0.is_empty() || w.value.0.len() > MAX_CLASSES {
+        cx.error(
+            w.pos,
+            "workloads",
+            format!(
+                "expected 1 to {MAX_CLASSES} workload classes, found {}",
+                w.value.0.len()
+            ),
+            Some("each class is `name: {rate: …, odoo_cpu: …}`".into()),
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (name, class) in &w.value.0 {
+        match one(cx, name, class) {
+            Some(c) => out.push(c),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn one(
+    cx: &mut Ctx,
+    name: &Located<String>,
+    class: &Located<raw::Workload>,
+) -> Option<WorkloadClass> {
+    let path = format!("workloads.{}", name.value);
+    if name.value == "all" || name.value.trim().is_empty() {
+        cx.error(
+            name.pos,
+            &path,
+            format!("`{}` cannot name a class", name.value),
+            Some("`all` is reserved for event multipliers; choose another name".into()),
+        );
+    }
+    let (at, c) = (class.pos, &class.value);
+    let rate = rate(cx, c.rate.as_ref(), at, &format!("{path}.rate"));
+    let odoo_cpu = dist(
+        cx,
+        c.odoo_cpu.as_ref(),
+        at,
+        &format!("{path}.odoo_cpu"),
+        Measure::Duration,
+        None,
+    );
+    let queries = dist(
+        cx,
+        c.queries.as_ref(),
+        at,
+        &format!("{path}.queries"),
+        Measure::Count,
+        Some(0.0),
+    );
+    let db = dist(
+        cx,
+        c.db_time_per_query.as_ref(),
+        at,
+        &format!("{path}.db_time_per_query"),
+        Measure::Duration,
+        Some(0.0),
+    );
+    let cursors = cx.int(
+        c.cursors.as_ref(),
+        at,
+        &format!("{path}.cursors"),
+        Some(1),
+        1..=64,
+        "a request holds at least one cursor",
+    );
+    if name.value == "all" {
+        return None;
+    }
+    Some(WorkloadClass {
+        name: name.value.clone(),
+        base_rate_per_s: rate?,
+        odoo_cpu_s: odoo_cpu?,
+        queries: queries?,
+        db_time_per_query_s: db?,
+        cursors: cursors?,
+    })
+}
+
+fn rate(cx: &mut Ctx, v: Option<&Located<Text>>, at: Pos, path: &str) -> Option<f64> {
+    let Some(v) = v else {
+        cx.missing(at, path, "add a base rate, e.g. `40/s` or `5k/h`");
+        return None;
+    };
+    let r = match units::parse_rate(&v.value.0) {
+        Ok(r) => r,
+        Err(e) => {
+            cx.error(v.pos, path, e.message, Some(e.hint));
+            return None;
+        }
+    };
+    if r <= 0.0 || !r.is_finite() {
+        cx.error(
+            v.pos,
+            path,
+            format!("rate must be > 0, found `{}`", v.value.0),
+            Some("remove the class, or give it a positive rate such as `1/h`".into()),
+        );
+        return None;
+    }
+    if r > MAX_RATE_PER_S {
+        cx.error(
+            v.pos,
+            path,
+            format!("rate `{}` is above 1M/s", v.value.0),
+            Some("check the unit (`/s`, `/min`, `/h`) and the `k`/`M` suffix".into()),
+        );
+        return None;
+    }
+    Some(r)
+}

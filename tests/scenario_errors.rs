@@ -1,0 +1,718 @@
+//! Scenario front-end tests, as data: a YAML snippet in, fragments of the rendered
+//! diagnostics (file:line:column, YAML path, message, hint) or model values out.
+//! Every bad input must produce a diagnostic, never a panic.
+
+use peakplan::model::Model;
+use peakplan::scenario::{Diagnostics, load, load_str};
+use std::path::Path;
+
+/// A valid scenario; error cases edit one line of it.
+const BASE: &str = "\
+version: 1
+name: retail
+horizon:
+  start: 2026-11-27T00:00
+  timezone: Europe/Paris
+  duration: 3d
+  warmup: 30m
+calendar:
+  weekly:
+    hours: [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.2, 1.3, 1.3, 1.2, 1.2, 1.3, 1.3, 1.2, 1.1, 1.2, 1.4, 1.5, 1.2, 0.8, 0.4]
+    weekdays: {mon: 1.0, sat: 1.3, sun: 0.8}
+  events:
+    - name: flash-sale
+      kind: flash_sale
+      start: 2026-11-27T20:00
+      duration: 2h
+      ramp_up: 15m
+      ramp_down: 15m
+      multipliers: {browse: 2.0, checkout: 2.0}
+workloads:
+  browse:
+    rate: 40/s
+    odoo_cpu: {dist: lognormal, mean: 60ms, cv: 1.2}
+    queries: {dist: constant, value: 12}
+    db_time_per_query: {dist: exponential, mean: 0.8ms}
+  checkout:
+    rate: 2/s
+    odoo_cpu: {dist: gamma, mean: 300ms, cv: 0.7}
+estate:
+  odoo:
+    workers: 9
+  postgres:
+    cores: 4
+";
+
+fn run(yaml: &str, dir: &Path) -> Result<Model, Diagnostics> {
+    // A panic is a failure of its own: catch it to say which input caused it.
+    std::panic::catch_unwind(|| load_str(yaml, "test.yaml", dir))
+        .unwrap_or_else(|_| panic!("panicked on:\n{yaml}"))
+}
+
+/// `yaml` must be refused, and the rendered diagnostics must contain every fragment.
+fn check(yaml: &str, expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    check_in(yaml, dir.path(), expected);
+}
+
+fn check_in(yaml: &str, dir: &Path, expected: &[&str]) {
+    match run(yaml, dir) {
+        Ok(_) => panic!("accepted, expected {expected:?}:\n{yaml}"),
+        Err(d) => {
+            let text = d.to_string();
+            for e in expected {
+                assert!(
+                    text.contains(e),
+                    "missing `{e}` in:\n{text}\n--- input:\n{yaml}"
+                );
+            }
+            assert!(
+                d.0.iter().all(|x| !x.file.is_empty()),
+                "a diagnostic without file: {d:?}"
+            );
+        }
+    }
+}
+
+/// BASE with the first occurrence of `from` replaced by `to`.
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE has no `{from}`");
+    BASE.replacen(from, to, 1)
+}
+
+#[test]
+fn base_scenario_is_valid() {
+    let m = run(BASE, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.name, "retail");
+    assert_eq!(m.classes.len(), 2);
+    assert_eq!(m.classes[0].name, "browse");
+    assert!((m.classes[0].base_rate_per_s - 40.0).abs() < 1e-12);
+    assert_eq!(
+        m.classes[1].queries.mean(),
+        0.0,
+        "queries default to constant 0"
+    );
+    assert_eq!(m.classes[1].cursors, 1);
+    assert!((m.classes[0].db_time_per_query_s.mean() - 0.0008).abs() < 1e-15);
+    // Defaults.
+    assert_eq!(m.odoo.pods, 1);
+    assert_eq!(m.odoo.listen_backlog, 72, "8 × workers");
+    assert_eq!(m.odoo.max_cron_threads, 2);
+    assert_eq!(m.odoo.db_maxconn, 64);
+    assert_eq!(m.odoo.limit_time_real.map(|t| t.as_secs_f64()), Some(120.0));
+    assert_eq!(m.odoo.kill_check_period.as_secs_f64(), 4.0);
+    assert!(m.odoo.evented_worker);
+    assert_eq!(
+        (m.postgres.max_connections, m.postgres.superuser_reserved),
+        (100, 3)
+    );
+    assert_eq!(
+        (
+            m.run.seed,
+            m.run.replications,
+            m.run.max_events,
+            m.run.max_in_flight
+        ),
+        (1, 10, 5_000_000_000, 1_000_000)
+    );
+    assert_eq!(
+        (
+            m.stats.fine_bucket.as_secs_f64(),
+            m.stats.coarse_bucket.as_secs_f64()
+        ),
+        (300.0, 3600.0)
+    );
+    // Horizon and calendar.
+    assert_eq!(m.horizon.start_local, "2026-11-27T00:00");
+    assert_eq!(m.horizon.timezone, "Europe/Paris");
+    assert_eq!(m.horizon.warmup.as_secs_f64(), 1800.0);
+    assert_eq!(m.calendar.hour_marks.len(), 72);
+    assert_eq!(
+        (
+            m.calendar.hour_marks[0].weekday,
+            m.calendar.hour_marks[0].hour
+        ),
+        (4, 0),
+        "2026-11-27 is a Friday"
+    );
+    assert_eq!(m.calendar.weekly.len(), 2);
+    assert_eq!(m.calendar.weekly[0].weekdays[5], 1.3);
+    let e = &m.calendar.events[0];
+    assert_eq!(e.start.as_secs_f64(), 20.0 * 3600.0);
+    assert_eq!(e.multipliers, vec![2.0, 2.0]);
+}
+
+#[test]
+fn file_stem_is_the_default_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("black-friday.yaml");
+    std::fs::write(&path, BASE.replace("name: retail\n", "")).unwrap();
+    assert_eq!(load(&path).unwrap().name, "black-friday");
+}
+
+#[test]
+fn hour_marks_follow_daylight_saving() {
+    // Europe/Paris leaves summer time on Sunday 2026-10-25 at 03:00 → 02:00: 25 hours.
+    let yaml = edit("start: 2026-11-27T00:00", "start: 2026-10-24T00:00")
+        .replace("duration: 3d", "duration: 2d")
+        .replace("start: 2026-11-27T20:00", "start: 2026-10-24T20:00");
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let marks = &m.calendar.hour_marks;
+    // 2 days of wall-clock hours = 48 hours of simulated time; the 25-hour Sunday is cut at
+    // 48 h, so local 23:00 on Sunday is not reached.
+    assert_eq!(marks.len(), 48);
+    let sunday: Vec<u8> = marks
+        .iter()
+        .filter(|h| h.weekday == 6)
+        .map(|h| h.hour)
+        .collect();
+    assert_eq!(&sunday[..5], &[0, 1, 2, 2, 3], "02:00 happens twice");
+    assert!(
+        marks
+            .windows(2)
+            .all(|w| w[1].at.as_secs_f64() - w[0].at.as_secs_f64() == 3600.0)
+    );
+    assert_eq!(*sunday.last().unwrap(), 22);
+}
+
+#[test]
+fn hour_marks_in_half_hour_zones() {
+    // India is UTC+05:30: local hours start at :30 UTC; a start at 00:30 local is mid-hour.
+    let yaml = edit("timezone: Europe/Paris", "timezone: Asia/Kolkata")
+        .replace("start: 2026-11-27T00:00", "start: 2026-11-27T00:30");
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let marks = &m.calendar.hour_marks;
+    assert_eq!((marks[0].at.as_secs_f64(), marks[0].hour), (0.0, 0));
+    assert_eq!((marks[1].at.as_secs_f64(), marks[1].hour), (1800.0, 1));
+    assert_eq!(marks.len(), 73);
+}
+
+#[test]
+fn all_key_and_class_weekly_override() {
+    let yaml = edit(
+        "multipliers: {browse: 2.0, checkout: 2.0}",
+        "multipliers: {checkout: 3.0, all: 1.5}",
+    )
+    .replace(
+        "    rate: 2/s\n",
+        "    rate: 2/s\n    weekly: {weekdays: {fri: 2.0}}\n",
+    );
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.calendar.events[0].multipliers, vec![1.5, 3.0]);
+    assert_eq!(m.calendar.weekly[1].weekdays[4], 2.0);
+    assert_eq!(
+        m.calendar.weekly[1].hours, [1.0; 24],
+        "the class override replaces the default"
+    );
+}
+
+#[test]
+fn profiles_apply_and_are_overridden() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir(p.join("profiles")).unwrap();
+    std::fs::write(
+        p.join("profiles/base.yaml"),
+        "db_maxconn: 32\nmax_cron_threads: 4\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("profiles/odoo.yaml"),
+        "profile: base.yaml\nworkers: 5\npods: 2\nmax_cron_threads: 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("profiles/pg.yaml"),
+        "cores: 8\nmax_connections: 400\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("profiles/browse.yaml"),
+        "rate: 10/s\ncursors: 2\nodoo_cpu: {dist: constant, value: 50ms}\n",
+    )
+    .unwrap();
+    let yaml = edit(
+        "    workers: 9\n",
+        "    profile: profiles/odoo.yaml\n    pods: 3\n",
+    )
+    .replace("    cores: 4\n", "    profile: profiles/pg.yaml\n")
+    .replace("    rate: 40/s\n", "    profile: profiles/browse.yaml\n");
+    let m = run(&yaml, p).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        (
+            m.odoo.pods,
+            m.odoo.workers,
+            m.odoo.max_cron_threads,
+            m.odoo.db_maxconn
+        ),
+        (3, 5, 1, 32)
+    );
+    assert_eq!(m.odoo.listen_backlog, 40);
+    assert_eq!((m.postgres.cores, m.postgres.max_connections), (8, 400));
+    let b = &m.classes[0];
+    assert_eq!((b.base_rate_per_s, b.cursors), (10.0, 2));
+    assert!(
+        (b.odoo_cpu_s.mean() - 0.06).abs() < 1e-12,
+        "the scenario's odoo_cpu wins"
+    );
+}
+
+#[test]
+fn shipped_profiles_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for pg in ["db.r6g.large", "db.r6g.xlarge", "db.r6g.2xlarge"] {
+        let yaml = edit(
+            "    workers: 9\n",
+            "    profile: profiles/odoo/prefork-default.yaml\n    workers: 9\n",
+        )
+        .replace(
+            "    cores: 4\n",
+            &format!("    profile: profiles/postgres/{pg}.yaml\n"),
+        )
+        .replace(
+            "    rate: 40/s\n",
+            "    profile: profiles/workloads/website-browse.yaml\n    rate: 40/s\n",
+        )
+        .replace(
+            "    rate: 2/s\n",
+            "    profile: profiles/workloads/checkout.yaml\n    rate: 2/s\n",
+        );
+        let m = run(&yaml, root).unwrap_or_else(|d| panic!("{pg}: {d}"));
+        assert!(m.postgres.max_connections > 1000, "{pg}");
+    }
+    let yaml = edit(
+        "    cores: 4\n",
+        "    profile: profiles/postgres/self-managed-default.yaml\n    cores: 4\n",
+    )
+    .replace(
+        "    rate: 2/s\n",
+        "    profile: profiles/workloads/back-office.yaml\n    rate: 2/s\n",
+    );
+    let m = run(&yaml, root).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.postgres.max_connections, 100);
+    assert!((m.classes[1].queries.mean() - 25.0).abs() < 1e-12);
+}
+
+#[test]
+fn syntax_and_keys() {
+    let long_horizon = edit("duration: 3d", "duration: 400d");
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit("  duration: 3d\n", "  duration: [3d\n"),
+            vec!["test.yaml:7:", "horizon"],
+        ),
+        (
+            edit("  duration: 3d", "  durration: 3d"),
+            vec![
+                "test.yaml:6:3",
+                "horizon.durration",
+                "unknown key `durration`",
+                "did you mean `duration`?",
+            ],
+        ),
+        (
+            edit("    workers: 9", "    wrokers: 9"),
+            vec![
+                "test.yaml:31:5",
+                "estate.odoo.wrokers",
+                "did you mean `workers`?",
+            ],
+        ),
+        (
+            edit("kind: flash_sale", "kind: flashsale"),
+            vec![
+                "test.yaml:14:",
+                "calendar.events[0].kind",
+                "did you mean `flash_sale`?",
+            ],
+        ),
+        (
+            edit("version: 1", "version: 2"),
+            vec!["test.yaml:1:10", "unsupported format version 2"],
+        ),
+        (
+            edit("version: 1\n", ""),
+            vec!["missing required key `version`"],
+        ),
+        (
+            edit("name: retail", "name: retail\nname: again"),
+            vec!["test.yaml:3:", "duplicate key `name`"],
+        ),
+        ("- just\n- a list\n".into(), vec!["test.yaml:1:"]),
+        (
+            long_horizon,
+            vec!["test.yaml:6:13", "horizon.duration", "longer than 366 days"],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}
+
+#[test]
+fn units() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit("rate: 40/s", "rate: 40/fortnight"),
+            vec![
+                "test.yaml:22:11",
+                "workloads.browse.rate",
+                "unknown time unit `fortnight`",
+                "e.g. `40/s`",
+            ],
+        ),
+        (
+            edit("mean: 60ms", "mean: 60"),
+            vec![
+                "test.yaml:23:",
+                "workloads.browse.odoo_cpu.mean",
+                "add a unit, e.g. `250ms`",
+            ],
+        ),
+        (
+            edit("duration: 3d", "duration: 72"),
+            vec![
+                "test.yaml:6:13",
+                "horizon.duration",
+                "add a unit, e.g. `250ms`",
+            ],
+        ),
+        (
+            edit("warmup: 30m", "warmup: 30 minutes"),
+            vec!["horizon.warmup", "unknown duration unit `minutes`"],
+        ),
+        (
+            edit("rate: 40/s", "rate: 0/s"),
+            vec!["test.yaml:22:11", "workloads.browse.rate", "must be > 0"],
+        ),
+        (
+            edit("rate: 40/s", "rate: -5/s"),
+            vec!["test.yaml:22:11", "must be > 0"],
+        ),
+        (
+            edit("rate: 40/s", "rate: 40"),
+            vec!["test.yaml:22:11", "add a unit, e.g. `40/s`"],
+        ),
+        (
+            edit("rate: 40/s", "rate: 5M/s"),
+            vec!["test.yaml:22:11", "above 1M/s"],
+        ),
+        (
+            edit("value: 12", "value: 12ms"),
+            vec!["workloads.browse.queries.value", "plain number"],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}
+
+#[test]
+fn estate_limits() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit("workers: 9", "workers: 0"),
+            vec!["test.yaml:31:14", "estate.odoo.workers", "threaded mode"],
+        ),
+        (
+            edit("workers: 9", "workers: 9\n    pods: 0"),
+            vec!["test.yaml:32:11", "estate.odoo.pods", "must be ≥ 1"],
+        ),
+        (
+            edit("cores: 4", "cores: 0"),
+            vec!["test.yaml:33:12", "estate.postgres.cores", "must be ≥ 1"],
+        ),
+        (
+            edit("    workers: 9\n", "    pods: 2\n"),
+            vec![
+                "estate.odoo.workers",
+                "missing required key `workers`",
+                "test.yaml:31:",
+            ],
+        ),
+        (
+            edit("cores: 4", "cores: 4\n    max_connections: 3"),
+            vec![
+                "estate.postgres.max_connections",
+                "must exceed superuser_reserved_connections",
+            ],
+        ),
+        (
+            edit("workers: 9", "workers: 9\n    limit_time_real: forever"),
+            vec!["estate.odoo.limit_time_real", "`unlimited`"],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}
+
+#[test]
+fn horizon_and_calendar() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit("warmup: 30m", "warmup: 3d"),
+            vec![
+                "test.yaml:7:11",
+                "horizon.warmup",
+                "not shorter than the horizon",
+            ],
+        ),
+        (
+            edit("start: 2026-11-27T20:00", "start: 2026-12-01T20:00"),
+            vec![
+                "test.yaml:15:",
+                "calendar.events[0].start",
+                "outside the horizon",
+            ],
+        ),
+        (
+            edit("start: 2026-11-27T20:00", "start: 2026-11-26T20:00"),
+            vec!["calendar.events[0].start", "outside the horizon"],
+        ),
+        (
+            edit("ramp_up: 15m", "ramp_up: 2h"),
+            vec![
+                "test.yaml:17:",
+                "calendar.events[0].ramp_up",
+                "longer than the event",
+            ],
+        ),
+        (
+            edit(
+                "{browse: 2.0, checkout: 2.0}",
+                "{browse: 2.0, chekout: 2.0}",
+            ),
+            vec![
+                "test.yaml:19:",
+                "calendar.events[0].multipliers.chekout",
+                "did you mean `checkout`?",
+            ],
+        ),
+        (
+            edit("0.8, 0.4]", "0.8]"),
+            vec![
+                "test.yaml:10:",
+                "calendar.weekly.hours",
+                "exactly 24",
+                "found 23",
+            ],
+        ),
+        (
+            edit("sat: 1.3", "sat: -1.3"),
+            vec!["calendar.weekly.weekdays.sat", "multiplier must be"],
+        ),
+        (
+            edit("timezone: Europe/Paris", "timezone: Europe/Pariss"),
+            vec![
+                "test.yaml:5:13",
+                "horizon.timezone",
+                "unknown time zone",
+                "did you mean `Europe/Paris`?",
+            ],
+        ),
+        (
+            edit("timezone: Europe/Paris", "timezone: Mars/Olympus"),
+            vec!["horizon.timezone", "unknown time zone `Mars/Olympus`"],
+        ),
+        // Europe/Paris springs forward on 2026-03-29 at 02:00 → 03:00.
+        (
+            edit("start: 2026-11-27T00:00", "start: 2026-03-29T02:30"),
+            vec![
+                "test.yaml:4:10",
+                "horizon.start",
+                "does not exist",
+                "daylight-saving gap",
+            ],
+        ),
+        (
+            edit("start: 2026-11-27T00:00", "start: 2026-10-25T02:30"),
+            vec!["horizon.start", "happens twice"],
+        ),
+        (
+            edit("start: 2026-11-27T00:00", "start: 27/11/2026"),
+            vec!["horizon.start", "YYYY-MM-DDTHH:MM"],
+        ),
+        (
+            edit("rate: 2/s", "rate: 900k/s").replace("duration: 3d", "duration: 30d"),
+            vec![
+                "workloads",
+                "requests per replication",
+                "shorten the horizon",
+            ],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}
+
+#[test]
+fn distributions() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit(
+                "{dist: exponential, mean: 0.8ms}",
+                "{dist: exponential, mean: 0.8ms, cv: 2}",
+            ),
+            vec!["workloads.browse.db_time_per_query.cv", "does not apply"],
+        ),
+        (
+            edit(
+                "{dist: lognormal, mean: 60ms, cv: 1.2}",
+                "{dist: lognormal, mean: 60ms}",
+            ),
+            vec!["workloads.browse.odoo_cpu.cv", "missing required key `cv`"],
+        ),
+        (
+            edit(
+                "{dist: lognormal, mean: 60ms, cv: 1.2}",
+                "{dist: lognormal, mean: 0ms, cv: 1.2}",
+            ),
+            vec!["workloads.browse.odoo_cpu.mean", "mean must be > 0"],
+        ),
+        (
+            edit(
+                "{dist: constant, value: 12}",
+                "{dist: empirical, values: [1, 2], weights: [1]}",
+            ),
+            vec!["workloads.browse.queries.weights", "1 weights for 2 values"],
+        ),
+        (
+            edit(
+                "{dist: constant, value: 12}",
+                "{dist: empirical, values: [1, 2], weights: [0, 0]}",
+            ),
+            vec!["positive sum"],
+        ),
+        (
+            edit("{dist: constant, value: 12}", "{dist: poisson, mean: 12}"),
+            vec!["workloads.browse.queries", "unknown value `poisson`"],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}
+
+#[test]
+fn every_problem_is_reported() {
+    let yaml = edit("workers: 9", "workers: 0")
+        .replace("rate: 2/s", "rate: 0/s")
+        .replace("cores: 4", "cores: 0");
+    let d = run(&yaml, Path::new(".")).unwrap_err();
+    assert_eq!(d.0.len(), 3, "{d}");
+    let lines: Vec<_> = d.0.iter().map(|x| x.line.unwrap()).collect();
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "in file order: {lines:?}"
+    );
+}
+
+#[test]
+fn hostile_documents_are_refused_quickly() {
+    let mut bomb =
+        String::from("version: 1\nname: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
+    }
+    let start = std::time::Instant::now();
+    check(
+        &bomb,
+        &["test.yaml:", "too many alias expansions", "billion laughs"],
+    );
+    assert!(start.elapsed().as_secs() < 2, "took {:?}", start.elapsed());
+
+    let deep = format!(
+        "version: 1\nname: {}1{}\n",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    check(&deep, &["test.yaml:2:", "parser limit"]);
+    let deep_block: String = (0..100)
+        .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+        .collect();
+    check(&deep_block, &["test.yaml:", "parser limit"]);
+    check("", &["missing required key `version`"]);
+    check("\u{0}\u{1}:::", &["test.yaml"]);
+}
+
+#[test]
+fn profile_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("a.yaml"), "profile: b.yaml\n").unwrap();
+    std::fs::write(p.join("b.yaml"), "profile: a.yaml\n").unwrap();
+    std::fs::write(p.join("bad.yaml"), "max_cron_threads: 2\nworkers: 0\n").unwrap();
+    std::fs::write(p.join("typo.yaml"), "max_cron_thread: 2\n").unwrap();
+    let with = |profile: &str| edit("    workers: 9\n", &format!("    profile: {profile}\n"));
+    check_in(
+        &with("missing.yaml"),
+        p,
+        &[
+            "test.yaml:31:14",
+            "estate.odoo.profile",
+            "profile `missing.yaml` not found",
+        ],
+    );
+    check_in(
+        &with("a.yaml"),
+        p,
+        &["cycle", "a.yaml → ", "b.yaml → ", "estate.odoo.profile"],
+    );
+    let bad = p.join("bad.yaml").display().to_string();
+    check_in(
+        &with("bad.yaml"),
+        p,
+        &[
+            &format!("{bad}:2:10"),
+            "estate.odoo.workers",
+            "threaded mode",
+        ],
+    );
+    let typo = p.join("typo.yaml").display().to_string();
+    check_in(
+        &with("typo.yaml"),
+        p,
+        &[&format!("{typo}:1:1"), "did you mean `max_cron_threads`?"],
+    );
+}
+
+#[test]
+fn missing_scenario_file() {
+    let d = load(Path::new("/nonexistent/scenario.yaml")).unwrap_err();
+    assert!(d.to_string().contains("/nonexistent/scenario.yaml"), "{d}");
+    assert!(d.to_string().contains("cannot read scenario"), "{d}");
+}
+
+#[test]
+fn json_schema_describes_the_format() {
+    let s = peakplan::scenario::json_schema();
+    assert_eq!(
+        s["required"],
+        serde_json::json!(["version", "horizon", "workloads", "estate"])
+    );
+    assert_eq!(
+        s["additionalProperties"],
+        serde_json::json!(false),
+        "unknown keys are refused"
+    );
+    for key in [
+        "version",
+        "horizon",
+        "run",
+        "stats",
+        "calendar",
+        "workloads",
+        "estate",
+    ] {
+        assert!(s["properties"].get(key).is_some(), "no `{key}` in {s}");
+    }
+    let text = s.to_string();
+    assert!(
+        text.contains("flash_sale")
+            && text.contains("lognormal")
+            && text.contains("limit_time_real")
+    );
+}
