@@ -69,9 +69,24 @@ pub struct ClassResult {
     /// Little's law says `in_system_mean ≈ ended_per_s × sojourn_s_mean`.
     pub ended_per_s: Estimate,
     pub sojourn_s_mean: Option<Estimate>,
+    /// The fine bucket with the highest mean arrival rate.
+    pub peak_arrivals_per_s: Option<Peak>,
+    /// The coarse bucket with the highest mean p95 latency: where the estate hurt most.
+    pub worst_latency_s_p95: Option<Peak>,
     /// Totals over all replications, whole run (warm-up included): every arrival ends in
     /// exactly one of completed, an error cause, or in flight at the horizon.
     pub totals: Totals,
+}
+
+/// The extreme bucket of a series.
+#[derive(Clone, Debug, Serialize)]
+pub struct Peak {
+    /// Bucket start, seconds from the horizon start.
+    pub start_s: f64,
+    /// Bucket start in the scenario's local time.
+    pub start_local: String,
+    /// Mean over replications of the value in that bucket.
+    pub value: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -40,10 +40,21 @@ pub struct Horizon {
     pub start_local: String,
     /// IANA time-zone name, e.g. `Europe/Paris`.
     pub timezone: String,
+    /// The start as an instant.
+    pub start_utc: chrono::DateTime<chrono::Utc>,
     /// Length of the simulated period.
     pub duration: SimTime,
     /// Observations before this time are discarded (warm-up deletion).
     pub warmup: SimTime,
+}
+
+impl Horizon {
+    /// Local wall-clock time of simulation time `t`, as `YYYY-MM-DDTHH:MM` (for reports).
+    pub fn local_time(&self, t: SimTime) -> String {
+        let tz: chrono_tz::Tz = self.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let at = self.start_utc + chrono::Duration::nanoseconds(t.as_nanos().min(i64::MAX as u64) as i64);
+        at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+    }
 }
 
 /// One workload class (website browse, checkout, back-office, …).

@@ -3,9 +3,9 @@
 //! result does not depend on how many threads produced them.
 
 use super::Estimate;
-use crate::model::Model;
+use crate::model::{Model, SimTime};
 use crate::result::{
-    ClassResult, ClassSeries, FORMAT, FORMAT_VERSION, ResourceResult, ResourceSeries, RunInfo,
+    ClassResult, ClassSeries, FORMAT, Peak, FORMAT_VERSION, ResourceResult, ResourceSeries, RunInfo,
     ScenarioInfo, Series, SimulationResult, Totals,
 };
 use crate::sim::{Cause, ClassObs, Replication, Resource};
@@ -39,8 +39,25 @@ pub fn summarize(model: &Model, seed: u64, reps: &[Replication]) -> SimulationRe
             .iter()
             .map(|r| resource_result(model, *r, reps))
             .collect(),
-        series: series(model, reps),
+        series: all_series,
     }
+}
+
+/// The bucket with the largest value (the first one on ties).
+fn peak(model: &Model, width_s: f64, values: impl Iterator<Item = Option<f64>>) -> Option<Peak> {
+    let (i, v) = values
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i, v)))
+        .fold(None, |best: Option<(usize, f64)>, (i, v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((i, v)),
+        })?;
+    let start_s = i as f64 * width_s;
+    Some(Peak {
+        start_s,
+        start_local: model.horizon.local_time(SimTime::from_secs_f64(start_s)),
+        value: v,
+    })
 }
 
 fn ratio(num: f64, den: f64) -> Option<f64> {
@@ -83,6 +100,8 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         in_system_mean: per_rep(&|_, o| o.in_system_mean),
         ended_per_s: per_rep(&|r, o| o.ended as f64 / r.window_s),
         sojourn_s_mean: opt_rep(&|_, o| ratio(o.sojourn_s_sum_all, o.ended as f64)),
+        peak_arrivals_per_s: None,
+        worst_latency_s_p95: None,
         totals: Totals {
             arrivals: reps.iter().map(|r| obs(r).arrivals_total).sum(),
             completed: reps.iter().map(|r| obs(r).completed_total).sum(),

@@ -207,6 +207,7 @@ pub fn horizon(cx: &mut Ctx, h: Option<&Located<raw::Horizon>>, root: Pos) -> Op
             .map(|s| s.value.trim().to_owned())
             .unwrap_or_default(),
         timezone: tz.name().to_owned(),
+        start_utc,
         duration,
         warmup,
     };
