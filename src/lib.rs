@@ -12,3 +12,4 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod validation;
