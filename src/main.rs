@@ -19,6 +19,8 @@ enum Failure {
     BadInput(String),
     Stopped(RunStopped),
     Output(String),
+    /// The engine disagrees with theory, or something that cannot happen did.
+    Internal(String),
 }
 
 impl Failure {
@@ -27,6 +29,7 @@ impl Failure {
             Failure::BadInput(_) => 2,
             Failure::Stopped(_) => 3,
             Failure::Output(_) => 4,
+            Failure::Internal(_) => 1,
         }
     }
 }
@@ -50,7 +53,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             match &f {
-                Failure::BadInput(msg) | Failure::Output(msg) => eprintln!("{msg}"),
+                Failure::BadInput(msg) | Failure::Output(msg) | Failure::Internal(msg) => {
+                    eprintln!("{msg}")
+                }
                 Failure::Stopped(s) => eprintln!(
                     "error: replication {} stopped at t = {}: {}\n  hint: {}",
                     s.replication, s.at, s.reason, s.hint
@@ -148,6 +153,37 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn selftest(_args: &cli::SelftestArgs) -> Result<(), Failure> {
-    Err(Failure::BadInput("selftest: not yet available".into()))
+/// Runs the validation suite and prints its table; fails (exit 1) if any case fails.
+fn selftest(args: &cli::SelftestArgs) -> Result<(), Failure> {
+    use peakplan::validation;
+    let scale = if args.quick { 0.1 } else { 1.0 };
+    let start = Instant::now();
+    let rows =
+        validation::run_all(scale, args.run.seed, threads(&args.run)).map_err(Failure::Internal)?;
+    if args.markdown {
+        print!("{}", validation::markdown(&rows));
+    } else if !args.run.quiet {
+        print!("{}", validation::plain(&rows));
+    }
+    let failed: Vec<_> = rows.iter().filter(|r| !r.passed()).collect();
+    if !args.run.quiet {
+        eprintln!(
+            "{} checks in {:.1} s: {} inside their 95 % interval, {} with a half-width above {:.0} %",
+            rows.len(),
+            start.elapsed().as_secs_f64(),
+            rows.iter().filter(|r| r.covered()).count(),
+            rows.iter()
+                .filter(|r| r.relative_half_width() > validation::MAX_RELATIVE_HALF_WIDTH)
+                .count(),
+            validation::MAX_RELATIVE_HALF_WIDTH * 100.0
+        );
+    }
+    if failed.is_empty() || args.quick {
+        Ok(())
+    } else {
+        Err(Failure::Internal(format!(
+            "error: {} validation checks failed (see the table)",
+            failed.len()
+        )))
+    }
 }

@@ -52,7 +52,8 @@ impl Horizon {
     /// Local wall-clock time of simulation time `t`, as `YYYY-MM-DDTHH:MM` (for reports).
     pub fn local_time(&self, t: SimTime) -> String {
         let tz: chrono_tz::Tz = self.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let at = self.start_utc + chrono::Duration::nanoseconds(t.as_nanos().min(i64::MAX as u64) as i64);
+        let at = self.start_utc
+            + chrono::Duration::nanoseconds(t.as_nanos().min(i64::MAX as u64) as i64);
         at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
     }
 }

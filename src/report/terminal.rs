@@ -96,11 +96,29 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     }
 
     let _ = writeln!(o, "\npeaks (means over replications)");
-    let _ = writeln!(o, "  {:<16} {:>14} {:<18} {:>16} {:<18}", "class", "arrivals/s", "at", "p95 ms (worst)", "in the hour from");
+    let _ = writeln!(
+        o,
+        "  {:<16} {:>14} {:<18} {:>16} {:<18}",
+        "class", "arrivals/s", "at", "p95 ms (worst)", "in the hour from"
+    );
     for c in &r.classes {
-        let (a, at) = c.peak_arrivals_per_s.as_ref().map_or(("—".into(), String::new()), |p| (format!("{:.2}", p.value), p.start_local.clone()));
-        let (l, lat) = c.worst_latency_s_p95.as_ref().map_or(("—".into(), String::new()), |p| (format!("{:.1}", p.value * 1e3), p.start_local.clone()));
-        let _ = writeln!(o, "  {:<16} {:>14} {:<18} {:>16} {:<18}", c.name, a, at, l, lat);
+        let (a, at) = c
+            .peak_arrivals_per_s
+            .as_ref()
+            .map_or(("—".into(), String::new()), |p| {
+                (format!("{:.2}", p.value), p.start_local.clone())
+            });
+        let (l, lat) = c
+            .worst_latency_s_p95
+            .as_ref()
+            .map_or(("—".into(), String::new()), |p| {
+                (format!("{:.1}", p.value * 1e3), p.start_local.clone())
+            });
+        let _ = writeln!(
+            o,
+            "  {:<16} {:>14} {:<18} {:>16} {:<18}",
+            c.name, a, at, l, lat
+        );
     }
 
     let errors: Vec<String> = r

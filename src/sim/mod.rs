@@ -191,8 +191,25 @@ impl<'m> Sim<'m> {
             self.dispatch(ev)?;
         }
         self.now = horizon;
+        // Close the buckets the horizon cuts (a final partial bucket is kept).
+        let st = &self.model.stats;
+        if self.obs.fine_len() < self.expected_buckets(st.fine_bucket) {
+            self.obs.close_fine(horizon);
+        }
+        if self.obs.coarse_len() < self.expected_buckets(st.coarse_bucket) {
+            self.obs.close_coarse();
+        }
         progress.store(horizon.as_nanos(), Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Buckets of `width` needed to cover the horizon (the last may be partial).
+    fn expected_buckets(&self, width: SimTime) -> usize {
+        self.model
+            .horizon
+            .duration
+            .as_nanos()
+            .div_ceil(width.as_nanos()) as usize
     }
 
     #[inline]

@@ -233,6 +233,16 @@ impl Observer {
         debug_assert!(self.fine_width_s > 0.0);
     }
 
+    pub fn fine_len(&self) -> usize {
+        self.classes
+            .first()
+            .map_or(self.resource_fine[0].len(), |c| c.fine.len())
+    }
+
+    pub fn coarse_len(&self) -> usize {
+        self.classes.first().map_or(0, |c| c.coarse.len())
+    }
+
     /// Closes the coarse bucket ending now: computes its percentiles and reuses the histogram.
     pub fn close_coarse(&mut self) {
         for c in &mut self.classes {

@@ -5,8 +5,8 @@
 use super::Estimate;
 use crate::model::{Model, SimTime};
 use crate::result::{
-    ClassResult, ClassSeries, FORMAT, Peak, FORMAT_VERSION, ResourceResult, ResourceSeries, RunInfo,
-    ScenarioInfo, Series, SimulationResult, Totals,
+    ClassResult, ClassSeries, FORMAT, FORMAT_VERSION, Peak, ResourceResult, ResourceSeries,
+    RunInfo, ScenarioInfo, Series, SimulationResult, Totals,
 };
 use crate::sim::{Cause, ClassObs, Replication, Resource};
 use crate::stats::histogram::RELATIVE_ERROR;
@@ -14,9 +14,16 @@ use crate::stats::histogram::RELATIVE_ERROR;
 /// Builds the result of `reps` (in index order) of `model`.
 pub fn summarize(model: &Model, seed: u64, reps: &[Replication]) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
-    let classes = (0..model.classes.len())
+    let all_series = series(model, reps);
+    let mut classes: Vec<ClassResult> = (0..model.classes.len())
         .map(|c| class_result(model, c, reps))
         .collect();
+    for (c, s) in classes.iter_mut().zip(&all_series.classes) {
+        let arrivals = s.arrivals_per_s.iter().map(|x| Some(*x));
+        c.peak_arrivals_per_s = peak(model, all_series.fine_bucket_s, arrivals);
+        let p95 = s.latency_s_p95.iter().copied();
+        c.worst_latency_s_p95 = peak(model, all_series.coarse_bucket_s, p95);
+    }
     SimulationResult {
         format: FORMAT,
         format_version: FORMAT_VERSION,
@@ -176,6 +183,9 @@ fn series(model: &Model, reps: &[Replication]) -> Series {
         .map(|r| r.classes.first().map_or(0, |c| c.coarse.len()))
         .min()
         .unwrap_or(0);
+    // Every bucket is full but the last, which the horizon may cut.
+    let horizon_s = model.horizon.duration.as_secs_f64();
+    let width_s = |b: usize| fine_s.min(horizon_s - b as f64 * fine_s);
     let dense = |v: Vec<Option<f64>>| {
         v.into_iter()
             .map(|x| x.unwrap_or(0.0))
@@ -185,7 +195,7 @@ fn series(model: &Model, reps: &[Replication]) -> Series {
         .map(|c| {
             let fine = |f: fn(&crate::sim::FineClassBucket) -> f64| {
                 dense(mean_series(reps, fine_len, |r, b| {
-                    Some(f(&r.classes[c].fine[b]) / fine_s)
+                    Some(f(&r.classes[c].fine[b]) / width_s(b))
                 }))
             };
             let coarse = |f: fn(&crate::sim::CoarseClassBucket) -> Option<f64>| {

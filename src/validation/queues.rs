@@ -42,7 +42,11 @@ impl Metric {
     /// The estimate of this metric in a one-class result.
     pub fn read(self, r: &SimulationResult) -> Option<Estimate> {
         let c = &r.classes[0];
-        let backlog = r.resources.iter().find(|x| x.name == "listen_backlog").map(|x| x.level_mean);
+        let backlog = r
+            .resources
+            .iter()
+            .find(|x| x.name == "listen_backlog")
+            .map(|x| x.level_mean);
         match self {
             Metric::Wq => c.wait_s_mean,
             Metric::W => c.latency_s_mean,
@@ -77,14 +81,17 @@ pub struct QueueCase {
 
 fn service_yaml(s: Service) -> String {
     match s {
-        Service::Worker { mean_s, scv } if scv == 0.0 => {
+        Service::Worker { mean_s, scv: 0.0 } => {
             format!("    odoo_cpu: {{dist: constant, value: {mean_s}s}}\n")
         }
-        Service::Worker { mean_s, scv } if scv == 1.0 => {
+        Service::Worker { mean_s, scv: 1.0 } => {
             format!("    odoo_cpu: {{dist: exponential, mean: {mean_s}s}}\n")
         }
         Service::Worker { mean_s, scv } => {
-            format!("    odoo_cpu: {{dist: gamma, mean: {mean_s}s, cv: {}}}\n", scv.sqrt())
+            format!(
+                "    odoo_cpu: {{dist: gamma, mean: {mean_s}s, cv: {}}}\n",
+                scv.sqrt()
+            )
         }
         Service::ProcessorSharing { mean_s } => format!(
             "    odoo_cpu: {{dist: constant, value: 0s}}\n    queries: {{dist: constant, value: 1}}\n    \
@@ -96,7 +103,14 @@ fn service_yaml(s: Service) -> String {
 /// A bare queue in the scenario language. `capacity = None` is an unbounded waiting room
 /// (a backlog far beyond anything the case reaches); `horizon_s` is in simulated seconds,
 /// the first tenth of which is warm-up.
-pub fn queue_yaml(name: &str, rate_per_s: f64, service: Service, servers: u32, capacity: Option<u32>, horizon_s: f64) -> String {
+pub fn queue_yaml(
+    name: &str,
+    rate_per_s: f64,
+    service: Service,
+    servers: u32,
+    capacity: Option<u32>,
+    horizon_s: f64,
+) -> String {
     let backlog = capacity.map_or(1_000_000, |k| k - servers);
     let (workers, cores) = match service {
         Service::Worker { .. } => (servers, 1),
@@ -121,7 +135,14 @@ fn horizon(rate_per_s: f64, customers: f64) -> f64 {
     (customers / rate_per_s).round()
 }
 
-fn mmc_case(id: &'static str, lam: f64, mu: f64, c: u32, customers: f64, metrics: &[Metric]) -> QueueCase {
+fn mmc_case(
+    id: &'static str,
+    lam: f64,
+    mu: f64,
+    c: u32,
+    customers: f64,
+    metrics: &[Metric],
+) -> QueueCase {
     let m = analytic::mmc(lam, mu, c).expect("stable case");
     let exact = metrics
         .iter()
@@ -138,17 +159,35 @@ fn mmc_case(id: &'static str, lam: f64, mu: f64, c: u32, customers: f64, metrics
             (k, v)
         })
         .collect();
-    let service = Service::Worker { mean_s: 1.0 / mu, scv: 1.0 };
+    let service = Service::Worker {
+        mean_s: 1.0 / mu,
+        scv: 1.0,
+    };
     QueueCase {
         id,
         label: format!("M/M/{c} λ={lam} μ={mu}"),
-        yaml: queue_yaml(&format!("case-{id}"), lam, service, c, None, horizon(lam, customers)),
+        yaml: queue_yaml(
+            &format!("case-{id}"),
+            lam,
+            service,
+            c,
+            None,
+            horizon(lam, customers),
+        ),
         replications: 20,
         exact,
     }
 }
 
-fn mmck_case(id: &'static str, lam: f64, mu: f64, c: u32, k: u32, customers: f64, metrics: &[Metric]) -> QueueCase {
+fn mmck_case(
+    id: &'static str,
+    lam: f64,
+    mu: f64,
+    c: u32,
+    k: u32,
+    customers: f64,
+    metrics: &[Metric],
+) -> QueueCase {
     let m = analytic::mmck(lam, mu, c, k).expect("valid case");
     let exact = metrics
         .iter()
@@ -165,11 +204,21 @@ fn mmck_case(id: &'static str, lam: f64, mu: f64, c: u32, k: u32, customers: f64
             (q, v)
         })
         .collect();
-    let service = Service::Worker { mean_s: 1.0 / mu, scv: 1.0 };
+    let service = Service::Worker {
+        mean_s: 1.0 / mu,
+        scv: 1.0,
+    };
     QueueCase {
         id,
         label: format!("M/M/{c}/{k} λ={lam} μ={mu}"),
-        yaml: queue_yaml(&format!("case-{id}"), lam, service, c, Some(k), horizon(lam, customers)),
+        yaml: queue_yaml(
+            &format!("case-{id}"),
+            lam,
+            service,
+            c,
+            Some(k),
+            horizon(lam, customers),
+        ),
         replications: 20,
         exact,
     }
@@ -178,11 +227,21 @@ fn mmck_case(id: &'static str, lam: f64, mu: f64, c: u32, k: u32, customers: f64
 /// Erlang C: P(wait) in M/M/c with offered load `a` (μ = 1).
 fn erlang_c_case(id: &'static str, a: f64, c: u32, customers: f64) -> QueueCase {
     let exact = vec![(Metric::PWait, analytic::erlang_c(c, a).expect("a < c"))];
-    let service = Service::Worker { mean_s: 1.0, scv: 1.0 };
+    let service = Service::Worker {
+        mean_s: 1.0,
+        scv: 1.0,
+    };
     QueueCase {
         id,
         label: format!("Erlang C({c}, a={a})"),
-        yaml: queue_yaml(&format!("case-{id}-c{c}"), a, service, c, None, horizon(a, customers)),
+        yaml: queue_yaml(
+            &format!("case-{id}-c{c}"),
+            a,
+            service,
+            c,
+            None,
+            horizon(a, customers),
+        ),
         replications: 20,
         exact,
     }
@@ -208,7 +267,10 @@ pub fn cases(scale: f64) -> Vec<QueueCase> {
     }
     // Erlang B: M/M/11/11 blocking.
     let b = analytic::erlang_b(11, 10.0).expect("valid");
-    let svc = Service::Worker { mean_s: 1.0, scv: 1.0 };
+    let svc = Service::Worker {
+        mean_s: 1.0,
+        scv: 1.0,
+    };
     v.push(QueueCase {
         id: "9",
         label: "Erlang B(11, A=10)".into(),
@@ -217,12 +279,26 @@ pub fn cases(scale: f64) -> Vec<QueueCase> {
         exact: vec![(PBlock, b)],
     });
     // M/G/1 (Pollaczek–Khinchine), λ = 0.8, E[S] = 1.
-    for (scv, what, customers) in [(0.0, "deterministic", 1e6), (0.5, "Erlang-2", 1e6), (1.0, "exponential", 1.5e6), (4.0, "SCV=4", 3e6)] {
-        let wq = analytic::mg1(0.8, 1.0, scv).expect("stable").queue_wait_mean_s;
+    for (scv, what, customers) in [
+        (0.0, "deterministic", 1e6),
+        (0.5, "Erlang-2", 1e6),
+        (1.0, "exponential", 1.5e6),
+        (4.0, "SCV=4", 3e6),
+    ] {
+        let wq = analytic::mg1(0.8, 1.0, scv)
+            .expect("stable")
+            .queue_wait_mean_s;
         v.push(QueueCase {
             id: "10",
             label: format!("M/G/1 {what} λ=0.8 E[S]=1"),
-            yaml: queue_yaml("case-10", 0.8, Service::Worker { mean_s: 1.0, scv }, 1, None, horizon(0.8, n(customers))),
+            yaml: queue_yaml(
+                "case-10",
+                0.8,
+                Service::Worker { mean_s: 1.0, scv },
+                1,
+                None,
+                horizon(0.8, n(customers)),
+            ),
             replications: 20,
             exact: vec![(Wq, wq)],
         });
@@ -231,7 +307,14 @@ pub fn cases(scale: f64) -> Vec<QueueCase> {
     v.push(QueueCase {
         id: "14",
         label: "M/M/1-PS λ=3 μ=5".into(),
-        yaml: queue_yaml("case-14", 3.0, Service::ProcessorSharing { mean_s: 0.2 }, 1, None, horizon(3.0, n(4e5))),
+        yaml: queue_yaml(
+            "case-14",
+            3.0,
+            Service::ProcessorSharing { mean_s: 0.2 },
+            1,
+            None,
+            horizon(3.0, n(4e5)),
+        ),
         replications: 20,
         exact: vec![(W, ps)],
     });

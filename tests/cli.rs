@@ -1,0 +1,291 @@
+//! The `peakplan` binary as a user runs it: outputs, exit codes, determinism across thread
+//! counts, and the terminal-state accounting of every request.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn peakplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_peakplan"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("binary runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Simulates `scenario` into a fresh directory and returns the JSON bytes.
+fn simulate_json(scenario: &str, extra: &[&str]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let mut args = vec!["simulate", scenario, "--quiet", "--out", out];
+    args.extend_from_slice(extra);
+    let o = peakplan(&args);
+    assert_eq!(code(&o), 0, "stderr: {}", text(&o.stderr));
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        files,
+        vec!["result.json"],
+        "only the result, no temporary left behind"
+    );
+    std::fs::read(dir.path().join("result.json")).unwrap()
+}
+
+#[test]
+fn quickstart_prints_the_summary() {
+    let o = peakplan(&["simulate", "scenarios/quickstart.yaml"]);
+    assert_eq!(code(&o), 0, "stderr: {}", text(&o.stderr));
+    let s = text(&o.stdout);
+    for want in [
+        "browse",
+        "checkout",
+        "p95",
+        "errors by cause",
+        "odoo_workers_busy",
+        "pg_cores_busy",
+        "±",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+    }
+}
+
+#[test]
+fn json_is_byte_identical_on_one_and_two_threads() {
+    for (scenario, reps) in [
+        ("scenarios/quickstart.yaml", "4"),
+        ("scenarios/retail-black-friday.yaml", "2"),
+    ] {
+        let one = simulate_json(
+            scenario,
+            &["--threads", "1", "--replications", reps, "--seed", "7"],
+        );
+        let two = simulate_json(
+            scenario,
+            &["--threads", "2", "--replications", reps, "--seed", "7"],
+        );
+        assert!(
+            one == two,
+            "{scenario}: JSON differs between --threads 1 and 2 (seed 7)"
+        );
+        let other = simulate_json(
+            scenario,
+            &["--threads", "2", "--replications", reps, "--seed", "8"],
+        );
+        assert!(one != other, "{scenario}: the seed must matter");
+    }
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let v: Value =
+        serde_json::from_slice(&simulate_json("scenarios/quickstart.yaml", &["-r", "3"])).unwrap();
+    assert_eq!(v["format"], "peakplan.simulation");
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["run"]["replications"], 3);
+    let browse = &v["classes"][0];
+    assert_eq!(browse["name"], "browse");
+    for key in [
+        "throughput_per_s",
+        "latency_s_p50",
+        "latency_s_p95",
+        "latency_s_p99",
+        "error_ratio",
+    ] {
+        assert!(browse[key]["mean"].is_f64(), "{key}");
+        assert!(browse[key]["ci95_half_width"].is_f64(), "{key}");
+    }
+    let resources: Vec<&str> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(resources.contains(&"odoo_workers_busy") && resources.contains(&"pg_cores_busy"));
+    // 1 h at 5 min buckets.
+    assert_eq!(
+        v["series"]["classes"][0]["arrivals_per_s"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+}
+
+/// A scenario file written into `dir`.
+fn scenario(dir: &Path, body: &str) -> String {
+    let p = dir.join("s.yaml");
+    std::fs::write(&p, body).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+const OVERLOADED: &str = "version: 1
+horizon: {start: 2026-11-27T10:00, duration: 30m, warmup: 0s}
+run: {replications: 3}
+workloads:
+  slow:
+    rate: 2/s
+    odoo_cpu: {dist: exponential, mean: 4s}
+  report:
+    rate: 0.05/s
+    odoo_cpu: {dist: constant, value: 200s}
+estate:
+  odoo: {workers: 4, pods: 2, limit_time_real: 120s, max_cron_threads: 1}
+  postgres: {cores: 2, max_connections: 100}
+";
+
+/// Every arrival ends in exactly one terminal state, per class, and an overloaded estate
+/// shows refusals and `limit_time_real` kills.
+#[test]
+fn every_arrival_ends_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), OVERLOADED);
+    let v: Value = serde_json::from_slice(&simulate_json(&file, &[])).unwrap();
+    for c in v["classes"].as_array().unwrap() {
+        let t = &c["totals"];
+        let errors: u64 = t["errors"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|x| x.as_u64().unwrap())
+            .sum();
+        let ended =
+            t["completed"].as_u64().unwrap() + errors + t["in_flight_at_horizon"].as_u64().unwrap();
+        assert_eq!(
+            ended,
+            t["arrivals"].as_u64().unwrap(),
+            "class {}: {t}",
+            c["name"]
+        );
+    }
+    let report = &v["classes"][1]["totals"];
+    // 200 s of CPU never fits in 120 s: every report that starts is killed, none completes.
+    assert_eq!(report["completed"], 0, "{report}");
+    assert!(
+        report["errors"]["killed_limit_time_real"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    assert!(
+        v["classes"][0]["totals"]["errors"]["backlog_full"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
+fn bad_scenario_exits_2_with_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), &OVERLOADED.replace("rate: 2/s", "rte: 2/s"));
+    for cmd in ["validate", "simulate"] {
+        let o = peakplan(&[cmd, &file]);
+        assert_eq!(code(&o), 2);
+        let e = text(&o.stderr);
+        assert!(
+            e.contains("s.yaml:6:")
+                && e.contains("workloads.slow.rte")
+                && e.contains("did you mean `rate`"),
+            "{e}"
+        );
+    }
+    let o = peakplan(&["simulate", "no/such/file.yaml"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("no/such/file.yaml"));
+    assert_eq!(
+        code(&peakplan(&[
+            "simulate",
+            "scenarios/quickstart.yaml",
+            "--replications",
+            "0"
+        ])),
+        2
+    );
+}
+
+#[test]
+fn validate_accepts_the_shipped_scenarios() {
+    for s in [
+        "scenarios/quickstart.yaml",
+        "scenarios/retail-black-friday.yaml",
+    ] {
+        let o = peakplan(&["validate", s]);
+        assert_eq!(code(&o), 0, "{s}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("ok"));
+    }
+}
+
+#[test]
+fn a_limit_stops_the_run_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(
+        dir.path(),
+        &OVERLOADED.replace(
+            "run: {replications: 3}",
+            "run: {replications: 3, max_in_flight: 5}",
+        ),
+    );
+    let o = peakplan(&["simulate", &file, "--quiet"]);
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("replication 0 stopped") && e.contains("max_in_flight") && e.contains("hint"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unwritable_output_exits_4_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = blocker.join("sub");
+    let o = peakplan(&[
+        "simulate",
+        "scenarios/quickstart.yaml",
+        "-q",
+        "-r",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn schema_is_json_schema() {
+    let o = peakplan(&["schema"]);
+    assert_eq!(code(&o), 0);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["$schema"].as_str().unwrap().contains("json-schema.org"));
+    assert!(v["properties"]["workloads"].is_object());
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let o = peakplan(&["--help"]);
+    let s = text(&o.stdout);
+    for want in [
+        "simulate",
+        "validate",
+        "schema",
+        "selftest",
+        "Exit codes",
+        "3  the run was stopped",
+    ] {
+        assert!(s.contains(want), "missing {want:?}");
+    }
+}
