@@ -88,12 +88,15 @@ impl<E: Copy> EventQueue<E> {
                 break;
             }
             let end = (first + ARITY).min(n);
-            let mut best = first;
-            for c in first + 1..end {
-                if self.heap[c].before(&self.heap[best]) {
+            // One bounds check for the whole group of children.
+            let kids = &self.heap[first..end];
+            let mut best = 0;
+            for (c, kid) in kids.iter().enumerate().skip(1) {
+                if kid.before(&kids[best]) {
                     best = c;
                 }
             }
+            let best = first + best;
             if !self.heap[best].before(&last) {
                 break;
             }

@@ -59,6 +59,11 @@ pub struct RunStopped {
     pub hint: String,
 }
 
+/// The outcome of handling one event. The error is boxed so that the common case is a
+/// single null pointer: a large `Result` is returned through memory on every call of the
+/// event loop, which profiles showed.
+type Step = Result<(), Box<RunStopped>>;
+
 /// What one replication produced.
 #[derive(Clone, Debug)]
 pub struct Replication {
@@ -111,13 +116,13 @@ pub fn run(
     master_seed: u64,
     progress: &AtomicU64,
 ) -> Result<Replication, RunStopped> {
-    let mut sim = Sim::new(model, index, master_seed)?;
-    sim.run(progress)?;
+    let mut sim = Sim::new(model, index, master_seed).map_err(|b| *b)?;
+    sim.run(progress).map_err(|b| *b)?;
     Ok(sim.finish())
 }
 
 impl<'m> Sim<'m> {
-    fn new(model: &'m Model, index: u32, master_seed: u64) -> Result<Self, RunStopped> {
+    fn new(model: &'m Model, index: u32, master_seed: u64) -> Result<Self, Box<RunStopped>> {
         let seed = engine::replication_seed(master_seed, index);
         let n = model.classes.len();
         let arrivals = (0..n)
@@ -170,7 +175,7 @@ impl<'m> Sim<'m> {
         Ok(sim)
     }
 
-    fn run(&mut self, progress: &AtomicU64) -> Result<(), RunStopped> {
+    fn run(&mut self, progress: &AtomicU64) -> Step {
         let horizon = self.model.horizon.duration;
         let max_events = self.model.run.max_events;
         while let Some((t, ev)) = self.queue.pop() {
@@ -213,7 +218,7 @@ impl<'m> Sim<'m> {
     }
 
     #[inline]
-    fn dispatch(&mut self, ev: Ev) -> Result<(), RunStopped> {
+    fn dispatch(&mut self, ev: Ev) -> Step {
         match ev {
             Ev::Arrival { class } => self.on_arrival(class),
             Ev::CpuDone { req } => self.on_cpu_done(req),
@@ -237,7 +242,7 @@ impl<'m> Sim<'m> {
 
     /// Schedules `ev` after `delay`.
     #[inline]
-    fn schedule(&mut self, delay: SimTime, ev: Ev) -> Result<(), RunStopped> {
+    fn schedule(&mut self, delay: SimTime, ev: Ev) -> Step {
         let at = self.now + delay;
         self.queue.push(at, ev).map_err(|full| {
             self.stopped(
@@ -247,7 +252,7 @@ impl<'m> Sim<'m> {
         })
     }
 
-    fn schedule_arrival(&mut self, class: u32) -> Result<(), RunStopped> {
+    fn schedule_arrival(&mut self, class: u32) -> Step {
         if let Some(t) = self.arrivals[class as usize].next() {
             let delay = t.saturating_sub(self.now);
             self.schedule(delay, Ev::Arrival { class })?;
@@ -255,13 +260,13 @@ impl<'m> Sim<'m> {
         Ok(())
     }
 
-    fn stopped(&self, reason: String, hint: &str) -> RunStopped {
-        RunStopped {
+    fn stopped(&self, reason: String, hint: &str) -> Box<RunStopped> {
+        Box::new(RunStopped {
             replication: self.index,
             at: self.now,
             reason,
             hint: hint.to_string(),
-        }
+        })
     }
 
     fn finish(mut self) -> Replication {

@@ -8,7 +8,7 @@
 //! `max_connections − superuser_reserved` fails; the master kills a request that has run
 //! for `limit_time_real` on its next beat, and spawns a replacement worker.
 
-use super::{Cause, Ev, Resource, RunStopped, Sim};
+use super::{Cause, Ev, Resource, RunStopped, Sim, Step};
 use crate::model::{OdooTier, SimTime};
 
 /// Where a request is in its life.
@@ -80,7 +80,7 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
 
 impl Sim<'_> {
     /// Cron workers and the evented worker connect at start-up and stay connected.
-    pub(super) fn open_background_connections(&mut self) -> Result<(), RunStopped> {
+    pub(super) fn open_background_connections(&mut self) -> Step {
         let o = &self.model.odoo;
         let per_pod = o.max_cron_threads + u32::from(o.evented_worker);
         self.pg_open = per_pod * o.pods;
@@ -104,11 +104,14 @@ impl Sim<'_> {
         p.max_connections.saturating_sub(p.superuser_reserved)
     }
 
-    pub(super) fn on_arrival(&mut self, class: u32) -> Result<(), RunStopped> {
+    pub(super) fn on_arrival(&mut self, class: u32) -> Step {
         self.schedule_arrival(class)?;
         self.obs.arrival(self.now, class as usize);
         let pod = self.next_pod as u32;
-        self.next_pod = (self.next_pod + 1) % self.pods.len();
+        self.next_pod += 1;
+        if self.next_pod == self.pods.len() {
+            self.next_pod = 0;
+        }
         let p = &self.pods[pod as usize];
         if p.idle.is_empty() && p.backlog.len() >= self.model.odoo.listen_backlog as usize {
             self.obs
@@ -129,7 +132,7 @@ impl Sim<'_> {
         }
     }
 
-    fn alloc(&mut self, class: u32) -> Result<u32, RunStopped> {
+    fn alloc(&mut self, class: u32) -> Result<u32, Box<RunStopped>> {
         if self.in_flight >= self.model.run.max_in_flight {
             return Err(self.stopped(
                 format!("{} requests in flight at once (run.max_in_flight)", self.in_flight),
@@ -174,7 +177,7 @@ impl Sim<'_> {
     }
 
     /// Request `req` starts on worker `w`.
-    fn start(&mut self, req: u32, w: u32) -> Result<(), RunStopped> {
+    fn start(&mut self, req: u32, w: u32) -> Step {
         self.busy_workers += 1;
         self.obs.level(
             self.now,
@@ -226,7 +229,7 @@ impl Sim<'_> {
         }
     }
 
-    pub(super) fn on_cpu_done(&mut self, req: u32) -> Result<(), RunStopped> {
+    pub(super) fn on_cpu_done(&mut self, req: u32) -> Step {
         let r = self.requests[req as usize];
         match r.phase {
             Phase::Zombie => {
@@ -245,7 +248,7 @@ impl Sim<'_> {
         }
     }
 
-    pub(super) fn on_pg_wake(&mut self, epoch: u32) -> Result<(), RunStopped> {
+    pub(super) fn on_pg_wake(&mut self, epoch: u32) -> Step {
         if epoch != self.pg_gen {
             return Ok(());
         }
@@ -274,7 +277,7 @@ impl Sim<'_> {
         );
     }
 
-    fn pg_reschedule(&mut self) -> Result<(), RunStopped> {
+    fn pg_reschedule(&mut self) -> Step {
         let requests = &self.requests;
         let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
         if let Some(t) = self.pg.next_completion(self.now, live) {
@@ -285,7 +288,7 @@ impl Sim<'_> {
         Ok(())
     }
 
-    fn complete(&mut self, req: u32) -> Result<(), RunStopped> {
+    fn complete(&mut self, req: u32) -> Step {
         let r = self.requests[req as usize];
         self.obs
             .completed(self.now, r.class as usize, self.now - r.arrival);
@@ -294,7 +297,7 @@ impl Sim<'_> {
     }
 
     /// Request fails after it reached a worker; the worker is free again.
-    fn fail(&mut self, req: u32, cause: Cause) -> Result<(), RunStopped> {
+    fn fail(&mut self, req: u32, cause: Cause) -> Step {
         let r = self.requests[req as usize];
         self.obs
             .failed(self.now, r.class as usize, cause, self.now - r.arrival);
@@ -303,7 +306,7 @@ impl Sim<'_> {
     }
 
     /// Worker `w` is free: it takes the oldest request of its pod's backlog, or idles.
-    fn worker_free(&mut self, w: u32) -> Result<(), RunStopped> {
+    fn worker_free(&mut self, w: u32) -> Step {
         self.busy_workers -= 1;
         self.obs.level(
             self.now,
@@ -326,7 +329,7 @@ impl Sim<'_> {
     }
 
     /// The master's beat: kill every request that has run for `limit_time_real`.
-    pub(super) fn on_master_beat(&mut self) -> Result<(), RunStopped> {
+    pub(super) fn on_master_beat(&mut self) -> Step {
         let limit = self
             .model
             .odoo
@@ -344,7 +347,7 @@ impl Sim<'_> {
         self.schedule(self.model.odoo.kill_check_period, Ev::MasterBeat)
     }
 
-    fn kill(&mut self, req: u32) -> Result<(), RunStopped> {
+    fn kill(&mut self, req: u32) -> Step {
         let r = self.requests[req as usize];
         if r.phase == Phase::Db {
             self.pg.abandon(self.now);
@@ -375,7 +378,7 @@ impl Sim<'_> {
         self.schedule(self.model.odoo.worker_respawn, Ev::Respawned { worker: w })
     }
 
-    pub(super) fn on_respawned(&mut self, w: u32) -> Result<(), RunStopped> {
+    pub(super) fn on_respawned(&mut self, w: u32) -> Step {
         // Counts as busy for one instant so that worker_free's bookkeeping applies.
         self.busy_workers += 1;
         self.worker_free(w)

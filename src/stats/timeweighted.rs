@@ -8,10 +8,11 @@ use crate::model::SimTime;
 pub struct TimeWeighted {
     value: f64,
     last: SimTime,
-    /// ∫ value dt (value × nanoseconds: no division on the hot path) since the window opened.
+    /// ∫ value dt since time 0, in value × nanoseconds (no division on the hot path).
     area: f64,
-    /// ∫ value dt (value × nanoseconds) since the current bucket opened.
-    bucket_area: f64,
+    /// `area` when the observation window opened and when the current bucket opened.
+    window_mark: f64,
+    bucket_mark: f64,
     max: f64,
 }
 
@@ -20,9 +21,7 @@ const NS_PER_S: f64 = 1e9;
 impl TimeWeighted {
     #[inline]
     fn advance(&mut self, now: SimTime) {
-        let a = self.value * (now.0 - self.last.0) as f64;
-        self.area += a;
-        self.bucket_area += a;
+        self.area += self.value * (now.0 - self.last.0) as i64 as f64;
         self.last = now;
     }
 
@@ -49,13 +48,15 @@ impl TimeWeighted {
     /// Ends the current bucket at `now`, returning its ∫ value dt (value × seconds).
     pub fn close_bucket(&mut self, now: SimTime) -> f64 {
         self.advance(now);
-        std::mem::take(&mut self.bucket_area) / NS_PER_S
+        let bucket = self.area - self.bucket_mark;
+        self.bucket_mark = self.area;
+        bucket / NS_PER_S
     }
 
     /// Restarts the observation window at `now` (end of warm-up).
     pub fn open_window(&mut self, now: SimTime) {
         self.advance(now);
-        self.area = 0.0;
+        self.window_mark = self.area;
         self.max = self.value;
     }
 
@@ -63,7 +64,7 @@ impl TimeWeighted {
     pub fn mean(&mut self, now: SimTime, span_s: f64) -> f64 {
         self.advance(now);
         if span_s > 0.0 {
-            self.area / NS_PER_S / span_s
+            (self.area - self.window_mark) / NS_PER_S / span_s
         } else {
             self.value
         }
