@@ -71,7 +71,9 @@ pub struct ClassResult {
     pub sojourn_s_mean: Option<Estimate>,
     /// The fine bucket with the highest mean arrival rate.
     pub peak_arrivals_per_s: Option<Peak>,
-    /// The coarse bucket with the highest mean p95 latency: where the estate hurt most.
+    /// The coarse bucket with the highest mean p95 latency among those with at least
+    /// `WORST_BUCKET_MIN_COMPLETED` completions: where the estate hurt most (quiet night
+    /// hours with a handful of requests would otherwise win on noise).
     pub worst_latency_s_p95: Option<Peak>,
     /// Totals over all replications, whole run (warm-up included): every arrival ends in
     /// exactly one of completed, an error cause, or in flight at the horizon.
@@ -106,6 +108,9 @@ pub struct ResourceResult {
     pub level_mean: Estimate,
     pub level_max: Estimate,
     pub utilisation: Option<Estimate>,
+    /// The fine bucket (5 min by default) with the highest mean utilisation: averages over
+    /// a weekend hide the flash sale, this does not.
+    pub utilisation_peak: Option<Peak>,
 }
 
 /// Time series, averaged over replications. `fine` buckets carry counts and levels,
@@ -128,6 +133,9 @@ pub struct ClassSeries {
     pub latency_s_p50: Vec<Option<f64>>,
     pub latency_s_p95: Vec<Option<f64>>,
     pub latency_s_p99: Vec<Option<f64>>,
+    /// Requests completed per coarse bucket (mean over replications): how much data each
+    /// percentile above stands on.
+    pub coarse_completed: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]

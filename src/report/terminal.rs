@@ -1,4 +1,4 @@
-//! The terminal summary: aligned plain-text tables, busiest resource first.
+//! The terminal summary: aligned plain-text tables, the busiest resource first.
 
 use crate::result::SimulationResult;
 use crate::stats::Estimate;
@@ -60,18 +60,19 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         r.run.events as f64 / wall_s.max(1e-9) / 1e6
     );
 
-    // Headline: the busiest bounded resource.
-    if let Some(top) = r
+    // Headline: the resource closest to saturation in its busiest bucket.
+    if let Some((name, p)) = r
         .resources
         .iter()
-        .filter_map(|x| x.utilisation.map(|u| (x.name, u.mean)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter_map(|x| x.utilisation_peak.as_ref().map(|p| (x.name, p)))
+        .max_by(|a, b| a.1.value.total_cmp(&b.1.value))
     {
         let _ = writeln!(
             o,
-            "\nbusiest resource: {} at {:.1} % mean utilisation",
-            top.0,
-            top.1 * 100.0
+            "\nbusiest resource: {name}, {:.1} % utilised in its busiest {:.0}-minute bucket (from {})",
+            p.value * 100.0,
+            r.series.fine_bucket_s / 60.0,
+            p.start_local
         );
     }
 
@@ -149,18 +150,21 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     let _ = writeln!(o, "\nresources");
     let _ = writeln!(
         o,
-        "  {:<20} {:>10} {:>14} {:>10} {:>16}",
-        "resource", "capacity", "mean level", "peak", "utilisation %"
+        "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",
+        "resource", "capacity", "mean level", "max level", "utilisation %", "busiest bucket %"
     );
     for x in &r.resources {
         let _ = writeln!(
             o,
-            "  {:<20} {:>10} {:>14} {:>10} {:>16}",
+            "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",
             x.name,
             x.capacity.map_or("—".into(), |c| format!("{c}")),
             est(Some(&x.level_mean), 1.0, 2),
             format!("{:.0}", x.level_max.mean),
             est(x.utilisation.as_ref(), 100.0, 1),
+            x.utilisation_peak
+                .as_ref()
+                .map_or("—".into(), |p| format!("{:.1}", p.value * 100.0)),
         );
     }
     o

@@ -11,17 +11,35 @@ use crate::result::{
 use crate::sim::{Cause, ClassObs, Replication, Resource};
 use crate::stats::histogram::RELATIVE_ERROR;
 
+/// A coarse bucket needs this many completions (mean per replication) to be the "worst
+/// hour": its p95 then rests on at least 10 requests in the tail.
+pub const WORST_BUCKET_MIN_COMPLETED: f64 = 200.0;
+
 /// Builds the result of `reps` (in index order) of `model`.
 pub fn summarize(model: &Model, seed: u64, reps: &[Replication]) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
     let all_series = series(model, reps);
+    let mut resources: Vec<ResourceResult> = Resource::ALL
+        .iter()
+        .map(|r| resource_result(model, *r, reps))
+        .collect();
+    for (r, s) in resources.iter_mut().zip(&all_series.resources) {
+        if let Some(cap) = r.capacity.filter(|c| *c > 0.0) {
+            let u = s.level_mean.iter().map(|x| Some(x / cap));
+            r.utilisation_peak = peak(model, all_series.fine_bucket_s, u);
+        }
+    }
     let mut classes: Vec<ClassResult> = (0..model.classes.len())
         .map(|c| class_result(model, c, reps))
         .collect();
     for (c, s) in classes.iter_mut().zip(&all_series.classes) {
         let arrivals = s.arrivals_per_s.iter().map(|x| Some(*x));
         c.peak_arrivals_per_s = peak(model, all_series.fine_bucket_s, arrivals);
-        let p95 = s.latency_s_p95.iter().copied();
+        let p95 = s
+            .latency_s_p95
+            .iter()
+            .zip(&s.coarse_completed)
+            .map(|(p, n)| p.filter(|_| *n >= WORST_BUCKET_MIN_COMPLETED));
         c.worst_latency_s_p95 = peak(model, all_series.coarse_bucket_s, p95);
     }
     SimulationResult {
@@ -42,10 +60,7 @@ pub fn summarize(model: &Model, seed: u64, reps: &[Replication]) -> SimulationRe
             percentile_relative_error: RELATIVE_ERROR,
         },
         classes,
-        resources: Resource::ALL
-            .iter()
-            .map(|r| resource_result(model, *r, reps))
-            .collect(),
+        resources,
         series: all_series,
     }
 }
@@ -154,6 +169,7 @@ fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> Resource
         utilisation: cap
             .filter(|c| *c > 0.0)
             .map(|c| Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i] / c))),
+        utilisation_peak: None,
     }
 }
 
@@ -213,6 +229,7 @@ fn series(model: &Model, reps: &[Replication]) -> Series {
                 latency_s_p50: coarse(|b| b.latency_s_p50),
                 latency_s_p95: coarse(|b| b.latency_s_p95),
                 latency_s_p99: coarse(|b| b.latency_s_p99),
+                coarse_completed: dense(coarse(|b| Some(b.completed as f64))),
             }
         })
         .collect();
