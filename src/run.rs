@@ -51,13 +51,26 @@ pub fn simulate(
         .num_threads(threads)
         .build()
         .expect("building a thread pool only fails when threads cannot be spawned");
-    let outcomes: Vec<Result<sim::Replication, RunStopped>> = pool.install(|| {
-        (0..replications)
-            .into_par_iter()
-            .map(|i| sim::run(model, i, seed, &progress.per_replication[i as usize]))
-            .collect()
-    });
-    // The first failure by index, whichever thread saw one first.
-    let reps = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(stats::summarize(model, seed, &reps))
+    // Replications run `threads` at a time and are folded in index order, so only that
+    // many replications' series are ever held at once (memory flat in the horizon).
+    let mut series = stats::SeriesSum::new(model);
+    let mut reps = Vec::with_capacity(replications as usize);
+    let mut next = 0;
+    while next < replications {
+        let end = (next + threads as u32).min(replications);
+        let outcomes: Vec<Result<sim::Replication, RunStopped>> = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .map(|i| sim::run(model, i, seed, &progress.per_replication[i as usize]))
+                .collect()
+        });
+        // The first failure by index, whichever thread saw one first.
+        for outcome in outcomes {
+            let mut rep = outcome?;
+            series.add(&mut rep);
+            reps.push(rep);
+        }
+        next = end;
+    }
+    Ok(stats::summarize(model, seed, &reps, series.finish(model)))
 }

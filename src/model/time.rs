@@ -30,9 +30,10 @@ impl SimTime {
         SimTime((s * Self::NS_PER_S + 0.5).max(0.0) as i64 as u64)
     }
 
-    /// Seconds, as a multiplication (a division costs several times more in the hot loop).
+    /// Seconds. A division, not a multiplication by 1e-9, so that round values stay exact
+    /// (120 s is 120.0, not 120.00000000000001).
     pub fn as_secs_f64(self) -> f64 {
-        self.0 as i64 as f64 * (1.0 / Self::NS_PER_S)
+        self.0 as i64 as f64 / Self::NS_PER_S
     }
 
     pub fn as_nanos(self) -> u64 {

@@ -269,32 +269,34 @@ impl<'m> Sim<'m> {
         })
     }
 
-    fn finish(mut self) -> Replication {
+    fn finish(self) -> Replication {
         let now = self.now;
         let window_s = (now - self.model.horizon.warmup.min(now)).as_secs_f64();
-        let mut resource_mean = [0.0; Resource::COUNT];
-        let mut resource_max = [0.0; Resource::COUNT];
-        for (i, r) in self.obs.resources.iter_mut().enumerate() {
-            resource_mean[i] = r.mean(now, window_s);
-            resource_max[i] = r.max();
-        }
-        for c in &mut self.obs.classes {
-            c.in_system_mean = c.in_system.mean(now, window_s);
-        }
         let mut in_flight_end = vec![0u64; self.model.classes.len()];
         for r in &self.requests {
             if r.is_live() {
                 in_flight_end[r.class as usize] += 1;
             }
         }
+        let observe::Observed {
+            classes,
+            mut resources,
+            resource_fine,
+        } = self.obs.finish(now, window_s);
+        let mut resource_mean = [0.0; Resource::COUNT];
+        let mut resource_max = [0.0; Resource::COUNT];
+        for (i, r) in resources.iter_mut().enumerate() {
+            resource_mean[i] = r.mean(now, window_s);
+            resource_max[i] = r.max();
+        }
         Replication {
             index: self.index,
             events: self.events,
             window_s,
-            classes: self.obs.classes,
+            classes,
             resource_mean,
             resource_max,
-            resource_fine: self.obs.resource_fine,
+            resource_fine,
             in_flight_end,
         }
     }

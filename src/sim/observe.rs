@@ -96,14 +96,15 @@ pub struct CoarseClassBucket {
     pub latency_s_p99: Option<f64>,
 }
 
-/// Everything one class observed.
+/// Everything one class observed (the output of a replication: no working state).
 #[derive(Clone, Debug, Default)]
 pub struct ClassObs {
     // Observation window (after warm-up):
     pub arrivals: u64,
     pub completed: u64,
     pub errors: [u64; Cause::COUNT],
-    pub latency: Histogram,
+    /// p50, p95 and p99 latency (s) of completed requests, from the histogram.
+    pub latency_s_quantiles: [Option<f64>; 3],
     pub latency_s_sum: f64,
     pub wait_s_sum: f64,
     /// Requests that found every worker of their pod busy and waited in the backlog.
@@ -113,7 +114,6 @@ pub struct ClassObs {
     /// Sum of time in system over every request that ended in the window (any outcome).
     pub sojourn_s_sum_all: f64,
     pub ended: u64,
-    pub in_system: TimeWeighted,
     /// Time-average number of this class's requests in the system over the window
     /// (set when the replication ends).
     pub in_system_mean: f64,
@@ -123,15 +123,33 @@ pub struct ClassObs {
     pub errors_total: [u64; Cause::COUNT],
     // Buckets:
     pub fine: Vec<FineClassBucket>,
-    pub fine_now: FineClassBucket,
     pub coarse: Vec<CoarseClassBucket>,
-    pub coarse_hist: Histogram,
 }
+
+/// Working state of one class: fixed size, whatever the horizon.
+#[derive(Clone, Debug, Default)]
+struct ClassWork {
+    latency: Histogram,
+    coarse_hist: Histogram,
+    in_system: TimeWeighted,
+    fine_now: FineClassBucket,
+}
+
+/// What an [`Observer`] hands back at the end of a replication.
+pub struct Observed {
+    pub classes: Vec<ClassObs>,
+    pub resources: Vec<TimeWeighted>,
+    pub resource_fine: Vec<Vec<f64>>,
+}
+
+/// Quantiles reported per class and per coarse bucket.
+pub const QUANTILES: [f64; 3] = [0.50, 0.95, 0.99];
 
 /// Collector of one replication.
 pub struct Observer {
     pub window_open: bool,
     pub classes: Vec<ClassObs>,
+    work: Vec<ClassWork>,
     pub resources: Vec<TimeWeighted>,
     /// Per resource, per fine bucket: time-average level.
     pub resource_fine: Vec<Vec<f64>>,
@@ -144,6 +162,7 @@ impl Observer {
         Observer {
             window_open,
             classes: (0..classes).map(|_| ClassObs::default()).collect(),
+            work: (0..classes).map(|_| ClassWork::default()).collect(),
             resources: vec![TimeWeighted::default(); Resource::COUNT],
             resource_fine: vec![Vec::new(); Resource::COUNT],
             fine_width_s: fine_width.as_secs_f64(),
@@ -158,10 +177,10 @@ impl Observer {
 
     #[inline]
     pub fn arrival(&mut self, now: SimTime, class: usize) {
-        let c = &mut self.classes[class];
+        let (c, w) = (&mut self.classes[class], &mut self.work[class]);
         c.arrivals_total += 1;
-        c.fine_now.arrivals += 1;
-        c.in_system.add(now, 1.0);
+        w.fine_now.arrivals += 1;
+        w.in_system.add(now, 1.0);
         if self.window_open {
             c.arrivals += 1;
         }
@@ -179,16 +198,16 @@ impl Observer {
 
     #[inline]
     pub fn completed(&mut self, now: SimTime, class: usize, latency: SimTime) {
-        let c = &mut self.classes[class];
+        let (c, w) = (&mut self.classes[class], &mut self.work[class]);
         c.completed_total += 1;
-        c.in_system.add(now, -1.0);
+        w.in_system.add(now, -1.0);
         let s = latency.as_secs_f64();
-        c.fine_now.completed += 1;
-        c.fine_now.latency_s_sum += s;
-        c.coarse_hist.record(latency.as_nanos());
+        w.fine_now.completed += 1;
+        w.fine_now.latency_s_sum += s;
+        w.coarse_hist.record(latency.as_nanos());
         if self.window_open {
             c.completed += 1;
-            c.latency.record(latency.as_nanos());
+            w.latency.record(latency.as_nanos());
             c.latency_s_sum += s;
             c.sojourn_s_sum_all += s;
             c.ended += 1;
@@ -197,10 +216,10 @@ impl Observer {
 
     #[inline]
     pub fn failed(&mut self, now: SimTime, class: usize, cause: Cause, sojourn: SimTime) {
-        let c = &mut self.classes[class];
+        let (c, w) = (&mut self.classes[class], &mut self.work[class]);
         c.errors_total[cause as usize] += 1;
-        c.in_system.add(now, -1.0);
-        c.fine_now.errors += 1;
+        w.in_system.add(now, -1.0);
+        w.fine_now.errors += 1;
         if self.window_open {
             c.errors[cause as usize] += 1;
             c.sojourn_s_sum_all += sojourn.as_secs_f64();
@@ -211,8 +230,8 @@ impl Observer {
     /// End of warm-up: counters restart, time averages restart.
     pub fn open_window(&mut self, now: SimTime) {
         self.window_open = true;
-        for c in &mut self.classes {
-            c.in_system.open_window(now);
+        for w in &mut self.work {
+            w.in_system.open_window(now);
         }
         for r in &mut self.resources {
             r.open_window(now);
@@ -222,9 +241,9 @@ impl Observer {
     /// Closes the fine bucket ending at `now`.
     pub fn close_fine(&mut self, now: SimTime) {
         let width_s = (now - self.fine_start).as_secs_f64().max(1e-9);
-        for c in &mut self.classes {
-            c.fine.push(std::mem::take(&mut c.fine_now));
-            c.in_system.close_bucket(now);
+        for (c, w) in self.classes.iter_mut().zip(&mut self.work) {
+            c.fine.push(std::mem::take(&mut w.fine_now));
+            w.in_system.close_bucket(now);
         }
         for (r, series) in self.resources.iter_mut().zip(&mut self.resource_fine) {
             series.push(r.close_bucket(now) / width_s);
@@ -245,16 +264,33 @@ impl Observer {
 
     /// Closes the coarse bucket ending now: computes its percentiles and reuses the histogram.
     pub fn close_coarse(&mut self) {
-        for c in &mut self.classes {
-            let h = &c.coarse_hist;
-            let q = |p| h.quantile(p).map(|ns| ns / 1e9);
+        for (c, w) in self.classes.iter_mut().zip(&mut self.work) {
+            let [p50, p95, p99] = quantiles_s(&w.coarse_hist);
             c.coarse.push(CoarseClassBucket {
-                completed: h.count(),
-                latency_s_p50: q(0.50),
-                latency_s_p95: q(0.95),
-                latency_s_p99: q(0.99),
+                completed: w.coarse_hist.count(),
+                latency_s_p50: p50,
+                latency_s_p95: p95,
+                latency_s_p99: p99,
             });
-            c.coarse_hist.clear();
+            w.coarse_hist.clear();
         }
     }
+
+    /// Ends the replication at `now` after a window of `window_s` seconds: fills in the
+    /// quantiles and time averages, and drops the working state.
+    pub fn finish(mut self, now: SimTime, window_s: f64) -> Observed {
+        for (c, w) in self.classes.iter_mut().zip(&mut self.work) {
+            c.latency_s_quantiles = quantiles_s(&w.latency);
+            c.in_system_mean = w.in_system.mean(now, window_s);
+        }
+        Observed {
+            classes: self.classes,
+            resources: self.resources,
+            resource_fine: self.resource_fine,
+        }
+    }
+}
+
+fn quantiles_s(h: &Histogram) -> [Option<f64>; 3] {
+    QUANTILES.map(|q| h.quantile(q).map(|ns| ns / 1e9))
 }

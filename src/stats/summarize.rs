@@ -1,12 +1,13 @@
-//! Replications → [`SimulationResult`]: every scalar becomes a mean with a 95 % interval,
-//! every series a mean over replications. Replications arrive in index order, so the
-//! result does not depend on how many threads produced them.
+//! Replications → [`SimulationResult`]: every scalar becomes a mean with a 95 % interval
+//! (series are averaged by [`super::SeriesSum`]), and the peak buckets are picked out.
+//! Replications arrive in index order, so the result does not depend on how many threads
+//! produced them.
 
 use super::Estimate;
 use crate::model::{Model, SimTime};
 use crate::result::{
-    ClassResult, ClassSeries, FORMAT, FORMAT_VERSION, Peak, ResourceResult, ResourceSeries,
-    RunInfo, ScenarioInfo, Series, SimulationResult, Totals,
+    ClassResult, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo, ScenarioInfo, Series,
+    SimulationResult, Totals,
 };
 use crate::sim::{Cause, ClassObs, Replication, Resource};
 use crate::stats::histogram::RELATIVE_ERROR;
@@ -15,10 +16,15 @@ use crate::stats::histogram::RELATIVE_ERROR;
 /// hour": its p95 then rests on at least 10 requests in the tail.
 pub const WORST_BUCKET_MIN_COMPLETED: f64 = 200.0;
 
-/// Builds the result of `reps` (in index order) of `model`.
-pub fn summarize(model: &Model, seed: u64, reps: &[Replication]) -> SimulationResult {
+/// Builds the result of `reps` (in index order) of `model`, whose series have already
+/// been folded into `all_series`.
+pub fn summarize(
+    model: &Model,
+    seed: u64,
+    reps: &[Replication],
+    all_series: Series,
+) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
-    let all_series = series(model, reps);
     let mut resources: Vec<ResourceResult> = Resource::ALL
         .iter()
         .map(|r| resource_result(model, *r, reps))
@@ -98,7 +104,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         Estimate::from_values(reps.iter().map(|r| f(r, obs(r))))
     };
     let errors = |o: &ClassObs| o.errors.iter().sum::<u64>() as f64;
-    let q = |p: f64| opt_rep(&|_, o| o.latency.quantile(p).map(|ns| ns / 1e9));
+    let q = |i: usize| opt_rep(&|_, o| o.latency_s_quantiles[i]);
     ClassResult {
         name: model.classes[c].name.clone(),
         arrivals_per_s: per_rep(&|r, o| o.arrivals as f64 / r.window_s),
@@ -114,9 +120,9 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
             })
             .collect(),
         latency_s_mean: opt_rep(&|_, o| ratio(o.latency_s_sum, o.completed as f64)),
-        latency_s_p50: q(0.50),
-        latency_s_p95: q(0.95),
-        latency_s_p99: q(0.99),
+        latency_s_p50: q(0),
+        latency_s_p95: q(1),
+        latency_s_p99: q(2),
         wait_s_mean: opt_rep(&|_, o| ratio(o.wait_s_sum, o.started as f64)),
         wait_probability: opt_rep(&|_, o| ratio(o.waited as f64, o.started as f64)),
         in_system_mean: per_rep(&|_, o| o.in_system_mean),
@@ -170,82 +176,5 @@ fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> Resource
             .filter(|c| *c > 0.0)
             .map(|c| Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i] / c))),
         utilisation_peak: None,
-    }
-}
-
-/// Mean over replications of a per-bucket value (`None` where no replication had one).
-fn mean_series(
-    reps: &[Replication],
-    len: usize,
-    f: impl Fn(&Replication, usize) -> Option<f64>,
-) -> Vec<Option<f64>> {
-    (0..len)
-        .map(|b| {
-            let vals: Vec<f64> = reps.iter().filter_map(|r| f(r, b)).collect();
-            (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
-        })
-        .collect()
-}
-
-fn series(model: &Model, reps: &[Replication]) -> Series {
-    let fine_s = model.stats.fine_bucket.as_secs_f64();
-    let fine_len = reps
-        .iter()
-        .map(|r| r.classes.first().map_or(0, |c| c.fine.len()))
-        .min()
-        .unwrap_or(0);
-    let coarse_len = reps
-        .iter()
-        .map(|r| r.classes.first().map_or(0, |c| c.coarse.len()))
-        .min()
-        .unwrap_or(0);
-    // Every bucket is full but the last, which the horizon may cut.
-    let horizon_s = model.horizon.duration.as_secs_f64();
-    let width_s = |b: usize| fine_s.min(horizon_s - b as f64 * fine_s);
-    let dense = |v: Vec<Option<f64>>| {
-        v.into_iter()
-            .map(|x| x.unwrap_or(0.0))
-            .collect::<Vec<f64>>()
-    };
-    let classes = (0..model.classes.len())
-        .map(|c| {
-            let fine = |f: fn(&crate::sim::FineClassBucket) -> f64| {
-                dense(mean_series(reps, fine_len, |r, b| {
-                    Some(f(&r.classes[c].fine[b]) / width_s(b))
-                }))
-            };
-            let coarse = |f: fn(&crate::sim::CoarseClassBucket) -> Option<f64>| {
-                mean_series(reps, coarse_len, |r, b| f(&r.classes[c].coarse[b]))
-            };
-            ClassSeries {
-                name: model.classes[c].name.clone(),
-                arrivals_per_s: fine(|b| b.arrivals as f64),
-                throughput_per_s: fine(|b| b.completed as f64),
-                errors_per_s: fine(|b| b.errors as f64),
-                latency_s_mean: mean_series(reps, fine_len, |r, b| {
-                    let x = &r.classes[c].fine[b];
-                    ratio(x.latency_s_sum, x.completed as f64)
-                }),
-                latency_s_p50: coarse(|b| b.latency_s_p50),
-                latency_s_p95: coarse(|b| b.latency_s_p95),
-                latency_s_p99: coarse(|b| b.latency_s_p99),
-                coarse_completed: dense(coarse(|b| Some(b.completed as f64))),
-            }
-        })
-        .collect();
-    let resources = Resource::ALL
-        .iter()
-        .map(|r| ResourceSeries {
-            name: r.name(),
-            level_mean: dense(mean_series(reps, fine_len, |x, b| {
-                Some(x.resource_fine[*r as usize][b])
-            })),
-        })
-        .collect();
-    Series {
-        fine_bucket_s: fine_s,
-        coarse_bucket_s: model.stats.coarse_bucket.as_secs_f64(),
-        classes,
-        resources,
     }
 }
