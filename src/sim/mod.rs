@@ -74,7 +74,7 @@ pub struct Replication {
     /// Time-average level per resource over the window, and the maximum.
     pub resource_mean: [f64; Resource::COUNT],
     pub resource_max: [f64; Resource::COUNT],
-    pub resource_fine: Vec<Vec<f64>>,
+    pub resource_fine: Vec<Vec<f32>>,
     /// Requests still in flight at the horizon, per class.
     pub in_flight_end: Vec<u64>,
 }

@@ -87,7 +87,7 @@ impl SeriesSum {
         let width_s = |b: usize| fine_s.min(horizon_s - b as f64 * fine_s);
         for (sums, obs) in self.classes.iter_mut().zip(&mut rep.classes) {
             let fine = std::mem::take(&mut obs.fine);
-            let rate = |f: fn(&crate::sim::FineClassBucket) -> u64| {
+            let rate = |f: fn(&crate::sim::FineClassBucket) -> u32| {
                 fine.iter()
                     .enumerate()
                     .map(move |(b, x)| f(x) as f64 / width_s(b))
@@ -95,9 +95,9 @@ impl SeriesSum {
             add_into(&mut sums.arrivals, rate(|x| x.arrivals));
             add_into(&mut sums.completed, rate(|x| x.completed));
             add_into(&mut sums.errors, rate(|x| x.errors));
-            let means = fine
-                .iter()
-                .map(|x| (x.completed > 0).then(|| x.latency_s_sum / x.completed as f64));
+            let means = fine.iter().map(|x| {
+                (x.completed > 0).then(|| f64::from(x.latency_s_sum) / f64::from(x.completed))
+            });
             add_means(&mut sums.latency_mean, means);
             let coarse = std::mem::take(&mut obs.coarse);
             add_means(
@@ -119,7 +119,7 @@ impl SeriesSum {
         }
         for (sums, levels) in self.resources.iter_mut().zip(&mut rep.resource_fine) {
             let levels = std::mem::take(levels);
-            add_into(sums, levels.into_iter());
+            add_into(sums, levels.into_iter().map(f64::from));
         }
     }
 
