@@ -6,10 +6,12 @@
 
 mod calendar;
 mod dist;
+mod estate;
 mod time;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::Dist;
+pub use estate::{CallUse, Ingress, Integration, LockTable, LockUse, RateLimit, Volume};
 pub use time::SimTime;
 
 /// A fully validated scenario.
@@ -27,6 +29,12 @@ pub struct Model {
     pub odoo: OdooTier,
     /// PostgreSQL server.
     pub postgres: Postgres,
+    /// Traefik in front of the pods.
+    pub ingress: Ingress,
+    /// Row-lock hot spots that classes update (`WorkloadClass::locks` index into it).
+    pub lock_tables: Vec<LockTable>,
+    /// External APIs (`WorkloadClass::calls` index into it).
+    pub integrations: Vec<Integration>,
     /// Statistics settings.
     pub stats: StatsSettings,
     /// Run defaults (seed, replications) and limits.
@@ -72,6 +80,14 @@ pub struct WorkloadClass {
     pub db_time_per_query_s: Dist,
     /// Database cursors (connections) the request needs from the worker's pool at once.
     pub cursors: u32,
+    /// Traefik RateLimit on this class's route, if any.
+    pub rate_limit: Option<RateLimit>,
+    /// Pages each query reads (logical); `(1 − buffer_hit_ratio)` of them go to the volume.
+    pub reads_per_query: f64,
+    /// Rows updated in hot-spot tables (REPEATABLE READ conflicts, Odoo's retry loop).
+    pub locks: Vec<LockUse>,
+    /// Synchronous external calls made while holding the worker.
+    pub calls: Vec<CallUse>,
 }
 
 /// Odoo prefork application tier (odoo.conf semantics; see docs/odoo-facts.md).
@@ -95,6 +111,9 @@ pub struct OdooTier {
     pub kill_check_period: SimTime,
     /// Time for the master to spawn a replacement worker after a kill.
     pub worker_respawn: SimTime,
+    /// `MAX_TRIES_ON_CONCURRENCY_FAILURE` (odoo/service/model.py): tries of a request that
+    /// hits a serialization failure, the first included; back-off `uniform(0, 2^try)` s.
+    pub max_tries_on_concurrency_failure: u32,
 }
 
 /// PostgreSQL server: CPU cores shared by running queries, and connection slots.
@@ -106,6 +125,10 @@ pub struct Postgres {
     pub max_connections: u32,
     /// `superuser_reserved_connections` (default 3): slots Odoo cannot use.
     pub superuser_reserved: u32,
+    /// Data volume with an I/O budget; `None` = I/O not modelled.
+    pub volume: Option<Volume>,
+    /// Share of page reads served from shared buffers / the OS cache.
+    pub buffer_hit_ratio: f64,
 }
 
 /// Statistics settings.

@@ -156,6 +156,7 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         limit_time_real: limit_time_real?,
         kill_check_period: kill_check_period?,
         worker_respawn: worker_respawn?,
+        max_tries_on_concurrency_failure: 5,
     })
 }
 
@@ -206,5 +207,7 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
         cores: cores?,
         max_connections,
         superuser_reserved: reserved,
+        volume: None,
+        buffer_hit_ratio: 1.0,
     })
 }

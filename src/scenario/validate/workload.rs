@@ -102,6 +102,10 @@ fn one(
         queries: queries?,
         db_time_per_query_s: db?,
         cursors: cursors?,
+        rate_limit: None,
+        reads_per_query: 0.0,
+        locks: Vec::new(),
+        calls: Vec::new(),
     })
 }
 

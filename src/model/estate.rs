@@ -1,0 +1,102 @@
+//! The estate beyond Odoo workers and PostgreSQL cores: Traefik ingress, the PostgreSQL
+//! volume's I/O budget, row-lock hot spots, and external integrations.
+
+use super::{Dist, SimTime};
+
+/// Traefik in front of the pods.
+#[derive(Clone, Debug)]
+pub struct Ingress {
+    /// Retry middleware `attempts`: total tries of a request, the first included (1 = no
+    /// retry). Traefik retries only when no connection was made — here, when a pod's
+    /// listen backlog refused it — and never once the upstream began answering.
+    pub retry_attempts: u32,
+}
+
+impl Default for Ingress {
+    fn default() -> Self {
+        Ingress { retry_attempts: 1 }
+    }
+}
+
+/// Traefik RateLimit middleware on one class's route: a token bucket refilled at
+/// `average / period`, holding at most `burst` tokens. A request that would wait more
+/// than 1/(2·rate) for a token is answered 429 at once.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    /// Refill rate, `average / period`, per second.
+    pub rate_per_s: f64,
+    /// Bucket size (Traefik's `burst`, default 1).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// Longest delay Traefik imposes before answering 429 instead.
+    pub fn max_delay(&self) -> SimTime {
+        SimTime::from_secs_f64(1.0 / (2.0 * self.rate_per_s))
+    }
+}
+
+/// The PostgreSQL data volume's I/O budget (e.g. gp3: 3,000 IOPS baseline).
+#[derive(Clone, Copy, Debug)]
+pub struct Volume {
+    /// Provisioned I/O operations per second: the volume never does more.
+    pub iops: f64,
+    /// Latency of one I/O at low load (one outstanding request).
+    pub io_latency: SimTime,
+}
+
+impl Volume {
+    /// Outstanding I/Os the volume serves at full speed each: `iops × io_latency`.
+    /// With more in flight, each slows down so that the total stays at `iops`.
+    pub fn parallel_streams(&self) -> f64 {
+        (self.iops * self.io_latency.as_secs_f64()).max(1e-9)
+    }
+}
+
+/// A set of rows that requests update concurrently (stock.quant of a flash sale's SKUs,
+/// the account.move sequence…).
+#[derive(Clone, Debug)]
+pub struct LockTable {
+    pub name: String,
+    /// Number of distinct rows (≥ 1).
+    pub keys: u64,
+    /// Popularity skew: key of rank r is drawn with weight 1/r^s (0 = uniform).
+    pub zipf_exponent: f64,
+}
+
+/// Rows of one table a class updates per request.
+#[derive(Clone, Debug)]
+pub struct LockUse {
+    /// Index into `Model::lock_tables`.
+    pub table: usize,
+    /// Number of rows updated per request (a count distribution; at least 1 is taken).
+    pub keys: Dist,
+}
+
+/// An external API (payment, shipping, marketplace).
+#[derive(Clone, Debug)]
+pub struct Integration {
+    pub name: String,
+    /// Response time when the API is up.
+    pub latency_s: Dist,
+    /// Share of calls that fail when the API is up.
+    pub error_ratio: f64,
+    /// Client timeout: during an outage a call fails after this long.
+    pub timeout: SimTime,
+    /// Outage windows `[start, end)` in simulation time, sorted, not overlapping.
+    pub outages: Vec<(SimTime, SimTime)>,
+}
+
+impl Integration {
+    pub fn is_down(&self, t: SimTime) -> bool {
+        self.outages.iter().any(|(a, b)| *a <= t && t < *b)
+    }
+}
+
+/// Synchronous calls a class makes to an integration while holding its worker.
+#[derive(Clone, Copy, Debug)]
+pub struct CallUse {
+    /// Index into `Model::integrations`.
+    pub integration: usize,
+    pub calls: u32,
+}
