@@ -17,6 +17,8 @@ pub struct SimulationResult {
     pub peakplan_version: &'static str,
     pub scenario: ScenarioInfo,
     pub run: RunInfo,
+    /// Which resource saturated first and which cause dominates errors.
+    pub bottleneck: Bottleneck,
     /// Per workload class, in scenario order.
     pub classes: Vec<ClassResult>,
     /// Per resource.
@@ -69,6 +71,11 @@ pub struct ClassResult {
     /// Little's law says `in_system_mean ≈ ended_per_s × sojourn_s_mean`.
     pub ended_per_s: Estimate,
     pub sojourn_s_mean: Option<Estimate>,
+    /// Where a completed request's time went, mean seconds per completed request.
+    pub time_breakdown: TimeBreakdown,
+    /// Serialization failures (40001) per second: each one is a retry of the whole request
+    /// or, on the last try, an error.
+    pub serialization_failures_per_s: Estimate,
     /// The fine bucket with the highest mean arrival rate.
     pub peak_arrivals_per_s: Option<Peak>,
     /// The coarse bucket with the highest mean p95 latency among those with at least
@@ -78,6 +85,40 @@ pub struct ClassResult {
     /// Totals over all replications, whole run (warm-up included): every arrival ends in
     /// exactly one of completed, an error cause, or in flight at the horizon.
     pub totals: Totals,
+}
+
+/// Mean seconds per completed request in each part of its life. The parts add up to the
+/// mean latency. Failed tries (serialization failures) count under
+/// `lock_wait_and_retry_s`, with the lock waits and back-off sleeps.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeBreakdown {
+    /// Traefik: rate-limit delay and retry back-off.
+    pub ingress_s: Option<Estimate>,
+    /// Waiting in a pod's listen backlog for an HTTP worker.
+    pub backlog_wait_s: Option<Estimate>,
+    pub odoo_cpu_s: Option<Estimate>,
+    /// Reads that missed the cache, on the volume, queueing included.
+    pub db_io_s: Option<Estimate>,
+    /// Queries on PostgreSQL's CPU, sharing included.
+    pub db_cpu_s: Option<Estimate>,
+    pub lock_wait_and_retry_s: Option<Estimate>,
+    pub external_calls_s: Option<Estimate>,
+}
+
+/// The first bottleneck: the first resource whose utilisation in a fine bucket reached
+/// `threshold`, and the error cause with the highest rate.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bottleneck {
+    /// Utilisation (mean over replications, per fine bucket) counted as saturated.
+    pub threshold: f64,
+    /// The resource that reached it first (the busier one on ties); `None` if none did.
+    pub resource: Option<String>,
+    /// When it first did.
+    pub at: Option<Peak>,
+    /// The error cause with the highest rate over all classes, if any error occurred.
+    pub dominant_error: Option<String>,
+    /// Its rate, all classes together.
+    pub dominant_error_per_s: Option<f64>,
 }
 
 /// The extreme bucket of a series.

@@ -76,6 +76,28 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         );
     }
 
+    let b = &r.bottleneck;
+    match (&b.resource, &b.at) {
+        (Some(name), Some(at)) => {
+            let _ = writeln!(
+                o,
+                "first bottleneck: {name} reached {:.0} % at {}",
+                at.value * 100.0,
+                at.start_local
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                o,
+                "first bottleneck: none — no resource reached {:.0} % in any bucket",
+                b.threshold * 100.0
+            );
+        }
+    }
+    if let (Some(cause), Some(rate)) = (&b.dominant_error, b.dominant_error_per_s) {
+        let _ = writeln!(o, "dominant error: {cause} at {rate:.3}/s");
+    }
+
     let _ = writeln!(o, "\nper class (latency in ms)");
     let _ = writeln!(
         o,
@@ -119,6 +141,29 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
             o,
             "  {:<16} {:>14} {:<18} {:>16} {:<18}",
             c.name, a, at, l, lat
+        );
+    }
+
+    let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
+    let _ = writeln!(
+        o,
+        "  {:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "class", "ingress", "backlog", "odoo cpu", "db i/o", "db cpu", "locks+retry", "external"
+    );
+    for c in &r.classes {
+        let t = &c.time_breakdown;
+        let f = |e: &Option<Estimate>| e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3));
+        let _ = writeln!(
+            o,
+            "  {:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+            c.name,
+            f(&t.ingress_s),
+            f(&t.backlog_wait_s),
+            f(&t.odoo_cpu_s),
+            f(&t.db_io_s),
+            f(&t.db_cpu_s),
+            f(&t.lock_wait_and_retry_s),
+            f(&t.external_calls_s)
         );
     }
 

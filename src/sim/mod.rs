@@ -11,18 +11,27 @@
 //! [`Replication`] or a [`RunStopped`] when a limit is hit.
 
 mod arrivals;
+mod flow;
+mod ingress;
+mod locks;
 mod observe;
 mod odoo;
 mod postgres;
+mod request;
 
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
+pub use request::Part;
 
 use crate::engine::{self, EventQueue, Rng, Stream};
 use crate::model::{Model, SimTime};
 use arrivals::ArrivalStream;
+use ingress::TokenBucket;
+use locks::{Locks, Row};
 use observe::Observer;
-use odoo::{Pod, Request, Worker};
-use postgres::PsCpu;
+use odoo::{Pod, Worker};
+use postgres::PsStation;
+use rand_distr::Zipf;
+use request::Request;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -32,12 +41,16 @@ enum Ev {
     Arrival {
         class: u32,
     },
-    /// A CPU phase of a request ended (a killed request's slot waits for it as a zombie).
-    CpuDone {
+    /// A timed phase of a request ended (see `request::Phase`).
+    Step {
         req: u32,
     },
     /// PostgreSQL's next completion (ignored unless `epoch` is current).
     PgWake {
+        epoch: u32,
+    },
+    /// The volume's next completion (ignored unless `epoch` is current).
+    IoWake {
         epoch: u32,
     },
     /// The Odoo master checks `limit_time_real`.
@@ -95,9 +108,18 @@ pub struct Sim<'m> {
     next_pod: usize,
     busy_workers: u32,
     backlog_len: u32,
-    pg: PsCpu,
-    pg_gen: u32,
+    /// Traefik rate limit per class.
+    buckets: Vec<Option<TokenBucket>>,
+    pg: PsStation,
+    pg_epoch: u32,
     pg_open: u32,
+    io: PsStation,
+    io_epoch: u32,
+    locks: Locks,
+    /// Rows each request slot will lock (kept across retries).
+    lock_keys: Vec<Vec<Row>>,
+    /// Key popularity per class and lock use.
+    zipf: Vec<Vec<Zipf<f64>>>,
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
@@ -152,9 +174,32 @@ impl<'m> Sim<'m> {
             next_pod: 0,
             busy_workers: 0,
             backlog_len: 0,
-            pg: PsCpu::new(model.postgres.cores),
-            pg_gen: 0,
+            buckets: model
+                .classes
+                .iter()
+                .map(|c| c.rate_limit.map(TokenBucket::new))
+                .collect(),
+            pg: PsStation::new(f64::from(model.postgres.cores)),
+            pg_epoch: 0,
             pg_open: 0,
+            io: PsStation::new(model.postgres.volume.map_or(1.0, |v| v.parallel_streams())),
+            io_epoch: 0,
+            locks: Locks::default(),
+            lock_keys: Vec::new(),
+            zipf: model
+                .classes
+                .iter()
+                .map(|c| {
+                    c.locks
+                        .iter()
+                        .map(|l| {
+                            let t = &model.lock_tables[l.table];
+                            Zipf::new(t.keys as f64, t.zipf_exponent)
+                                .expect("validated: keys ≥ 1, exponent ≥ 0")
+                        })
+                        .collect()
+                })
+                .collect(),
             started: VecDeque::new(),
             obs: Observer::new(n, model.stats.fine_bucket, !warm),
             events: 0,
@@ -208,6 +253,21 @@ impl<'m> Sim<'m> {
         Ok(())
     }
 
+    /// Forgets rows no live transaction can conflict on any more.
+    fn prune_locks(&mut self) {
+        if self.locks.tracked() == 0 {
+            return;
+        }
+        let oldest = self
+            .requests
+            .iter()
+            .filter(|r| r.is_live())
+            .map(|r| r.try_start)
+            .min()
+            .unwrap_or(self.now);
+        self.locks.prune(oldest);
+    }
+
     /// Buckets of `width` needed to cover the horizon (the last may be partial).
     fn expected_buckets(&self, width: SimTime) -> usize {
         self.model
@@ -221,12 +281,14 @@ impl<'m> Sim<'m> {
     fn dispatch(&mut self, ev: Ev) -> Step {
         match ev {
             Ev::Arrival { class } => self.on_arrival(class),
-            Ev::CpuDone { req } => self.on_cpu_done(req),
+            Ev::Step { req } => self.on_step(req),
             Ev::PgWake { epoch } => self.on_pg_wake(epoch),
+            Ev::IoWake { epoch } => self.on_io_wake(epoch),
             Ev::MasterBeat => self.on_master_beat(),
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {
                 self.obs.close_fine(self.now);
+                self.prune_locks();
                 self.schedule(self.model.stats.fine_bucket, Ev::FineTick)
             }
             Ev::CoarseTick => {

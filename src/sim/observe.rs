@@ -5,6 +5,7 @@
 //! numbers per bucket; percentiles per coarse bucket are computed when the bucket closes
 //! and its histogram is reused, so no per-bucket histogram is ever kept.
 
+use super::Part;
 use crate::model::SimTime;
 use crate::stats::{Histogram, TimeWeighted};
 use serde::Serialize;
@@ -21,14 +22,23 @@ pub enum Cause {
     PgTooManyClients,
     /// Killed by the master after `limit_time_real`: the client sees a 502.
     KilledTimeReal,
+    /// Traefik's RateLimit answered 429.
+    RateLimited,
+    /// Serialization failure (40001) on every one of Odoo's tries.
+    SerializationFailure,
+    /// A synchronous external call failed or timed out.
+    IntegrationFailed,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 4] = [
+    pub const ALL: [Cause; 7] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
         Cause::KilledTimeReal,
+        Cause::RateLimited,
+        Cause::SerializationFailure,
+        Cause::IntegrationFailed,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -38,6 +48,9 @@ impl Cause {
             Cause::DbPoolFull => "db_pool_full",
             Cause::PgTooManyClients => "pg_too_many_clients",
             Cause::KilledTimeReal => "killed_limit_time_real",
+            Cause::RateLimited => "rate_limited",
+            Cause::SerializationFailure => "serialization_failure",
+            Cause::IntegrationFailed => "integration_failed",
         }
     }
 }
@@ -55,15 +68,18 @@ pub enum Resource {
     PgActiveQueries,
     /// Open PostgreSQL connections.
     PgConnections,
+    /// I/O operations per second on the PostgreSQL volume.
+    VolumeIops,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 6] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
         Resource::PgActiveQueries,
         Resource::PgConnections,
+        Resource::VolumeIops,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -74,6 +90,7 @@ impl Resource {
             Resource::PgCoresBusy => "pg_cores_busy",
             Resource::PgActiveQueries => "pg_active_queries",
             Resource::PgConnections => "pg_connections",
+            Resource::VolumeIops => "volume_iops",
         }
     }
 }
@@ -138,6 +155,11 @@ pub struct ClassObs {
     /// Sum of time in system over every request that ended in the window (any outcome).
     pub sojourn_s_sum_all: f64,
     pub ended: u64,
+    /// Nanoseconds per [`Part`] summed over completed requests: where the time went
+    /// (integers: no conversion per request).
+    pub parts_ns_sum: [u128; Part::COUNT],
+    /// Serialization failures met (each one a retry or, on the last try, an error).
+    pub conflicts: u64,
     /// Time-average number of this class's requests in the system over the window
     /// (set when the replication ends).
     pub in_system_mean: f64,
@@ -221,7 +243,13 @@ impl Observer {
     }
 
     #[inline]
-    pub fn completed(&mut self, now: SimTime, class: usize, latency: SimTime) {
+    pub fn completed(
+        &mut self,
+        now: SimTime,
+        class: usize,
+        latency: SimTime,
+        parts: &[u64; Part::COUNT],
+    ) {
         let (c, w) = (&mut self.classes[class], &mut self.work[class]);
         c.completed_total += 1;
         w.in_system.add(now, -1.0);
@@ -235,6 +263,15 @@ impl Observer {
             c.latency_s_sum += s;
             c.sojourn_s_sum_all += s;
             c.ended += 1;
+            for (sum, ns) in c.parts_ns_sum.iter_mut().zip(parts) {
+                *sum += u128::from(*ns);
+            }
+        }
+    }
+
+    pub fn conflict(&mut self, class: usize) {
+        if self.window_open {
+            self.classes[class].conflicts += 1;
         }
     }
 

@@ -1,51 +1,18 @@
-//! The Odoo application tier inside a replication: pods, prefork HTTP workers, listen
-//! backlogs, connections, and the request lifecycle.
+//! The Odoo application tier inside a replication: Traefik's dispatch to pods, prefork HTTP
+//! workers, listen backlogs, database connections, `limit_time_real` kills and respawns.
 //!
 //! Semantics (docs/odoo-facts.md): one request per worker; a pod's requests wait in the OS
-//! listen backlog (`8 × workers` by default) and are refused when it is full; a worker keeps
+//! listen backlog (`8 × workers` by default) and are refused when it is full — Traefik's
+//! Retry middleware then tries the next pod, since no connection was made; a worker keeps
 //! the PostgreSQL connections it opened (Odoo's per-process pool) until it dies; a request
 //! needing more cursors than `db_maxconn` fails at once; opening a connection beyond
 //! `max_connections − superuser_reserved` fails; the master kills a request that has run
 //! for `limit_time_real` on its next beat, and spawns a replacement worker.
 
-use super::{Cause, Ev, Resource, RunStopped, Sim, Step};
+use super::ingress::Admission;
+use super::request::Phase;
+use super::{Cause, Ev, Resource, Sim, Step};
 use crate::model::{OdooTier, SimTime};
-
-/// Where a request is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Slot unused.
-    Free,
-    Backlog,
-    /// First half of the Odoo CPU time.
-    Cpu1,
-    Db,
-    /// Second half of the Odoo CPU time.
-    Cpu2,
-    /// Killed during a CPU phase: the slot is freed when that phase's event arrives, so
-    /// the event never needs to identify which incarnation it belongs to.
-    Zombie,
-}
-
-/// A request in flight (a slot in the request table).
-#[derive(Clone, Copy, Debug)]
-pub struct Request {
-    pub class: u32,
-    pub worker: u32,
-    pub arrival: SimTime,
-    /// Bumped whenever the slot is reused or the request killed, so PostgreSQL tags of
-    /// killed requests can be recognised.
-    pub inc: u32,
-    pub phase: Phase,
-    pub db_s: f64,
-    pub cpu2_s: f64,
-}
-
-impl Request {
-    pub fn is_live(&self) -> bool {
-        !matches!(self.phase, Phase::Free | Phase::Zombie)
-    }
-}
 
 #[derive(Clone, Debug, Default)]
 pub struct Pod {
@@ -60,19 +27,23 @@ pub struct Worker {
     pub conns: u32,
 }
 
+/// Traefik Retry's first back-off (its `initialInterval` default, 100 ms), doubled on each
+/// further attempt.
+const RETRY_INITIAL_INTERVAL: SimTime = SimTime(100_000_000);
+
 /// Builds the pods and their workers, all idle, none connected yet.
 pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
     let mut pods = vec![Pod::default(); odoo.pods as usize];
     let mut workers = Vec::with_capacity((odoo.pods * odoo.workers) as usize);
     for (p, pod) in pods.iter_mut().enumerate() {
         for _ in 0..odoo.workers {
-            // Reverse order so the first worker pops first (cosmetic, but stable).
             pod.idle.push(workers.len() as u32);
             workers.push(Worker {
                 pod: p as u32,
                 conns: 0,
             });
         }
+        // The first worker pops first (cosmetic, but stable).
         pod.idle.reverse();
     }
     (pods, workers)
@@ -107,73 +78,48 @@ impl Sim<'_> {
     pub(super) fn on_arrival(&mut self, class: u32) -> Step {
         self.schedule_arrival(class)?;
         self.obs.arrival(self.now, class as usize);
-        let pod = self.next_pod as u32;
+        let req = self.alloc(class)?;
+        let admission = match &mut self.buckets[class as usize] {
+            Some(bucket) => bucket.admit(self.now),
+            None => Admission::Now,
+        };
+        match admission {
+            Admission::Now => self.send_to_pod(req),
+            Admission::After(delay) => {
+                self.requests[req as usize].enter(Phase::Ingress, self.now);
+                self.schedule(delay, Ev::Step { req })
+            }
+            Admission::Reject => self.fail(req, Cause::RateLimited),
+        }
+    }
+
+    /// Traefik hands the request to the next pod (round robin).
+    pub(super) fn send_to_pod(&mut self, req: u32) -> Step {
+        let pod = self.next_pod;
         self.next_pod += 1;
         if self.next_pod == self.pods.len() {
             self.next_pod = 0;
         }
-        let p = &self.pods[pod as usize];
-        if p.idle.is_empty() && p.backlog.len() >= self.model.odoo.listen_backlog as usize {
+        if let Some(w) = self.pods[pod].idle.pop() {
+            return self.start(req, w);
+        }
+        if self.pods[pod].backlog.len() < self.model.odoo.listen_backlog as usize {
+            self.requests[req as usize].enter(Phase::Backlog, self.now);
+            self.pods[pod].backlog.push_back(req);
+            self.backlog_len += 1;
             self.obs
-                .failed(self.now, class as usize, Cause::BacklogFull, SimTime::ZERO);
+                .level(self.now, Resource::Backlog, f64::from(self.backlog_len));
             return Ok(());
         }
-        let req = self.alloc(class)?;
-        match self.pods[pod as usize].idle.pop() {
-            Some(w) => self.start(req, w),
-            None => {
-                self.requests[req as usize].phase = Phase::Backlog;
-                self.pods[pod as usize].backlog.push_back(req);
-                self.backlog_len += 1;
-                self.obs
-                    .level(self.now, Resource::Backlog, f64::from(self.backlog_len));
-                Ok(())
-            }
-        }
-    }
-
-    fn alloc(&mut self, class: u32) -> Result<u32, Box<RunStopped>> {
-        if self.in_flight >= self.model.run.max_in_flight {
-            return Err(self.stopped(
-                format!("{} requests in flight at once (run.max_in_flight)", self.in_flight),
-                "the estate is overloaded far beyond its capacity; check rates and sizes, or raise run.max_in_flight",
-            ));
-        }
-        self.in_flight += 1;
-        let fresh = Request {
-            class,
-            worker: u32::MAX,
-            arrival: self.now,
-            inc: 0,
-            phase: Phase::Backlog,
-            db_s: 0.0,
-            cpu2_s: 0.0,
-        };
-        Ok(match self.free.pop() {
-            Some(i) => {
-                let inc = self.requests[i as usize].inc.wrapping_add(1);
-                self.requests[i as usize] = Request { inc, ..fresh };
-                i
-            }
-            None => {
-                self.requests.push(fresh);
-                (self.requests.len() - 1) as u32
-            }
-        })
-    }
-
-    /// The request has ended. Its slot is reused at once, unless a CPU event of it is still
-    /// pending (killed mid-CPU): then it waits as a zombie for that event.
-    fn release(&mut self, req: u32, cpu_event_pending: bool) {
+        // Connection refused: no connection was made, so Traefik's Retry may try again.
         let r = &mut self.requests[req as usize];
-        r.inc = r.inc.wrapping_add(1);
-        if cpu_event_pending {
-            r.phase = Phase::Zombie;
-        } else {
-            r.phase = Phase::Free;
-            self.free.push(req);
+        r.attempts += 1;
+        if r.attempts < self.model.ingress.retry_attempts {
+            let backoff = SimTime(RETRY_INITIAL_INTERVAL.0 << (r.attempts - 1).min(16));
+            r.enter(Phase::Ingress, self.now);
+            return self.schedule(backoff, Ev::Step { req });
         }
-        self.in_flight -= 1;
+        self.fail(req, Cause::BacklogFull)
     }
 
     /// Request `req` starts on worker `w`.
@@ -184,129 +130,36 @@ impl Sim<'_> {
             Resource::OdooWorkersBusy,
             f64::from(self.busy_workers),
         );
-        let r = self.requests[req as usize];
-        let class = &self.model.classes[r.class as usize];
+        let r = &mut self.requests[req as usize];
+        r.worker = w;
+        let (class, arrival, inc) = (r.class, r.arrival, r.inc);
+        r.enter(Phase::Done, self.now);
         self.obs
-            .started(r.class as usize, (self.now - r.arrival).as_secs_f64());
-        self.requests[req as usize].worker = w;
+            .started(class as usize, (self.now - arrival).as_secs_f64());
 
-        if class.cursors > self.model.odoo.db_maxconn {
+        let cursors = self.model.classes[class as usize].cursors;
+        if cursors > self.model.odoo.db_maxconn {
             return self.fail(req, Cause::DbPoolFull);
         }
         let have = self.workers[w as usize].conns;
-        if have < class.cursors {
-            let extra = class.cursors - have;
+        if have < cursors {
+            let extra = cursors - have;
             if self.pg_open + extra > self.pg_usable() {
                 return self.fail(req, Cause::PgTooManyClients);
             }
             self.pg_open += extra;
-            self.workers[w as usize].conns = class.cursors;
+            self.workers[w as usize].conns = cursors;
             self.obs
                 .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         }
         if self.model.odoo.limit_time_real.is_some() {
-            self.started.push_back((self.now, req, r.inc));
+            self.started.push_back((self.now, req, inc));
         }
-
-        let rng = &mut self.demand[r.class as usize];
-        let cpu_s = class.odoo_cpu_s.sample(rng);
-        let mut db_s = 0.0;
-        if !class.queries.is_zero() && !class.db_time_per_query_s.is_zero() {
-            let n = class.queries.sample_count(rng);
-            for _ in 0..n {
-                db_s += class.db_time_per_query_s.sample(rng);
-            }
-        }
-        let rq = &mut self.requests[req as usize];
-        if db_s > 0.0 {
-            rq.phase = Phase::Cpu1;
-            rq.db_s = db_s;
-            rq.cpu2_s = cpu_s / 2.0;
-            self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::CpuDone { req })
-        } else {
-            rq.phase = Phase::Cpu2;
-            self.schedule(SimTime::from_secs_f64(cpu_s), Ev::CpuDone { req })
-        }
-    }
-
-    pub(super) fn on_cpu_done(&mut self, req: u32) -> Step {
-        let r = self.requests[req as usize];
-        match r.phase {
-            Phase::Zombie => {
-                self.requests[req as usize].phase = Phase::Free;
-                self.free.push(req);
-                Ok(())
-            }
-            Phase::Cpu1 => {
-                self.requests[req as usize].phase = Phase::Db;
-                self.pg.join(self.now, r.db_s, req, r.inc);
-                self.pg_levels();
-                self.pg_reschedule()
-            }
-            Phase::Cpu2 => self.complete(req),
-            _ => unreachable!("CPU event in phase {:?}", r.phase),
-        }
-    }
-
-    pub(super) fn on_pg_wake(&mut self, epoch: u32) -> Step {
-        if epoch != self.pg_gen {
-            return Ok(());
-        }
-        loop {
-            let requests = &self.requests;
-            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-            let Some((req, _)) = self.pg.pop_finished(self.now, live) else {
-                break;
-            };
-            let rq = &mut self.requests[req as usize];
-            rq.phase = Phase::Cpu2;
-            let cpu2 = SimTime::from_secs_f64(rq.cpu2_s);
-            self.schedule(cpu2, Ev::CpuDone { req })?;
-        }
-        self.pg_levels();
-        self.pg_reschedule()
-    }
-
-    fn pg_levels(&mut self) {
-        self.obs
-            .level(self.now, Resource::PgCoresBusy, self.pg.busy_cores());
-        self.obs.level(
-            self.now,
-            Resource::PgActiveQueries,
-            f64::from(self.pg.active()),
-        );
-    }
-
-    fn pg_reschedule(&mut self) -> Step {
-        let requests = &self.requests;
-        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-        if let Some(t) = self.pg.next_completion(self.now, live) {
-            self.pg_gen = self.pg_gen.wrapping_add(1);
-            let epoch = self.pg_gen;
-            self.schedule(t - self.now, Ev::PgWake { epoch })?;
-        }
-        Ok(())
-    }
-
-    fn complete(&mut self, req: u32) -> Step {
-        let r = self.requests[req as usize];
-        self.obs
-            .completed(self.now, r.class as usize, self.now - r.arrival);
-        self.release(req, false);
-        self.worker_free(r.worker)
-    }
-
-    /// Request fails after it reached a worker; the worker is free again.
-    fn fail(&mut self, req: u32, cause: Cause) -> Step {
-        let r = self.requests[req as usize];
-        self.obs
-            .failed(self.now, r.class as usize, cause, self.now - r.arrival);
-        self.release(req, false);
-        self.worker_free(r.worker)
+        self.begin_try(req)
     }
 
     /// Worker `w` is free: it takes the oldest request of its pod's backlog, or idles.
-    fn worker_free(&mut self, w: u32) -> Step {
+    pub(super) fn worker_free(&mut self, w: u32) -> Step {
         self.busy_workers -= 1;
         self.obs.level(
             self.now,
@@ -347,24 +200,11 @@ impl Sim<'_> {
         self.schedule(self.model.odoo.kill_check_period, Ev::MasterBeat)
     }
 
+    /// SIGKILL: the request fails with a 502, its transaction rolls back, and the worker
+    /// process dies with its connections; a new one comes after a delay.
     fn kill(&mut self, req: u32) -> Step {
-        let r = self.requests[req as usize];
-        if r.phase == Phase::Db {
-            self.pg.abandon(self.now);
-            self.pg_levels();
-        }
-        self.obs.failed(
-            self.now,
-            r.class as usize,
-            Cause::KilledTimeReal,
-            self.now - r.arrival,
-        );
-        self.release(req, matches!(r.phase, Phase::Cpu1 | Phase::Cpu2));
-        if r.phase == Phase::Db {
-            self.pg_reschedule()?;
-        }
-        // The worker process dies with its connections; a new one comes after a delay.
-        let w = r.worker;
+        let w = self.requests[req as usize].worker;
+        self.end_request(req, Some(Cause::KilledTimeReal))?;
         self.pg_open -= self.workers[w as usize].conns;
         self.workers[w as usize].conns = 0;
         self.obs

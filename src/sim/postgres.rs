@@ -1,9 +1,10 @@
-//! PostgreSQL CPU as a processor-sharing station with `cores` servers, and the server's
-//! connection slots.
+//! A processor-sharing station with c servers: PostgreSQL's CPU, and its data volume.
 //!
-//! Each running query is served by one backend process, so a query never gets more than one
-//! core; with n active queries on c cores each progresses at rate min(1, c/n) — the OS
-//! scheduler's fair share. The station keeps a *virtual work clock* V with dV/dt = min(1,
+//! CPU: each running query is served by one backend process, so a query never gets more
+//! than one core; with n active queries on c cores each progresses at rate min(1, c/n) —
+//! the OS scheduler's fair share. Volume: a request's reads are work in units of the
+//! single-stream I/O latency, and c = IOPS × latency streams run at full speed; beyond
+//! that every stream slows so that the volume never exceeds its IOPS. The station keeps a *virtual work clock* V with dV/dt = min(1,
 //! c/n); a query joining at V with work w finishes when V reaches V + w, so finish tags never
 //! change and only the next completion time does (Kleinrock's PS bookkeeping).
 
@@ -28,7 +29,7 @@ impl Ord for Tag {
 
 /// Processor-sharing CPU. Jobs are identified by `(request, incarnation)` so that a
 /// killed request's tag can be skipped when it surfaces (lazy deletion).
-pub struct PsCpu {
+pub struct PsStation {
     cores: f64,
     virtual_s: f64,
     last: SimTime,
@@ -39,10 +40,10 @@ pub struct PsCpu {
 /// Work below this (seconds) counts as done; absorbs rounding of completion times to ns.
 const EPS_S: f64 = 1e-9;
 
-impl PsCpu {
-    pub fn new(cores: u32) -> Self {
-        PsCpu {
-            cores: f64::from(cores),
+impl PsStation {
+    pub fn new(servers: f64) -> Self {
+        PsStation {
+            cores: servers,
             virtual_s: 0.0,
             last: SimTime::ZERO,
             active: 0,
@@ -108,7 +109,7 @@ impl PsCpu {
         None
     }
 
-    /// Pops one job finished by `now`, if any; `live` as in [`PsCpu::next_completion`].
+    /// Pops one job finished by `now`, if any; `live` as in [`PsStation::next_completion`].
     pub fn pop_finished(
         &mut self,
         now: SimTime,
@@ -146,7 +147,7 @@ mod tests {
 
     #[test]
     fn two_jobs_on_one_core_share_it() {
-        let mut ps = PsCpu::new(1);
+        let mut ps = PsStation::new(1.0);
         let live = |_: u32, _: u32| true;
         ps.join(SimTime::ZERO, 1.0, 0, 0);
         ps.join(SimTime::ZERO, 2.0, 1, 0);
@@ -162,7 +163,7 @@ mod tests {
 
     #[test]
     fn a_job_never_gets_more_than_one_core() {
-        let mut ps = PsCpu::new(4);
+        let mut ps = PsStation::new(4.0);
         ps.join(SimTime::ZERO, 1.5, 0, 0);
         assert_eq!(
             ps.next_completion(SimTime::ZERO, |_, _| true),

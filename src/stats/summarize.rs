@@ -6,10 +6,10 @@
 use super::Estimate;
 use crate::model::{Model, SimTime};
 use crate::result::{
-    ClassResult, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo, ScenarioInfo, Series,
-    SimulationResult, Totals,
+    Bottleneck, ClassResult, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo, ScenarioInfo,
+    Series, SimulationResult, TimeBreakdown, Totals,
 };
-use crate::sim::{Cause, ClassObs, Replication, Resource};
+use crate::sim::{Cause, ClassObs, Part, Replication, Resource};
 use crate::stats::histogram::RELATIVE_ERROR;
 
 /// A coarse bucket needs this many completions (mean per replication) to be the "worst
@@ -48,6 +48,7 @@ pub fn summarize(
             .map(|(p, n)| p.filter(|_| *n >= WORST_BUCKET_MIN_COMPLETED));
         c.worst_latency_s_p95 = peak(model, all_series.coarse_bucket_s, p95);
     }
+    let bottleneck = bottleneck(model, &resources, &all_series, &classes);
     SimulationResult {
         format: FORMAT,
         format_version: FORMAT_VERSION,
@@ -65,6 +66,7 @@ pub fn summarize(
             events: reps.iter().map(|r| r.events).sum(),
             percentile_relative_error: RELATIVE_ERROR,
         },
+        bottleneck,
         classes,
         resources,
         series: all_series,
@@ -128,6 +130,21 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         in_system_mean: per_rep(&|_, o| o.in_system_mean),
         ended_per_s: per_rep(&|r, o| o.ended as f64 / r.window_s),
         sojourn_s_mean: opt_rep(&|_, o| ratio(o.sojourn_s_sum_all, o.ended as f64)),
+        time_breakdown: {
+            let part = |p: Part| {
+                opt_rep(&|_, o| ratio(o.parts_ns_sum[p as usize] as f64 / 1e9, o.completed as f64))
+            };
+            TimeBreakdown {
+                ingress_s: part(Part::Ingress),
+                backlog_wait_s: part(Part::Backlog),
+                odoo_cpu_s: part(Part::OdooCpu),
+                db_io_s: part(Part::DbIo),
+                db_cpu_s: part(Part::DbCpu),
+                lock_wait_and_retry_s: part(Part::LockRetry),
+                external_calls_s: part(Part::External),
+            }
+        },
+        serialization_failures_per_s: per_rep(&|r, o| o.conflicts as f64 / r.window_s),
         peak_arrivals_per_s: None,
         worst_latency_s_p95: None,
         totals: Totals {
@@ -157,6 +174,7 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::Backlog => Some(f64::from(o.pods * o.listen_backlog)),
         Resource::PgCoresBusy => Some(f64::from(p.cores)),
         Resource::PgActiveQueries => None,
+        Resource::VolumeIops => p.volume.map(|v| v.iops),
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),
         )),
@@ -176,5 +194,63 @@ fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> Resource
             .filter(|c| *c > 0.0)
             .map(|c| Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i] / c))),
         utilisation_peak: None,
+    }
+}
+
+/// Utilisation of a fine bucket counted as saturation for the first-bottleneck verdict.
+pub const SATURATION: f64 = 0.9;
+
+/// The first resource to saturate, and the dominant error cause.
+fn bottleneck(
+    model: &Model,
+    resources: &[ResourceResult],
+    series: &Series,
+    classes: &[ClassResult],
+) -> Bottleneck {
+    let mut first: Option<(usize, f64, &ResourceResult)> = None;
+    for (r, s) in resources.iter().zip(&series.resources) {
+        let Some(cap) = r.capacity.filter(|c| *c > 0.0) else {
+            continue;
+        };
+        let hit = s
+            .level_mean
+            .iter()
+            .enumerate()
+            .find(|(_, x)| **x / cap >= SATURATION);
+        if let Some((b, x)) = hit {
+            let u = x / cap;
+            let better = match first {
+                None => true,
+                Some((fb, fu, _)) => b < fb || (b == fb && u > fu),
+            };
+            if better {
+                first = Some((b, u, r));
+            }
+        }
+    }
+    let mut by_cause: Vec<(&str, f64)> = Cause::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.name(),
+                classes.iter().map(|k| k.errors_per_s[c.name()].mean).sum(),
+            )
+        })
+        .filter(|(_, v): &(&str, f64)| *v > 0.0)
+        .collect();
+    by_cause.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Bottleneck {
+        threshold: SATURATION,
+        resource: first.map(|(_, _, r)| r.name.to_string()),
+        at: first.map(|(b, u, _)| {
+            let start_s = b as f64 * series.fine_bucket_s;
+            Peak {
+                start_s,
+                start_local: model.horizon.local_time(SimTime::from_secs_f64(start_s)),
+                value: u,
+            }
+        }),
+        dominant_error: by_cause.first().map(|(n, _)| n.to_string()),
+        dominant_error_per_s: by_cause.first().map(|(_, v)| *v),
     }
 }

@@ -1,0 +1,387 @@
+//! The life of a request on its worker: Odoo CPU, database I/O and CPU, row locks with
+//! Odoo's retry loop, external calls, then the response.
+//!
+//! One try runs: first half of the Odoo CPU time → the reads that miss the buffer cache
+//! on the volume → the queries on PostgreSQL's CPU → the hot-spot rows are locked (wait
+//! for a holder; fail with 40001 if someone committed them after this try's snapshot) →
+//! the synchronous external calls (inside the transaction, so locks stay held) → second
+//! half of the CPU time → commit. A serialization failure re-runs the *whole* request
+//! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
+//! tries (odoo/service/model.py); then the request fails.
+
+use super::locks::Acquire;
+use super::request::Phase;
+use super::{Cause, Ev, Resource, Sim, Step};
+use crate::model::SimTime;
+use rand::RngExt;
+
+/// Most rows a request locks in one table (a sample above this is capped).
+const MAX_KEYS_PER_USE: u32 = 64;
+
+impl Sim<'_> {
+    /// Starts a (re)run of the whole request on its worker.
+    pub(super) fn begin_try(&mut self, req: u32) -> Step {
+        let class_id = self.requests[req as usize].class as usize;
+        let class = &self.model.classes[class_id];
+        let rng = &mut self.demand[class_id];
+        let cpu_s = class.odoo_cpu_s.sample(rng);
+        let mut db_s = 0.0;
+        let mut io_s = 0.0;
+        if !class.queries.is_zero() {
+            let n = class.queries.sample_count(rng);
+            if !class.db_time_per_query_s.is_zero() {
+                for _ in 0..n {
+                    db_s += class.db_time_per_query_s.sample(rng);
+                }
+            }
+            if let Some(v) = &self.model.postgres.volume {
+                let misses = f64::from(n)
+                    * class.reads_per_query
+                    * (1.0 - self.model.postgres.buffer_hit_ratio);
+                let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
+                io_s = ios * v.io_latency.as_secs_f64();
+            }
+        }
+        let simple = db_s == 0.0 && io_s == 0.0 && class.locks.is_empty() && class.calls.is_empty();
+        let now = self.now;
+        let r = &mut self.requests[req as usize];
+        r.try_start = now;
+        r.tries += 1;
+        r.db_s = db_s;
+        r.io_s = io_s;
+        r.cpu2_s = cpu_s / 2.0;
+        if simple {
+            // One CPU phase: the fast path of the plain queue.
+            r.cpu2_s = cpu_s;
+            r.enter(Phase::Cpu2, now);
+            return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
+        }
+        if self.requests[req as usize].tries == 1 {
+            self.draw_rows(req);
+        }
+        self.requests[req as usize].enter(Phase::Cpu1, now);
+        self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::Step { req })
+    }
+
+    /// Draws the hot-spot rows the request will update (kept across retries: a re-run
+    /// confirms the same order lines).
+    fn draw_rows(&mut self, req: u32) {
+        let class_id = self.requests[req as usize].class as usize;
+        let mut rows = std::mem::take(&mut self.lock_keys[req as usize]);
+        rows.clear();
+        for (u, lock) in self.model.classes[class_id].locks.iter().enumerate() {
+            let rng = &mut self.demand[class_id];
+            let k = lock.keys.sample_count(rng).clamp(1, MAX_KEYS_PER_USE);
+            for _ in 0..k {
+                // Zipf draws ranks 1..=keys as floats.
+                let key = rand_distr::Distribution::sample(&self.zipf[class_id][u], rng) as u64;
+                rows.push((lock.table as u32, key));
+            }
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        self.lock_keys[req as usize] = rows;
+    }
+
+    /// A timed phase of `req` ended.
+    pub(super) fn on_step(&mut self, req: u32) -> Step {
+        let r = &mut self.requests[req as usize];
+        let phase = r.phase;
+        if phase == Phase::Zombie {
+            r.phase = Phase::Free;
+            self.free.push(req);
+            return Ok(());
+        }
+        r.enter(Phase::Done, self.now);
+        match phase {
+            Phase::Ingress => self.send_to_pod(req),
+            Phase::Cpu1 => self.begin_db(req),
+            Phase::Backoff => self.begin_try(req),
+            Phase::Call => self.call_done(req),
+            Phase::Cpu2 => self.complete(req),
+            _ => unreachable!("step event in phase {phase:?}"),
+        }
+    }
+
+    fn begin_db(&mut self, req: u32) -> Step {
+        let r = &mut self.requests[req as usize];
+        let (io_s, db_s, inc) = (r.io_s, r.db_s, r.inc);
+        if io_s > 0.0 {
+            r.enter(Phase::Io, self.now);
+            self.io.join(self.now, io_s, req, inc);
+            self.io_levels();
+            self.io_reschedule()
+        } else if db_s > 0.0 {
+            r.enter(Phase::Db, self.now);
+            self.pg.join(self.now, db_s, req, inc);
+            self.pg_levels();
+            self.pg_reschedule()
+        } else {
+            self.after_db(req)
+        }
+    }
+
+    pub(super) fn on_io_wake(&mut self, epoch: u32) -> Step {
+        if epoch != self.io_epoch {
+            return Ok(());
+        }
+        loop {
+            let requests = &self.requests;
+            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+            let Some((req, _)) = self.io.pop_finished(self.now, live) else {
+                break;
+            };
+            let r = &mut self.requests[req as usize];
+            r.enter(Phase::Done, self.now);
+            if r.db_s > 0.0 {
+                let (db_s, inc) = (r.db_s, r.inc);
+                r.enter(Phase::Db, self.now);
+                self.pg.join(self.now, db_s, req, inc);
+                self.pg_levels();
+                self.pg_reschedule()?;
+            } else {
+                self.after_db(req)?;
+            }
+        }
+        self.io_levels();
+        self.io_reschedule()
+    }
+
+    pub(super) fn on_pg_wake(&mut self, epoch: u32) -> Step {
+        if epoch != self.pg_epoch {
+            return Ok(());
+        }
+        loop {
+            let requests = &self.requests;
+            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+            let Some((req, _)) = self.pg.pop_finished(self.now, live) else {
+                break;
+            };
+            self.requests[req as usize].enter(Phase::Done, self.now);
+            self.after_db(req)?;
+        }
+        self.pg_levels();
+        self.pg_reschedule()
+    }
+
+    pub(super) fn pg_levels(&mut self) {
+        self.obs
+            .level(self.now, Resource::PgCoresBusy, self.pg.busy_cores());
+        self.obs.level(
+            self.now,
+            Resource::PgActiveQueries,
+            f64::from(self.pg.active()),
+        );
+    }
+
+    fn io_levels(&mut self) {
+        if let Some(v) = &self.model.postgres.volume {
+            // I/O operations per second the volume is doing now.
+            let iops = self.io.busy_cores() / v.io_latency.as_secs_f64();
+            self.obs.level(self.now, Resource::VolumeIops, iops);
+        }
+    }
+
+    pub(super) fn pg_reschedule(&mut self) -> Step {
+        let requests = &self.requests;
+        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+        if let Some(t) = self.pg.next_completion(self.now, live) {
+            self.pg_epoch = self.pg_epoch.wrapping_add(1);
+            let epoch = self.pg_epoch;
+            self.schedule(t - self.now, Ev::PgWake { epoch })?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn io_reschedule(&mut self) -> Step {
+        let requests = &self.requests;
+        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+        if let Some(t) = self.io.next_completion(self.now, live) {
+            self.io_epoch = self.io_epoch.wrapping_add(1);
+            let epoch = self.io_epoch;
+            self.schedule(t - self.now, Ev::IoWake { epoch })?;
+        }
+        Ok(())
+    }
+
+    /// The queries ran: lock the hot-spot rows, then call out.
+    fn after_db(&mut self, req: u32) -> Step {
+        if self.lock_keys[req as usize].is_empty() {
+            return self.begin_calls(req);
+        }
+        let r = &self.requests[req as usize];
+        let txn = (req, r.inc);
+        match self
+            .locks
+            .acquire(txn, r.try_start, &self.lock_keys[req as usize])
+        {
+            Acquire::Granted => {
+                self.requests[req as usize].holds_locks = true;
+                self.begin_calls(req)
+            }
+            Acquire::Wait => {
+                self.requests[req as usize].enter(Phase::LockWait, self.now);
+                Ok(())
+            }
+            Acquire::Conflict => self.serialization_failure(req),
+        }
+    }
+
+    /// 40001: back off and re-run the whole request, or give up after the last try.
+    fn serialization_failure(&mut self, req: u32) -> Step {
+        let r = &mut self.requests[req as usize];
+        r.enter(Phase::Done, self.now);
+        r.fail_try();
+        let tries = r.tries;
+        let class_id = r.class as usize;
+        self.obs.conflict(class_id);
+        if tries >= self.model.odoo.max_tries_on_concurrency_failure {
+            return self.fail(req, Cause::SerializationFailure);
+        }
+        let wait_s = self.demand[class_id].random::<f64>() * f64::from(1u32 << tries.min(20));
+        self.requests[req as usize].enter(Phase::Backoff, self.now);
+        self.schedule(SimTime::from_secs_f64(wait_s), Ev::Step { req })
+    }
+
+    fn begin_calls(&mut self, req: u32) -> Step {
+        let class_id = self.requests[req as usize].class as usize;
+        let calls: u32 = self.model.classes[class_id]
+            .calls
+            .iter()
+            .map(|c| c.calls)
+            .sum();
+        self.requests[req as usize].calls_left = calls;
+        self.next_call(req)
+    }
+
+    /// Makes the next external call, or moves on to the rest of the CPU time.
+    fn next_call(&mut self, req: u32) -> Step {
+        let r = &self.requests[req as usize];
+        let class_id = r.class as usize;
+        let class = &self.model.classes[class_id];
+        if r.calls_left == 0 {
+            let cpu2 = SimTime::from_secs_f64(r.cpu2_s);
+            self.requests[req as usize].enter(Phase::Cpu2, self.now);
+            return self.schedule(cpu2, Ev::Step { req });
+        }
+        // Which call: count down through the class's call list.
+        let total: u32 = class.calls.iter().map(|c| c.calls).sum();
+        let mut index = total - r.calls_left;
+        let use_ = class
+            .calls
+            .iter()
+            .find(|c| {
+                let here = index < c.calls;
+                if !here {
+                    index -= c.calls;
+                }
+                here
+            })
+            .expect("calls_left ≤ total");
+        let api = &self.model.integrations[use_.integration];
+        let rng = &mut self.demand[class_id];
+        let (duration, fails) = if api.is_down(self.now) {
+            (api.timeout, true)
+        } else {
+            let latency = SimTime::from_secs_f64(api.latency_s.sample(rng));
+            let error = api.error_ratio > 0.0 && rng.random::<f64>() < api.error_ratio;
+            if latency > api.timeout {
+                (api.timeout, true)
+            } else {
+                (latency, error)
+            }
+        };
+        let r = &mut self.requests[req as usize];
+        r.call_fails = fails;
+        r.enter(Phase::Call, self.now);
+        self.schedule(duration, Ev::Step { req })
+    }
+
+    fn call_done(&mut self, req: u32) -> Step {
+        let r = &mut self.requests[req as usize];
+        if r.call_fails {
+            return self.fail(req, Cause::IntegrationFailed);
+        }
+        r.calls_left -= 1;
+        self.next_call(req)
+    }
+
+    fn complete(&mut self, req: u32) -> Step {
+        let w = self.requests[req as usize].worker;
+        self.end_request(req, None)?;
+        self.worker_free(w)
+    }
+
+    /// The request fails with `cause`; its worker, if it had one, is free again.
+    pub(super) fn fail(&mut self, req: u32, cause: Cause) -> Step {
+        let w = self.requests[req as usize].worker;
+        self.end_request(req, Some(cause))?;
+        if w != u32::MAX {
+            self.worker_free(w)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Ends the request — completed when `cause` is `None` — wherever it is: leaves the
+    /// database stations, commits or rolls back its row locks (waking the waiters),
+    /// records the outcome and releases the slot. The worker is the caller's business.
+    pub(super) fn end_request(&mut self, req: u32, cause: Option<Cause>) -> Step {
+        let now = self.now;
+        let phase = self.requests[req as usize].phase;
+        let txn = (req, self.requests[req as usize].inc);
+        match phase {
+            Phase::Io => {
+                self.io.abandon(now);
+                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+                self.io_levels();
+            }
+            Phase::Db => {
+                self.pg.abandon(now);
+                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+                self.pg_levels();
+            }
+            _ => {}
+        }
+        let r = &mut self.requests[req as usize];
+        if !phase.is_timed() {
+            r.enter(Phase::Done, now);
+        } else {
+            // Book the interrupted phase's time, but keep it timed: its event is pending.
+            r.enter(phase, now);
+        }
+        let held = std::mem::take(&mut r.holds_locks);
+        let class_id = r.class as usize;
+        match cause {
+            None => {
+                r.close_parts();
+                let parts = r.parts;
+                self.obs.completed(now, class_id, now - r.arrival, &parts);
+            }
+            Some(c) => self.obs.failed(now, class_id, c, now - r.arrival),
+        }
+        let woken = if held {
+            let rows = std::mem::take(&mut self.lock_keys[req as usize]);
+            let woken = self.locks.release(txn, &rows, cause.is_none(), now);
+            self.lock_keys[req as usize] = rows;
+            woken
+        } else {
+            Vec::new()
+        };
+        self.release(req);
+        if matches!(phase, Phase::Io) {
+            self.io_reschedule()?;
+        }
+        if matches!(phase, Phase::Db) {
+            self.pg_reschedule()?;
+        }
+        for (w, inc) in woken {
+            let r = &self.requests[w as usize];
+            if r.inc == inc && r.phase == Phase::LockWait {
+                self.requests[w as usize].enter(Phase::Done, now);
+                self.after_db(w)?;
+            }
+        }
+        Ok(())
+    }
+}

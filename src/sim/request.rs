@@ -1,0 +1,235 @@
+//! Requests in flight: the request table, each request's phase, and where its time goes.
+
+use super::{RunStopped, Sim};
+use crate::model::SimTime;
+
+/// Where a request is in its life. Phases marked "timed" have a pending `Ev::Step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Slot unused.
+    Free,
+    /// Timed: waiting for a rate-limit token or for Traefik's retry back-off.
+    Ingress,
+    /// In a pod's listen backlog.
+    Backlog,
+    /// Timed: first half of the Odoo CPU time.
+    Cpu1,
+    /// On the PostgreSQL volume (reads that missed the cache).
+    Io,
+    /// On PostgreSQL's CPU.
+    Db,
+    /// Waiting for another transaction's row lock.
+    LockWait,
+    /// Timed: Odoo's back-off sleep before re-running the request after a
+    /// serialization failure (the worker is held).
+    Backoff,
+    /// Timed: a synchronous call to an external API.
+    Call,
+    /// Timed: second half of the Odoo CPU time.
+    Cpu2,
+    /// Between phases: the event of the phase just ended has been consumed.
+    Done,
+    /// Ended while a timed phase's event was pending: the slot is freed when it arrives,
+    /// so events never need to say which incarnation they belong to.
+    Zombie,
+}
+
+impl Phase {
+    /// Whether an `Ev::Step` for the request is pending in this phase.
+    pub fn is_timed(self) -> bool {
+        matches!(
+            self,
+            Phase::Ingress | Phase::Cpu1 | Phase::Backoff | Phase::Call | Phase::Cpu2
+        )
+    }
+
+    fn part(self) -> Option<Part> {
+        match self {
+            Phase::Ingress => Some(Part::Ingress),
+            Phase::Backlog => Some(Part::Backlog),
+            Phase::Cpu1 | Phase::Cpu2 => Some(Part::OdooCpu),
+            Phase::Io => Some(Part::DbIo),
+            Phase::Db => Some(Part::DbCpu),
+            Phase::LockWait | Phase::Backoff => Some(Part::LockRetry),
+            Phase::Call => Some(Part::External),
+            Phase::Free | Phase::Done | Phase::Zombie => None,
+        }
+    }
+}
+
+/// Where a completed request's time went. Order = index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Traefik: rate-limit delay and retry back-off.
+    Ingress,
+    /// Waiting in the listen backlog for a worker.
+    Backlog,
+    /// Odoo CPU (of the successful try).
+    OdooCpu,
+    /// PostgreSQL volume I/O, queueing included (successful try).
+    DbIo,
+    /// PostgreSQL CPU, sharing included (successful try).
+    DbCpu,
+    /// Row-lock waits, back-off sleeps, and every failed try's work.
+    LockRetry,
+    /// External API calls (successful try).
+    External,
+}
+
+impl Part {
+    pub const ALL: [Part; 7] = [
+        Part::Ingress,
+        Part::Backlog,
+        Part::OdooCpu,
+        Part::DbIo,
+        Part::DbCpu,
+        Part::LockRetry,
+        Part::External,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Ingress => "ingress_s",
+            Part::Backlog => "backlog_wait_s",
+            Part::OdooCpu => "odoo_cpu_s",
+            Part::DbIo => "db_io_s",
+            Part::DbCpu => "db_cpu_s",
+            Part::LockRetry => "lock_wait_and_retry_s",
+            Part::External => "external_calls_s",
+        }
+    }
+
+    /// Parts redone on a retry: their time moves to `LockRetry` when a try fails.
+    fn per_try(self) -> bool {
+        matches!(
+            self,
+            Part::OdooCpu | Part::DbIo | Part::DbCpu | Part::External
+        )
+    }
+}
+
+/// A request in flight (a slot in the request table).
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub class: u32,
+    pub worker: u32,
+    pub arrival: SimTime,
+    /// Bumped whenever the slot is reused or the request ends, so PostgreSQL tags and lock
+    /// waiters of ended requests can be recognised.
+    pub inc: u32,
+    pub phase: Phase,
+    /// When the current phase began.
+    pub phase_start: SimTime,
+    /// Start of the current try: the transaction's snapshot.
+    pub try_start: SimTime,
+    pub tries: u32,
+    /// Traefik attempts so far.
+    pub attempts: u32,
+    pub io_s: f64,
+    pub db_s: f64,
+    pub cpu2_s: f64,
+    /// External calls still to make in this try.
+    pub calls_left: u32,
+    /// The call in progress will fail when it returns.
+    pub call_fails: bool,
+    /// Whether the request holds its row locks.
+    pub holds_locks: bool,
+    /// Nanoseconds per [`Part`], whole request (integers: no conversion per phase).
+    pub parts: [u64; Part::COUNT],
+    /// Nanoseconds per [`Part`] of the current try.
+    pub try_parts: [u64; Part::COUNT],
+}
+
+impl Request {
+    pub fn is_live(&self) -> bool {
+        !matches!(self.phase, Phase::Free | Phase::Zombie)
+    }
+
+    /// Moves to `phase` at `now`, booking the time of the phase being left.
+    #[inline]
+    pub fn enter(&mut self, phase: Phase, now: SimTime) {
+        if let Some(part) = self.phase.part() {
+            let dt = (now - self.phase_start).0;
+            if part.per_try() {
+                self.try_parts[part as usize] += dt;
+            } else {
+                self.parts[part as usize] += dt;
+            }
+        }
+        self.phase = phase;
+        self.phase_start = now;
+    }
+
+    /// The current try failed: its work counts as lock contention and retries.
+    pub fn fail_try(&mut self) {
+        let wasted: u64 = self.try_parts.iter().sum();
+        self.parts[Part::LockRetry as usize] += wasted;
+        self.try_parts = [0; Part::COUNT];
+    }
+
+    /// The request completed: the last try's work is the real work.
+    pub fn close_parts(&mut self) {
+        for (p, t) in self.parts.iter_mut().zip(self.try_parts) {
+            *p += t;
+        }
+    }
+}
+
+impl Sim<'_> {
+    /// A new request of `class`, arrived now.
+    pub(super) fn alloc(&mut self, class: u32) -> Result<u32, Box<RunStopped>> {
+        if self.in_flight >= self.model.run.max_in_flight {
+            return Err(self.stopped(
+                format!("{} requests in flight at once (run.max_in_flight)", self.in_flight),
+                "the estate is overloaded far beyond its capacity; check rates and sizes, or raise run.max_in_flight",
+            ));
+        }
+        self.in_flight += 1;
+        let fresh = Request {
+            class,
+            worker: u32::MAX,
+            arrival: self.now,
+            inc: 0,
+            phase: Phase::Done,
+            phase_start: self.now,
+            try_start: self.now,
+            tries: 0,
+            attempts: 0,
+            io_s: 0.0,
+            db_s: 0.0,
+            cpu2_s: 0.0,
+            calls_left: 0,
+            call_fails: false,
+            holds_locks: false,
+            parts: [0; Part::COUNT],
+            try_parts: [0; Part::COUNT],
+        };
+        Ok(match self.free.pop() {
+            Some(i) => {
+                let inc = self.requests[i as usize].inc.wrapping_add(1);
+                self.requests[i as usize] = Request { inc, ..fresh };
+                i
+            }
+            None => {
+                self.requests.push(fresh);
+                self.lock_keys.push(Vec::new());
+                (self.requests.len() - 1) as u32
+            }
+        })
+    }
+
+    /// The request has ended. Its slot is reused at once, unless a timed phase's event is
+    /// still pending: then it waits as a zombie for that event.
+    pub(super) fn release(&mut self, req: u32) {
+        let r = &mut self.requests[req as usize];
+        r.inc = r.inc.wrapping_add(1);
+        if r.phase.is_timed() {
+            r.phase = Phase::Zombie;
+        } else {
+            r.phase = Phase::Free;
+            self.free.push(req);
+        }
+        self.in_flight -= 1;
+    }
+}
