@@ -174,8 +174,11 @@ fn outages(
                 b.at.pos,
                 &format!("{path}[{}].start", b.index),
                 format!(
-                    "outage starting `{}` overlaps outage [{}] (from `{}`, until {} into the horizon)",
-                    b.at.value, a.index, a.at.value, a.end
+                    "outage starting `{}` overlaps outage [{}] (`{}` until {})",
+                    b.at.value,
+                    a.index,
+                    a.at.value,
+                    h.map_or_else(|| a.end.to_string(), |h| h.model.local_time(a.end))
                 ),
                 Some("outage windows must not overlap: merge them into one window".into()),
             );
