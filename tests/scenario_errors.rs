@@ -279,6 +279,9 @@ fn shipped_profiles_load() {
         );
         let m = run(&yaml, root).unwrap_or_else(|d| panic!("{pg}: {d}"));
         assert!(m.postgres.max_connections > 1000, "{pg}");
+        let v = m.postgres.volume.expect("gp3 volume");
+        assert_eq!((v.iops, v.io_latency.as_secs_f64()), (3000.0, 0.001), "{pg}");
+        assert_eq!(m.odoo.max_tries_on_concurrency_failure, 5);
     }
     let yaml = edit(
         "    cores: 4\n",
@@ -290,6 +293,7 @@ fn shipped_profiles_load() {
     );
     let m = run(&yaml, root).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(m.postgres.max_connections, 100);
+    assert!(m.postgres.volume.is_none(), "self-managed: disk unknown");
     assert!((m.classes[1].queries.mean() - 25.0).abs() < 1e-12);
 }
 
@@ -706,6 +710,8 @@ fn json_schema_describes_the_format() {
         "calendar",
         "workloads",
         "estate",
+        "contention",
+        "integrations",
     ] {
         assert!(s["properties"].get(key).is_some(), "no `{key}` in {s}");
     }
@@ -714,6 +720,10 @@ fn json_schema_describes_the_format() {
         text.contains("flash_sale")
             && text.contains("lognormal")
             && text.contains("limit_time_real")
+            && text.contains("retry_attempts")
+            && text.contains("zipf_exponent")
+            && text.contains("buffer_hit_ratio")
+            && text.contains("rate_limit")
     );
 }
 
