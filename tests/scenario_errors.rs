@@ -280,7 +280,11 @@ fn shipped_profiles_load() {
         let m = run(&yaml, root).unwrap_or_else(|d| panic!("{pg}: {d}"));
         assert!(m.postgres.max_connections > 1000, "{pg}");
         let v = m.postgres.volume.expect("gp3 volume");
-        assert_eq!((v.iops, v.io_latency.as_secs_f64()), (3000.0, 0.001), "{pg}");
+        assert_eq!(
+            (v.iops, v.io_latency.as_secs_f64()),
+            (3000.0, 0.001),
+            "{pg}"
+        );
         assert_eq!(m.odoo.max_tries_on_concurrency_failure, 5);
     }
     let yaml = edit(
