@@ -279,6 +279,13 @@ fn shipped_profiles_load() {
         );
         let m = run(&yaml, root).unwrap_or_else(|d| panic!("{pg}: {d}"));
         assert!(m.postgres.max_connections > 1000, "{pg}");
+        let v = m.postgres.volume.expect("gp3 volume");
+        assert_eq!(
+            (v.iops, v.io_latency.as_secs_f64()),
+            (3000.0, 0.001),
+            "{pg}"
+        );
+        assert_eq!(m.odoo.max_tries_on_concurrency_failure, 5);
     }
     let yaml = edit(
         "    cores: 4\n",
@@ -290,6 +297,7 @@ fn shipped_profiles_load() {
     );
     let m = run(&yaml, root).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(m.postgres.max_connections, 100);
+    assert!(m.postgres.volume.is_none(), "self-managed: disk unknown");
     assert!((m.classes[1].queries.mean() - 25.0).abs() < 1e-12);
 }
 
@@ -706,6 +714,8 @@ fn json_schema_describes_the_format() {
         "calendar",
         "workloads",
         "estate",
+        "contention",
+        "integrations",
     ] {
         assert!(s["properties"].get(key).is_some(), "no `{key}` in {s}");
     }
@@ -714,5 +724,507 @@ fn json_schema_describes_the_format() {
         text.contains("flash_sale")
             && text.contains("lognormal")
             && text.contains("limit_time_real")
+            && text.contains("retry_attempts")
+            && text.contains("zipf_exponent")
+            && text.contains("buffer_hit_ratio")
+            && text.contains("rate_limit")
+    );
+}
+
+/// A valid scenario using the estate sections (ingress, volume, contention, integrations);
+/// the cases below edit one line of it. Line numbers in the cases refer to this text.
+const ESTATE: &str = "\
+version: 1
+horizon:
+  start: 2026-11-27T00:00
+  timezone: Europe/Paris
+  duration: 1d
+workloads:
+  browse:
+    rate: 40/s
+    odoo_cpu: {dist: constant, value: 60ms}
+    reads_per_query: 2
+  checkout:
+    rate: 2/s
+    odoo_cpu: {dist: gamma, mean: 300ms, cv: 0.7}
+    rate_limit: {average: 100, period: 2s, burst: 50}
+    locks:
+      - table: stock.quant
+        keys: {dist: constant, value: 3}
+      - {table: account.move.sequence}
+    calls:
+      - integration: payment
+      - {integration: shipping, count: 2}
+estate:
+  ingress:
+    retry_attempts: 3
+  odoo:
+    workers: 9
+    max_tries_on_concurrency_failure: 7
+  postgres:
+    cores: 4
+    volume: {iops: 3000}
+    buffer_hit_ratio: 0.95
+contention:
+  tables:
+    stock.quant: {keys: 20, zipf_exponent: 1.1}
+    account.move.sequence: {keys: 1}
+integrations:
+  payment:
+    latency: {dist: lognormal, mean: 350ms, cv: 0.6}
+    error_ratio: 0.002
+    timeout: 20s
+    outages:
+      - {start: 2026-11-27T21:00, duration: 10m}
+      - {start: 2026-11-27T09:00, duration: 1h}
+  shipping:
+    latency: {dist: exponential, mean: 200ms}
+";
+
+/// ESTATE with the first occurrence of `from` replaced by `to`.
+fn edit_estate(from: &str, to: &str) -> String {
+    assert!(ESTATE.contains(from), "ESTATE has no `{from}`");
+    ESTATE.replacen(from, to, 1)
+}
+
+#[test]
+fn estate_defaults_when_absent() {
+    let m = run(BASE, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.ingress.retry_attempts, 1, "Traefik: 1 attempt = no retry");
+    assert_eq!(
+        m.odoo.max_tries_on_concurrency_failure, 5,
+        "odoo/service/model.py"
+    );
+    assert!(m.postgres.volume.is_none(), "no volume: I/O not modelled");
+    assert_eq!(m.postgres.buffer_hit_ratio, 0.99);
+    assert!(m.lock_tables.is_empty() && m.integrations.is_empty());
+    for c in &m.classes {
+        assert!(c.rate_limit.is_none() && c.locks.is_empty() && c.calls.is_empty());
+        assert_eq!(c.reads_per_query, 0.0);
+    }
+}
+
+#[test]
+fn estate_sections_fill_the_model() {
+    let m = run(ESTATE, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.ingress.retry_attempts, 3);
+    assert_eq!(m.odoo.max_tries_on_concurrency_failure, 7);
+    let v = m.postgres.volume.expect("volume");
+    assert_eq!(v.iops, 3000.0);
+    assert_eq!(
+        v.io_latency.as_secs_f64(),
+        0.001,
+        "io_latency defaults to 1ms"
+    );
+    assert_eq!(m.postgres.buffer_hit_ratio, 0.95);
+
+    let t = &m.lock_tables;
+    assert_eq!(t.len(), 2);
+    assert_eq!((t[0].name.as_str(), t[0].keys), ("stock.quant", 20));
+    assert_eq!(t[0].zipf_exponent, 1.1);
+    assert_eq!(
+        (t[1].name.as_str(), t[1].keys),
+        ("account.move.sequence", 1)
+    );
+    assert_eq!(t[1].zipf_exponent, 0.0, "uniform by default");
+
+    let i = &m.integrations;
+    assert_eq!(i.len(), 2);
+    assert_eq!(i[0].name, "payment");
+    assert!((i[0].latency_s.mean() - 0.35).abs() < 1e-12);
+    assert_eq!(i[0].error_ratio, 0.002);
+    assert_eq!(i[0].timeout.as_secs_f64(), 20.0);
+    // Local times in Europe/Paris (UTC+1 in November), sorted: 09:00 for 1h, 21:00 for 10m.
+    let secs: Vec<(f64, f64)> = i[0]
+        .outages
+        .iter()
+        .map(|(a, b)| (a.as_secs_f64(), b.as_secs_f64()))
+        .collect();
+    assert_eq!(secs, vec![(32_400.0, 36_000.0), (75_600.0, 76_200.0)]);
+    assert!(i[0].is_down(peakplan::model::SimTime::from_secs(75_600)));
+    assert!(!i[0].is_down(peakplan::model::SimTime::from_secs(76_200)));
+    assert_eq!((i[1].error_ratio, i[1].timeout.as_secs_f64()), (0.0, 30.0));
+    assert!(i[1].outages.is_empty());
+
+    let (browse, checkout) = (&m.classes[0], &m.classes[1]);
+    assert_eq!(browse.reads_per_query, 2.0);
+    assert!(browse.rate_limit.is_none() && browse.locks.is_empty());
+    let rl = checkout.rate_limit.expect("rate_limit");
+    assert_eq!((rl.rate_per_s, rl.burst), (50.0, 50), "100 per 2s");
+    assert_eq!(checkout.reads_per_query, 0.0);
+    let locks: Vec<(usize, f64)> = checkout
+        .locks
+        .iter()
+        .map(|l| (l.table, l.keys.mean()))
+        .collect();
+    assert_eq!(
+        locks,
+        vec![(0, 3.0), (1, 1.0)],
+        "keys default to constant 1"
+    );
+    let calls: Vec<(usize, u32)> = checkout
+        .calls
+        .iter()
+        .map(|c| (c.integration, c.calls))
+        .collect();
+    assert_eq!(calls, vec![(0, 1), (1, 2)], "count defaults to 1");
+}
+
+#[test]
+fn rate_limit_period_defaults_to_one_second() {
+    let yaml = edit_estate("{average: 100, period: 2s, burst: 50}", "{average: 100}");
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let rl = m.classes[1].rate_limit.unwrap();
+    assert_eq!((rl.rate_per_s, rl.burst), (100.0, 1), "Traefik: burst 1");
+}
+
+#[test]
+fn estate_section_errors() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit_estate("{keys: 20, zipf_exponent", "{keys: 0, zipf_exponent"),
+            vec![
+                "test.yaml:34:",
+                "contention.tables.stock.quant.keys",
+                "a lock model with zero keys",
+            ],
+        ),
+        (
+            edit_estate(
+                "{keys: 20, zipf_exponent: 1.1}",
+                "{keys: 20, zipf_exponent: 11}",
+            ),
+            vec![
+                "test.yaml:34:",
+                "contention.tables.stock.quant.zipf_exponent",
+                "between 0 and 10",
+            ],
+        ),
+        (
+            edit_estate("{keys: 1}", "{}"),
+            vec![
+                "test.yaml:35:",
+                "contention.tables.account.move.sequence.keys",
+                "missing required key `keys`",
+            ],
+        ),
+        (
+            edit_estate("zipf_exponent: 1.1", "zipf_exponnt: 1.1"),
+            vec![
+                "test.yaml:34:",
+                "contention.tables.stock.quant",
+                "unknown key `zipf_exponnt`",
+                "did you mean `zipf_exponent`?",
+            ],
+        ),
+        (
+            edit_estate("  tables:\n", "  table:\n"),
+            vec!["test.yaml:33:3", "did you mean `tables`?"],
+        ),
+        (
+            edit_estate("- table: stock.quant", "- table: stock.quants"),
+            vec![
+                "test.yaml:16:16",
+                "workloads.checkout.locks[0].table",
+                "no lock table named `stock.quants`",
+                "did you mean `stock.quant`?",
+            ],
+        ),
+        (
+            edit_estate(
+                "- {table: account.move.sequence}",
+                "- {keys: {dist: constant, value: 2}}",
+            ),
+            vec![
+                "test.yaml:18:",
+                "workloads.checkout.locks[1].table",
+                "missing required key `table`",
+            ],
+        ),
+        (
+            edit_estate("- integration: payment", "- integration: paymnt"),
+            vec![
+                "test.yaml:20:22",
+                "workloads.checkout.calls[0].integration",
+                "no integration named `paymnt`",
+                "did you mean `payment`?",
+            ],
+        ),
+        (
+            edit_estate(
+                "{integration: shipping, count: 2}",
+                "{integration: ftp, count: 2}",
+            ),
+            vec![
+                "test.yaml:21:",
+                "workloads.checkout.calls[1].integration",
+                "expected one of: payment, shipping",
+            ],
+        ),
+        (
+            edit_estate(
+                "{integration: shipping, count: 2}",
+                "{integration: shipping, count: 0}",
+            ),
+            vec![
+                "test.yaml:21:",
+                "workloads.checkout.calls[1].count",
+                "must be ≥ 1",
+            ],
+        ),
+        (
+            edit_estate("error_ratio: 0.002", "error_ratio: -0.1"),
+            vec![
+                "test.yaml:39:18",
+                "integrations.payment.error_ratio",
+                "must be between 0 and 1, found -0.1",
+            ],
+        ),
+        (
+            edit_estate("error_ratio: 0.002", "error_ratio: 1.5"),
+            vec![
+                "test.yaml:39:18",
+                "integrations.payment.error_ratio",
+                "must be between 0 and 1, found 1.5",
+            ],
+        ),
+        (
+            edit_estate("timeout: 20s", "timeout: 0s"),
+            vec![
+                "test.yaml:40:14",
+                "integrations.payment.timeout",
+                "must be > 0",
+            ],
+        ),
+        (
+            edit_estate(
+                "    latency: {dist: exponential, mean: 200ms}\n",
+                "    error_ratio: 0\n",
+            ),
+            vec![
+                "test.yaml:45:",
+                "integrations.shipping.latency",
+                "missing required key `latency`",
+            ],
+        ),
+        (
+            edit_estate("buffer_hit_ratio: 0.95", "buffer_hit_ratio: 1.2"),
+            vec![
+                "test.yaml:31:23",
+                "estate.postgres.buffer_hit_ratio",
+                "must be between 0 and 1, found 1.2",
+            ],
+        ),
+        (
+            edit_estate("{iops: 3000}", "{iops: 0}"),
+            vec![
+                "test.yaml:30:",
+                "estate.postgres.volume.iops",
+                "must be > 0",
+            ],
+        ),
+        (
+            edit_estate("{iops: 3000}", "{iops: 3000, io_latency: 2s}"),
+            vec![
+                "test.yaml:30:",
+                "estate.postgres.volume.io_latency",
+                "must be > 0 and ≤ 1.000s",
+            ],
+        ),
+        (
+            edit_estate("{iops: 3000}", "{io_latency: 2ms}"),
+            vec![
+                "test.yaml:30:",
+                "estate.postgres.volume.iops",
+                "missing required key `iops`",
+            ],
+        ),
+        (
+            edit_estate("{average: 100, period", "{average: 0, period"),
+            vec![
+                "test.yaml:14:",
+                "workloads.checkout.rate_limit.average",
+                "must be > 0",
+                "no limit",
+            ],
+        ),
+        (
+            edit_estate("burst: 50}", "burst: 0}"),
+            vec![
+                "test.yaml:14:",
+                "workloads.checkout.rate_limit.burst",
+                "must be ≥ 1, found 0",
+            ],
+        ),
+        (
+            edit_estate("period: 2s", "period: 0s"),
+            vec![
+                "test.yaml:14:",
+                "workloads.checkout.rate_limit.period",
+                "must be > 0",
+            ],
+        ),
+        (
+            edit_estate("reads_per_query: 2", "reads_per_query: -2"),
+            vec![
+                "test.yaml:10:22",
+                "workloads.browse.reads_per_query",
+                "found -2",
+            ],
+        ),
+        (
+            edit_estate("retry_attempts: 3", "retry_attempts: 0"),
+            vec![
+                "test.yaml:24:21",
+                "estate.ingress.retry_attempts",
+                "must be ≥ 1, found 0",
+                "counts the first try",
+            ],
+        ),
+        (
+            edit_estate("retry_attempts: 3", "retry_attempts: 11"),
+            vec![
+                "test.yaml:24:21",
+                "estate.ingress.retry_attempts",
+                "must be ≤ 10",
+            ],
+        ),
+        (
+            edit_estate(
+                "max_tries_on_concurrency_failure: 7",
+                "max_tries_on_concurrency_failure: 0",
+            ),
+            vec![
+                "test.yaml:27:",
+                "estate.odoo.max_tries_on_concurrency_failure",
+                "must be ≥ 1",
+            ],
+        ),
+        (
+            edit_estate("{start: 2026-11-27T21:00", "{start: 2026-11-29T21:00"),
+            vec![
+                "test.yaml:42:",
+                "integrations.payment.outages[0].start",
+                "outside the horizon",
+            ],
+        ),
+        (
+            edit_estate("{start: 2026-11-27T21:00", "{start: 2026-11-26T21:00"),
+            vec![
+                "integrations.payment.outages[0].start",
+                "outside the horizon",
+            ],
+        ),
+        (
+            edit_estate(
+                "{start: 2026-11-27T09:00, duration: 1h}",
+                "{start: 2026-11-27T20:55, duration: 1h}",
+            ),
+            vec![
+                "test.yaml:42:",
+                "integrations.payment.outages[0].start",
+                "overlaps outage [1]",
+                "merge them",
+            ],
+        ),
+        (
+            edit_estate("duration: 10m}", "duration: 0s}"),
+            vec![
+                "test.yaml:42:",
+                "integrations.payment.outages[0].duration",
+                "must be > 0",
+            ],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}
+
+#[test]
+fn references_without_declarations() {
+    // A class naming a table or an integration when none is declared.
+    let yaml = edit(
+        "    rate: 2/s\n",
+        "    rate: 2/s\n    locks: [{table: stock.quant}]\n    calls: [{integration: payment}]\n",
+    );
+    check(
+        &yaml,
+        &[
+            "test.yaml:28:21",
+            "workloads.checkout.locks[0].table",
+            "declare it first",
+            "test.yaml:29:27",
+            "workloads.checkout.calls[0].integration",
+        ],
+    );
+}
+
+#[test]
+fn estate_keys_through_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("pg.yaml"),
+        "cores: 8\nvolume: {iops: 16000, io_latency: 2ms}\nbuffer_hit_ratio: 0.9\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("odoo.yaml"),
+        "workers: 5\nmax_tries_on_concurrency_failure: 3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("checkout.yaml"),
+        "rate: 1/s\nodoo_cpu: {dist: constant, value: 100ms}\nreads_per_query: 4\n\
+         rate_limit: {average: 10}\nlocks: [{table: account.move.sequence}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("payment.yaml"),
+        "latency: {dist: constant, value: 500ms}\ntimeout: 10s\nerror_ratio: 0.5\n",
+    )
+    .unwrap();
+    // The scenario's `volume` replaces the profile's whole (io_latency back to its default);
+    // its `locks` replace the profile's; the rest comes from the profiles.
+    let yaml = edit_estate("    cores: 4\n", "    profile: pg.yaml\n")
+        .replace("    workers: 9\n    max_tries_on_concurrency_failure: 7\n", "    profile: odoo.yaml\n")
+        .replace("    buffer_hit_ratio: 0.95\n", "")
+        .replace(
+            "    rate: 2/s\n    odoo_cpu: {dist: gamma, mean: 300ms, cv: 0.7}\n    rate_limit: {average: 100, period: 2s, burst: 50}\n",
+            "    profile: checkout.yaml\n",
+        )
+        .replace(
+            "    latency: {dist: lognormal, mean: 350ms, cv: 0.6}\n    error_ratio: 0.002\n",
+            "    profile: payment.yaml\n    error_ratio: 0.002\n",
+        );
+    let m = run(&yaml, p).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.postgres.cores, 8);
+    let v = m.postgres.volume.unwrap();
+    assert_eq!((v.iops, v.io_latency.as_secs_f64()), (3000.0, 0.001));
+    assert_eq!(m.postgres.buffer_hit_ratio, 0.9);
+    assert_eq!(
+        (m.odoo.workers, m.odoo.max_tries_on_concurrency_failure),
+        (5, 3)
+    );
+    let c = &m.classes[1];
+    assert_eq!((c.base_rate_per_s, c.reads_per_query), (1.0, 4.0));
+    assert_eq!(c.rate_limit.unwrap().rate_per_s, 10.0);
+    assert_eq!(c.locks.len(), 2, "the scenario's locks win");
+    let pay = &m.integrations[0];
+    assert_eq!(pay.latency_s.mean(), 0.5);
+    assert_eq!((pay.error_ratio, pay.timeout.as_secs_f64()), (0.002, 20.0));
+
+    // A problem inside a profile names the profile file.
+    std::fs::write(p.join("pg.yaml"), "cores: 8\nbuffer_hit_ratio: 2\n").unwrap();
+    let pg = p.join("pg.yaml").display().to_string();
+    check_in(
+        &yaml,
+        p,
+        &[
+            &format!("{pg}:2:19"),
+            "estate.postgres.buffer_hit_ratio",
+            "must be between 0 and 1",
+        ],
     );
 }

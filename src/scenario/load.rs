@@ -7,7 +7,7 @@
 //! Scenario files are a few kilobytes, so the extra pass costs microseconds.
 //!
 //! A profile is a YAML file holding the fields of the section that names it
-//! (`estate.odoo`, `estate.postgres`, each workload). Profiles may chain; the fields
+//! (`estate.odoo`, `estate.postgres`, each workload, each integration). Profiles may chain; the fields
 //! written nearer the scenario win. Paths are relative to the file that names them.
 
 use super::diag::Diagnostic;
@@ -203,6 +203,16 @@ pub fn resolve_profiles(
             r.resolve(
                 &mut w.value,
                 &format!("workloads.{}", name.value),
+                base_dir,
+                &mut Vec::new(),
+            );
+        }
+    }
+    if let Some(integrations) = scenario.integrations.as_mut() {
+        for (name, i) in &mut integrations.value.0 {
+            r.resolve(
+                &mut i.value,
+                &format!("integrations.{}", name.value),
                 base_dir,
                 &mut Vec::new(),
             );

@@ -32,8 +32,12 @@ pub struct Scenario {
     pub calendar: L<Calendar>,
     /// Workload classes: name → class, in file order.
     pub workloads: L<OrderedMap<Located<Workload>>>,
-    /// Odoo and PostgreSQL capacity.
+    /// Capacity: Traefik ingress, Odoo, PostgreSQL.
     pub estate: L<Estate>,
+    /// Row-lock hot spots; absent = no lock contention modelled.
+    pub contention: L<Contention>,
+    /// External APIs called synchronously by workloads: name → integration, in file order.
+    pub integrations: L<OrderedMap<Located<Integration>>>,
 }
 
 /// The simulated period, in local time.
@@ -157,6 +161,91 @@ pub struct Workload {
     pub db_time_per_query: L<DistSpec>,
     /// Database cursors held at once; default 1.
     pub cursors: L<i64>,
+    /// Traefik RateLimit middleware on this class's route; absent = no limit.
+    pub rate_limit: L<RateLimit>,
+    /// Pages read per query; default 0; `1 − buffer_hit_ratio` of them reach the volume.
+    pub reads_per_query: L<f64>,
+    /// Hot-spot rows updated per request; default none.
+    pub locks: L<Vec<Located<LockUse>>>,
+    /// Synchronous calls to integrations per request; default none.
+    pub calls: L<Vec<Located<CallUse>>>,
+}
+
+/// Traefik RateLimit middleware: a token bucket of `burst` tokens refilled at
+/// `average / period`.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed per `period`; required, > 0 (Traefik treats 0 as "no limit").
+    pub average: L<f64>,
+    /// Default `1s`; > 0.
+    pub period: L<Text>,
+    /// Bucket size; default 1; ≥ 1.
+    pub burst: L<i64>,
+}
+
+/// Rows of one `contention.tables` entry a request updates.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockUse {
+    /// Name of a `contention.tables` entry; required.
+    pub table: L<String>,
+    /// Rows updated per request (count distribution); default constant 1.
+    pub keys: L<DistSpec>,
+}
+
+/// Calls to one `integrations` entry per request.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallUse {
+    /// Name of an `integrations` entry; required.
+    pub integration: L<String>,
+    /// Calls per request; default 1; 1..=100.
+    pub count: L<i64>,
+}
+
+/// Row-lock hot spots.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contention {
+    /// Table name (may contain dots, e.g. `stock.quant`) → hot rows.
+    pub tables: L<OrderedMap<Located<LockTable>>>,
+}
+
+/// A set of rows that requests update concurrently.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockTable {
+    /// Distinct rows; required, 1..=1e9.
+    pub keys: L<i64>,
+    /// Popularity skew (Zipf exponent); default 0 = uniform; 0..=10.
+    pub zipf_exponent: L<f64>,
+}
+
+/// An external API (payment, shipping, marketplace).
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Integration {
+    /// Path of an integration profile, relative to this file; fields here override it.
+    pub profile: L<String>,
+    /// Response time when up (duration distribution); required.
+    pub latency: L<DistSpec>,
+    /// Share of calls failing when up; default 0; 0..=1.
+    pub error_ratio: L<f64>,
+    /// Client timeout; default `30s`; > 0.
+    pub timeout: L<Text>,
+    /// Outage windows (local start, duration); default none; must not overlap.
+    pub outages: L<Vec<Located<Outage>>>,
+}
+
+/// A window during which an integration does not answer.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outage {
+    /// Local start date-time in `horizon.timezone`; within the horizon.
+    pub start: L<String>,
+    /// Length; > 0.
+    pub duration: L<Text>,
 }
 
 /// Distribution family.
@@ -192,8 +281,19 @@ pub struct DistSpec {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Estate {
+    /// Traefik in front of the pods; absent = defaults.
+    pub ingress: L<Ingress>,
     pub odoo: L<Odoo>,
     pub postgres: L<Postgres>,
+}
+
+/// Traefik ingress.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ingress {
+    /// Retry middleware `attempts`: total tries, the first included; default 1 (no
+    /// retry); 1..=10. Traefik retries only when no connection was made.
+    pub retry_attempts: L<i64>,
 }
 
 /// Odoo prefork tier (odoo.conf semantics).
@@ -220,6 +320,9 @@ pub struct Odoo {
     pub kill_check_period: L<Text>,
     /// Default `2s` (assumption).
     pub worker_respawn: L<Text>,
+    /// Tries of a request hitting a serialization failure, the first included; default 5
+    /// (odoo/service/model.py `MAX_TRIES_ON_CONCURRENCY_FAILURE`); 1..=20.
+    pub max_tries_on_concurrency_failure: L<i64>,
 }
 
 /// PostgreSQL server.
@@ -234,6 +337,21 @@ pub struct Postgres {
     pub max_connections: L<i64>,
     /// Default 3.
     pub superuser_reserved_connections: L<i64>,
+    /// Data volume's I/O budget; absent = I/O not modelled. Replaced whole by a profile
+    /// override, not merged.
+    pub volume: L<Volume>,
+    /// Share of page reads served from memory; default 0.99 (assumption); 0..=1.
+    pub buffer_hit_ratio: L<f64>,
+}
+
+/// The PostgreSQL data volume (e.g. AWS gp3: 3,000 IOPS baseline).
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// Provisioned I/O operations per second; required, > 0, ≤ 1e6.
+    pub iops: L<f64>,
+    /// Latency of one I/O at low load; default `1ms` (assumption); > 0, ≤ 1s.
+    pub io_latency: L<Text>,
 }
 
 /// Sections that accept `profile:`: fields written in the referencing file win.
@@ -263,7 +381,11 @@ profiled!(
     odoo_cpu,
     queries,
     db_time_per_query,
-    cursors
+    cursors,
+    rate_limit,
+    reads_per_query,
+    locks,
+    calls
 );
 profiled!(
     Odoo,
@@ -275,11 +397,15 @@ profiled!(
     db_maxconn,
     limit_time_real,
     kill_check_period,
-    worker_respawn
+    worker_respawn,
+    max_tries_on_concurrency_failure
 );
 profiled!(
     Postgres,
     cores,
     max_connections,
-    superuser_reserved_connections
+    superuser_reserved_connections,
+    volume,
+    buffer_hit_ratio
 );
+profiled!(Integration, latency, error_ratio, timeout, outages);

@@ -1,25 +1,47 @@
-//! `estate:` → [`OdooTier`] and [`Postgres`], with odoo.conf and PostgreSQL defaults
-//! (sources in docs/scenario-format.md and /work/shared/docs/odoo-facts.md).
+//! `estate:` → [`Ingress`], [`OdooTier`] and [`Postgres`], with Traefik, odoo.conf and
+//! PostgreSQL defaults (sources in docs/scenario-format.md and
+//! /work/shared/docs/odoo-facts.md).
 
 use super::super::located::{Located, Pos};
 use super::super::raw;
 use super::super::units;
-use super::Ctx;
-use crate::model::{OdooTier, Postgres, SimTime};
+use super::{Bounds, Ctx};
+use crate::model::{Ingress, OdooTier, Postgres, SimTime, Volume};
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
 const MAX_PODS: u32 = 10_000;
 const MAX_WORKERS: u32 = 10_000;
 const MAX_CORES: u32 = 4_096;
+/// io2 Block Express tops out at 256,000 IOPS; 1e6 leaves room and still catches typos.
+const MAX_IOPS: f64 = 1e6;
+/// A single I/O slower than this is a typo (`1s` for `1ms`), not a volume.
+const MAX_IO_LATENCY: SimTime = SimTime::from_secs(1);
+/// Odoo's default (odoo/service/model.py `MAX_TRIES_ON_CONCURRENCY_FAILURE`).
+const DEFAULT_MAX_TRIES: u32 = 5;
+/// ASSUMPTION: a typical OLTP target; measure with pg_statio_user_tables.
+const DEFAULT_BUFFER_HIT_RATIO: f64 = 0.99;
+/// ASSUMPTION: AWS documents "single-digit millisecond" latency for gp3.
+const DEFAULT_IO_LATENCY: SimTime = SimTime(1_000_000);
 
-pub fn estate(
-    cx: &mut Ctx,
-    e: Option<&Located<raw::Estate>>,
-    root: Pos,
-) -> (Option<OdooTier>, Option<Postgres>) {
+/// The validated `estate:` section.
+pub struct Estate {
+    pub ingress: Option<Ingress>,
+    pub odoo: Option<OdooTier>,
+    pub postgres: Option<Postgres>,
+}
+
+pub fn estate(cx: &mut Ctx, e: Option<&Located<raw::Estate>>, root: Pos) -> Estate {
     let Some(e) = e else {
         cx.missing(root, "estate", "add `estate:` with `odoo` and `postgres`");
-        return (None, None);
+        return Estate {
+            ingress: None,
+            odoo: None,
+            postgres: None,
+        };
+    };
+    let ingress = match &e.value.ingress {
+        Some(i) => ingress(cx, i),
+        None => Some(Ingress::default()),
     };
     let odoo = match &e.value.odoo {
         Some(o) => odoo(cx, o),
@@ -43,7 +65,26 @@ pub fn estate(
             None
         }
     };
-    (odoo, pg)
+    Estate {
+        ingress,
+        odoo,
+        postgres: pg,
+    }
+}
+
+fn ingress(cx: &mut Ctx, i: &Located<raw::Ingress>) -> Option<Ingress> {
+    // Traefik's Retry middleware counts the first try in `attempts`: 1 means no retry.
+    let retry_attempts = cx.int(
+        i.value.retry_attempts.as_ref(),
+        i.pos,
+        "estate.ingress.retry_attempts",
+        Some(Ingress::default().retry_attempts),
+        1..=10,
+        "`attempts` counts the first try (Traefik Retry middleware): 1 = no retry",
+    );
+    Some(Ingress {
+        retry_attempts: retry_attempts?,
+    })
 }
 
 fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
@@ -146,6 +187,14 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         &p("worker_respawn"),
         Some(SimTime::from_secs(2)),
     );
+    let max_tries = cx.int(
+        o.max_tries_on_concurrency_failure.as_ref(),
+        at,
+        &p("max_tries_on_concurrency_failure"),
+        Some(DEFAULT_MAX_TRIES),
+        1..=20,
+        "the count includes the first try: 1 = no retry on a serialization failure",
+    );
     Some(OdooTier {
         pods: pods?,
         workers: workers?,
@@ -156,7 +205,7 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         limit_time_real: limit_time_real?,
         kill_check_period: kill_check_period?,
         worker_respawn: worker_respawn?,
-        max_tries_on_concurrency_failure: 5,
+        max_tries_on_concurrency_failure: max_tries?,
     })
 }
 
@@ -187,6 +236,18 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
         0..=262_143,
         "cannot be negative",
     );
+    let volume = match &pg.volume {
+        Some(v) => volume(cx, v).map(Some),
+        None => Some(None),
+    };
+    let buffer_hit_ratio = cx.real(
+        pg.buffer_hit_ratio.as_ref(),
+        at,
+        &p("buffer_hit_ratio"),
+        Some(DEFAULT_BUFFER_HIT_RATIO),
+        Bounds::RATIO,
+        "the share of page reads served from memory, e.g. 0.99",
+    );
     let (max_connections, reserved) = (max_connections?, reserved?);
     if max_connections <= reserved {
         let pos = pg.max_connections.as_ref().map_or(at, |v| v.pos);
@@ -207,7 +268,32 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
         cores: cores?,
         max_connections,
         superuser_reserved: reserved,
-        volume: None,
-        buffer_hit_ratio: 1.0,
+        volume: volume?,
+        buffer_hit_ratio: buffer_hit_ratio?,
+    })
+}
+
+fn volume(cx: &mut Ctx, v: &Located<raw::Volume>) -> Option<Volume> {
+    let (at, v) = (v.pos, &v.value);
+    let p = |k: &str| format!("estate.postgres.volume.{k}");
+    let iops = cx.real(
+        v.iops.as_ref(),
+        at,
+        &p("iops"),
+        None,
+        Bounds::positive(MAX_IOPS),
+        "provisioned IOPS, e.g. 3000 (gp3 baseline); remove `volume` to leave I/O unmodelled",
+    );
+    let io_latency = cx.positive_duration(
+        v.io_latency.as_ref(),
+        at,
+        &p("io_latency"),
+        Some(DEFAULT_IO_LATENCY),
+        MAX_IO_LATENCY,
+        "latency of one I/O at low load, e.g. `1ms` (gp3: single-digit milliseconds)",
+    );
+    Some(Volume {
+        iops: iops?,
+        io_latency: io_latency?,
     })
 }

@@ -3,11 +3,15 @@
 //! Validation never stops at the first problem: each check records a [`Diagnostic`] in the
 //! [`Ctx`] and returns `None`, the caller carries on, and the model is assembled only when
 //! nothing was recorded. One file per part of the format: `time` (horizon, local time,
-//! hour marks), `settings` (run, stats), `calendar`, `workload` and `dist`, `estate`.
+//! hour marks), `settings` (run, stats), `calendar`, `workload` and `dist`, `estate`
+//! (ingress, Odoo, PostgreSQL and its volume), `contention` (lock tables and each class's
+//! `locks:`), `integrations` (external APIs and each class's `calls:`).
 
 mod calendar;
+mod contention;
 mod dist;
 mod estate;
+mod integrations;
 mod settings;
 mod time;
 mod workload;
@@ -129,6 +133,63 @@ impl Ctx<'_> {
         u32::try_from(v.value).ok()
     }
 
+    /// A finite number within `bounds`; `default` when absent. Errors if absent without
+    /// default. `hint` says what the key means, for out-of-range values.
+    pub fn real(
+        &mut self,
+        v: Option<&Located<f64>>,
+        section: Pos,
+        path: &str,
+        default: Option<f64>,
+        bounds: Bounds,
+        hint: &str,
+    ) -> Option<f64> {
+        let Some(v) = v else {
+            if default.is_none() {
+                self.missing(
+                    section,
+                    path,
+                    &format!("add a number {}", bounds.describe()),
+                );
+            }
+            return default;
+        };
+        if bounds.contains(v.value) {
+            return Some(v.value);
+        }
+        self.error(
+            v.pos,
+            path,
+            format!("must be {}, found {}", bounds.describe(), v.value),
+            Some(hint.to_owned()),
+        );
+        None
+    }
+
+    /// A duration in `(0, max]`; `default` when absent. Errors if absent without default.
+    pub fn positive_duration(
+        &mut self,
+        v: Option<&Located<Text>>,
+        section: Pos,
+        path: &str,
+        default: Option<SimTime>,
+        max: SimTime,
+        hint: &str,
+    ) -> Option<SimTime> {
+        let t = self.duration(v, section, path, default)?;
+        let Some(v) = v else { return Some(t) };
+        if t == SimTime::ZERO || t > max {
+            self.error(
+                v.pos,
+                path,
+                format!("must be > 0 and ≤ {max}, found `{}`", v.value.0),
+                Some(hint.to_owned()),
+            );
+            return None;
+        }
+        Some(t)
+    }
+
     /// A finite multiplier ≥ 0.
     pub fn multiplier(&mut self, v: &Located<f64>, path: &str) -> Option<f64> {
         if v.value.is_finite() && v.value >= 0.0 && v.value <= 1e6 {
@@ -142,6 +203,61 @@ impl Ctx<'_> {
         );
         None
     }
+}
+
+/// The accepted range of a real-valued key: `min < x ≤ max` when `open_min`, else
+/// `min ≤ x ≤ max`. NaN and infinities are always refused.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub min: f64,
+    pub open_min: bool,
+    pub max: f64,
+}
+
+impl Bounds {
+    /// A share or probability: `0 ≤ x ≤ 1`.
+    pub const RATIO: Bounds = Bounds::at_least(0.0, 1.0);
+
+    /// `0 < x ≤ max`.
+    pub const fn positive(max: f64) -> Bounds {
+        Bounds {
+            min: 0.0,
+            open_min: true,
+            max,
+        }
+    }
+
+    /// `min ≤ x ≤ max`.
+    pub const fn at_least(min: f64, max: f64) -> Bounds {
+        Bounds {
+            min,
+            open_min: false,
+            max,
+        }
+    }
+
+    fn contains(&self, x: f64) -> bool {
+        let above = if self.open_min {
+            x > self.min
+        } else {
+            x >= self.min
+        };
+        x.is_finite() && above && x <= self.max
+    }
+
+    /// "> 0 and ≤ 1000000", "between 0 and 1".
+    fn describe(&self) -> String {
+        if self.open_min {
+            format!("> {} and ≤ {}", self.min, self.max)
+        } else {
+            format!("between {} and {}", self.min, self.max)
+        }
+    }
+}
+
+/// A section that returned `None` must have recorded a diagnostic; reaching this is a bug.
+fn unreported<T>() -> T {
+    unreachable!("validation returned None without recording a diagnostic")
 }
 
 fn pos_of<T>(v: &Option<Located<T>>) -> Pos {
@@ -200,11 +316,18 @@ pub fn validate(
         s.stats.as_ref(),
         horizon.as_ref().map(|h| h.model.duration),
     );
-    let classes = workload::classes(&mut cx, s.workloads.as_ref(), root);
+    let lock_tables = contention::tables(&mut cx, s.contention.as_ref());
+    let integrations =
+        integrations::integrations(&mut cx, s.integrations.as_ref(), horizon.as_ref());
+    let names = workload::Names {
+        tables: contention::table_names(s.contention.as_ref()),
+        integrations: integrations::names(s.integrations.as_ref()),
+    };
+    let classes = workload::classes(&mut cx, s.workloads.as_ref(), root, &names);
     let calendar = horizon
         .as_ref()
         .and_then(|h| calendar::calendar(&mut cx, s.calendar.as_ref(), s.workloads.as_ref(), h));
-    let (odoo, postgres) = estate::estate(&mut cx, s.estate.as_ref(), root);
+    let estate = estate::estate(&mut cx, s.estate.as_ref(), root);
 
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {
         let expected: f64 = cls
@@ -236,29 +359,22 @@ pub fn validate(
         diags.sort_by_key(|d| sources.names.iter().position(|n| *n == d.file));
         return Err(Diagnostics(diags));
     }
-    match (name, horizon, run, stats, classes, calendar, odoo, postgres) {
-        (
-            Some(name),
-            Some(horizon),
-            Some(run),
-            Some(stats),
-            Some(classes),
-            Some(calendar),
-            Some(odoo),
-            Some(postgres),
-        ) => Ok(Model {
-            name,
-            horizon: horizon.model,
-            calendar,
-            classes,
-            odoo,
-            postgres,
-            ingress: crate::model::Ingress::default(),
-            lock_tables: Vec::new(),
-            integrations: Vec::new(),
-            stats,
-            run,
-        }),
-        _ => unreachable!("validation returned None without recording a diagnostic"),
-    }
+    let estate::Estate {
+        ingress,
+        odoo,
+        postgres,
+    } = estate;
+    Ok(Model {
+        name: name.unwrap_or_else(unreported),
+        horizon: horizon.unwrap_or_else(unreported).model,
+        calendar: calendar.unwrap_or_else(unreported),
+        classes: classes.unwrap_or_else(unreported),
+        odoo: odoo.unwrap_or_else(unreported),
+        postgres: postgres.unwrap_or_else(unreported),
+        ingress: ingress.unwrap_or_else(unreported),
+        lock_tables: lock_tables.unwrap_or_else(unreported),
+        integrations: integrations.unwrap_or_else(unreported),
+        stats: stats.unwrap_or_else(unreported),
+        run: run.unwrap_or_else(unreported),
+    })
 }

@@ -1,21 +1,36 @@
-//! `workloads:` → [`WorkloadClass`]es (distributions are in `dist.rs`).
+//! `workloads:` → [`WorkloadClass`]es (distributions are in `dist.rs`; `locks:` and
+//! `calls:` are resolved in `contention.rs` and `integrations.rs`).
 
 use super::super::located::{Located, OrderedMap, Pos, Text};
 use super::super::raw;
 use super::super::units;
-use super::Ctx;
 use super::dist::{Measure, dist};
-use crate::model::WorkloadClass;
+use super::{Bounds, Ctx, contention, integrations};
+use crate::model::{RateLimit, SimTime, WorkloadClass};
 
 /// Highest base rate per class (requests per second).
 const MAX_RATE_PER_S: f64 = 1e6;
 /// Most classes in a scenario.
 const MAX_CLASSES: usize = 1_000;
+/// Most pages one query reads (a typo guard: 1e6 8-KiB pages is 8 GB per query).
+const MAX_READS_PER_QUERY: f64 = 1e6;
+/// Largest `rate_limit.average` and `burst`: typo guards far above any single route.
+const MAX_RATE_LIMIT_AVERAGE: f64 = 1e9;
+const MAX_BURST: u32 = 1_000_000_000;
+/// Longest `rate_limit.period`: a day (Traefik accepts any duration).
+const MAX_PERIOD: SimTime = SimTime::from_secs(86_400);
+
+/// What a class may refer to by name: `contention.tables` and `integrations`, in file order.
+pub struct Names<'a> {
+    pub tables: Vec<&'a str>,
+    pub integrations: Vec<&'a str>,
+}
 
 pub fn classes(
     cx: &mut Ctx,
     w: Option<&Located<OrderedMap<Located<raw::Workload>>>>,
     root: Pos,
+    names: &Names,
 ) -> Option<Vec<WorkloadClass>> {
     let Some(w) = w else {
         cx.missing(root, "workloads", "add at least one workload class, e.g. `workloads: {browse: {rate: 40/s, odoo_cpu: …}}`");
@@ -36,7 +51,7 @@ pub fn classes(
     let mut out = Vec::new();
     let mut ok = true;
     for (name, class) in &w.value.0 {
-        match one(cx, name, class) {
+        match one(cx, name, class, names) {
             Some(c) => out.push(c),
             None => ok = false,
         }
@@ -48,6 +63,7 @@ fn one(
     cx: &mut Ctx,
     name: &Located<String>,
     class: &Located<raw::Workload>,
+    names: &Names,
 ) -> Option<WorkloadClass> {
     let path = format!("workloads.{}", name.value);
     if name.value == "all" || name.value.trim().is_empty() {
@@ -92,6 +108,30 @@ fn one(
         1..=64,
         "a request holds at least one cursor",
     );
+    let rate_limit = match &c.rate_limit {
+        Some(r) => rate_limit(cx, r, &format!("{path}.rate_limit")).map(Some),
+        None => Some(None),
+    };
+    let reads_per_query = cx.real(
+        c.reads_per_query.as_ref(),
+        at,
+        &format!("{path}.reads_per_query"),
+        Some(0.0),
+        Bounds::at_least(0.0, MAX_READS_PER_QUERY),
+        "pages (blocks) each query reads; `1 − buffer_hit_ratio` of them reach the volume",
+    );
+    let locks = contention::lock_uses(
+        cx,
+        c.locks.as_ref(),
+        &format!("{path}.locks"),
+        &names.tables,
+    );
+    let calls = integrations::call_uses(
+        cx,
+        c.calls.as_ref(),
+        &format!("{path}.calls"),
+        &names.integrations,
+    );
     if name.value == "all" {
         return None;
     }
@@ -102,10 +142,43 @@ fn one(
         queries: queries?,
         db_time_per_query_s: db?,
         cursors: cursors?,
-        rate_limit: None,
-        reads_per_query: 0.0,
-        locks: Vec::new(),
-        calls: Vec::new(),
+        rate_limit: rate_limit?,
+        reads_per_query: reads_per_query?,
+        locks: locks?,
+        calls: calls?,
+    })
+}
+
+/// Traefik RateLimit: `average` requests per `period`, bucket of `burst`.
+fn rate_limit(cx: &mut Ctx, r: &Located<raw::RateLimit>, path: &str) -> Option<RateLimit> {
+    let (at, r) = (r.pos, &r.value);
+    let average = cx.real(
+        r.average.as_ref(),
+        at,
+        &format!("{path}.average"),
+        None,
+        Bounds::positive(MAX_RATE_LIMIT_AVERAGE),
+        "requests allowed per `period`; Traefik reads 0 as \"no limit\": remove `rate_limit` instead",
+    );
+    let period = cx.positive_duration(
+        r.period.as_ref(),
+        at,
+        &format!("{path}.period"),
+        Some(SimTime::from_secs(1)),
+        MAX_PERIOD,
+        "the period `average` is counted over, e.g. `1s` or `1m`",
+    );
+    let burst = cx.int(
+        r.burst.as_ref(),
+        at,
+        &format!("{path}.burst"),
+        Some(1),
+        1..=MAX_BURST,
+        "the bucket holds at least one token (Traefik's default burst is 1)",
+    );
+    Some(RateLimit {
+        rate_per_s: average? / period?.as_secs_f64(),
+        burst: burst?,
     })
 }
 
