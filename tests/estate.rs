@@ -1,0 +1,229 @@
+//! The wider estate's checks (issue "The whole Odoo estate"): conservation of requests,
+//! component truths (token bucket, serialization failures and Odoo's retry loop, the IOPS
+//! budget) and monotonicity under common random numbers. Every failure names its seed.
+
+use peakplan::model::Model;
+use peakplan::result::SimulationResult;
+use peakplan::run::{Progress, simulate};
+use std::path::Path;
+
+const SEED: u64 = 20261122;
+
+fn model(yaml: &str) -> Model {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    peakplan::scenario::load_str(yaml, "test.yaml", &dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn run(m: &Model, reps: u32) -> SimulationResult {
+    let p = Progress::new(m, reps);
+    simulate(m, SEED, reps, 2, &p).unwrap_or_else(|s| panic!("seed {SEED}: {s:?}"))
+}
+
+fn shipped(name: &str) -> Model {
+    peakplan::scenario::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn total_errors(r: &SimulationResult, class: usize, cause: &str) -> u64 {
+    r.classes[class].totals.errors[cause]
+}
+
+/// Every arrival ends exactly once — completed, one error cause, or in flight at the
+/// horizon — in scenarios that exercise every component.
+#[test]
+fn every_arrival_ends_exactly_once() {
+    for name in [
+        "flash-sale-hot-skus.yaml",
+        "payment-outage.yaml",
+        "quickstart.yaml",
+    ] {
+        let r = run(&shipped(name), 2);
+        for c in &r.classes {
+            let t = &c.totals;
+            let ended = t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon;
+            assert_eq!(
+                ended, t.arrivals,
+                "{name}, class {}, seed {SEED}: {t:?}",
+                c.name
+            );
+        }
+    }
+}
+
+/// The volume never does more than its IOPS, and saturates when reports pile up.
+#[test]
+fn the_iops_budget_is_never_exceeded() {
+    let r = run(&shipped("payment-outage.yaml"), 2);
+    let v = r
+        .resources
+        .iter()
+        .find(|x| x.name == "volume_iops")
+        .unwrap();
+    let cap = v.capacity.unwrap();
+    assert!(
+        v.level_max.mean <= cap * (1.0 + 1e-9),
+        "seed {SEED}: {} > {cap}",
+        v.level_max.mean
+    );
+    assert!(
+        v.level_max.mean >= cap * 0.999,
+        "seed {SEED}: the volume never saturated ({})",
+        v.level_max.mean
+    );
+}
+
+const CONTENDED: &str = "version: 1
+horizon: {start: 2026-11-27T20:00, duration: 1h}
+contention:
+  tables:
+    sequence: {keys: 1}
+workloads:
+  post:
+    rate: 4/s
+    odoo_cpu: {dist: exponential, mean: 200ms}
+    queries: {dist: constant, value: 20}
+    db_time_per_query: {dist: exponential, mean: 2ms}
+    locks: [{table: sequence}]
+estate:
+  odoo: {workers: 40, max_tries_on_concurrency_failure: TRIES}
+  postgres: {cores: 8}
+";
+
+/// With one hot key, overlapping writers conflict; every request that fails for it has
+/// used all its tries, so conflicts = tries × failures + retried conflicts of requests
+/// that eventually succeeded; with a single try, each conflict is exactly one failure.
+#[test]
+fn serialization_failures_follow_odoos_retry_loop() {
+    let single = run(&model(&CONTENDED.replace("TRIES", "1")), 4);
+    let c = &single.classes[0];
+    let failures = total_errors(&single, 0, "serialization_failure");
+    assert!(
+        failures > 100,
+        "seed {SEED}: too little contention to test ({failures})"
+    );
+    let window_s = single.scenario.horizon_s;
+    let conflicts = c.serialization_failures_per_s.mean * window_s * 4.0;
+    assert!(
+        (conflicts - failures as f64).abs() < 0.5,
+        "seed {SEED}: {conflicts} conflicts vs {failures} failures with one try"
+    );
+    assert!(c.time_breakdown.lock_wait_and_retry_s.unwrap().mean >= 0.0);
+
+    let five = run(&model(&CONTENDED.replace("TRIES", "5")), 4);
+    let c5 = &five.classes[0];
+    let failures5 = total_errors(&five, 0, "serialization_failure");
+    let conflicts5 = c5.serialization_failures_per_s.mean * window_s * 4.0;
+    assert!(
+        conflicts5 >= 5.0 * failures5 as f64 - 0.5,
+        "seed {SEED}: {conflicts5} conflicts < 5 × {failures5}"
+    );
+    assert!(
+        failures5 < failures,
+        "seed {SEED}: retries must save requests ({failures5} vs {failures})"
+    );
+    // The retries cost time: back-off sleeps and re-runs show in the breakdown.
+    let retry_s = c5.time_breakdown.lock_wait_and_retry_s.unwrap().mean;
+    assert!(retry_s > 0.05, "seed {SEED}: lock/retry time {retry_s}");
+}
+
+/// A token bucket admits rate × T + burst requests of a flood (within the reservations
+/// Traefik allows to wait, rate × 1/(2·rate) = ½).
+#[test]
+fn the_rate_limit_admits_rate_times_t_plus_burst() {
+    let yaml = "version: 1
+horizon: {start: 2026-11-27T20:00, duration: 10m}
+workloads:
+  api:
+    rate: 100/s
+    odoo_cpu: {dist: constant, value: 1ms}
+    rate_limit: {average: 20, period: 2s, burst: 15}
+estate:
+  odoo: {workers: 50}
+  postgres: {cores: 2}
+";
+    let r = run(&model(yaml), 3);
+    let t = &r.classes[0].totals;
+    let admitted = (t.arrivals - t.errors["rate_limited"]) as f64 / 3.0;
+    let expected = 10.0 * 600.0 + 15.0;
+    assert!(
+        (admitted - expected).abs() <= 1.0,
+        "seed {SEED}: admitted {admitted} per replication, expected {expected}"
+    );
+}
+
+const BASE: &str = "version: 1
+horizon: {start: 2026-11-27T10:00, duration: 2h, warmup: 10m}
+contention:
+  tables:
+    stock.quant: {keys: 50, zipf_exponent: 1.0}
+workloads:
+  browse:
+    profile: ../profiles/workloads/website-browse.yaml
+    rate: RATE/s
+  checkout:
+    profile: ../profiles/workloads/checkout.yaml
+    rate: 1/s
+    locks: [{table: stock.quant}]
+  reports:
+    rate: 0.2/s
+    odoo_cpu: {dist: exponential, mean: 300ms}
+    queries: {dist: constant, value: 50}
+    db_time_per_query: {dist: exponential, mean: 5ms}
+    reads_per_query: 1000
+estate:
+  odoo: {pods: 2, workers: WORKERS}
+  postgres: {cores: CORES, volume: {iops: IOPS}, buffer_hit_ratio: 0.98}
+";
+
+fn variant(rate: &str, workers: &str, cores: &str, iops: &str) -> SimulationResult {
+    let y = BASE
+        .replace("RATE", rate)
+        .replace("WORKERS", workers)
+        .replace("CORES", cores)
+        .replace("IOPS", iops);
+    run(&model(&y), 6)
+}
+
+/// Mean latency and half-width of each class.
+fn latency(r: &SimulationResult) -> Vec<(String, f64, f64)> {
+    r.classes
+        .iter()
+        .map(|c| {
+            let e = c.latency_s_mean.unwrap();
+            (c.name.clone(), e.mean, e.ci95_half_width.unwrap())
+        })
+        .collect()
+}
+
+/// With common random numbers (same seed, one stream per class), more workers, cores or
+/// IOPS never raise a class's mean latency beyond noise, and more load never lowers it.
+#[test]
+fn capacity_and_load_move_latency_the_right_way() {
+    let base = latency(&variant("30", "6", "2", "1500"));
+    let checks = [
+        ("more workers", variant("30", "9", "2", "1500"), false),
+        ("more cores", variant("30", "6", "4", "1500"), false),
+        ("more IOPS", variant("30", "6", "2", "6000"), false),
+        ("more load", variant("36", "6", "2", "1500"), true),
+    ];
+    for (what, r, up) in checks {
+        for ((class, b, bh), (_, m, h)) in base.iter().zip(latency(&r)) {
+            let slack = bh + h;
+            if up {
+                assert!(
+                    m >= b - slack,
+                    "seed {SEED}: {what} lowered {class} latency {m} < {b}"
+                );
+            } else {
+                assert!(
+                    m <= b + slack,
+                    "seed {SEED}: {what} raised {class} latency {m} > {b}"
+                );
+            }
+        }
+    }
+}
