@@ -68,6 +68,8 @@ fn json_is_byte_identical_on_one_and_two_threads() {
     for (scenario, reps) in [
         ("scenarios/quickstart.yaml", "4"),
         ("scenarios/retail-black-friday.yaml", "2"),
+        ("scenarios/flash-sale-hot-skus.yaml", "3"),
+        ("scenarios/payment-outage.yaml", "3"),
     ] {
         let one = simulate_json(
             scenario,
@@ -220,6 +222,8 @@ fn validate_accepts_the_shipped_scenarios() {
     for s in [
         "scenarios/quickstart.yaml",
         "scenarios/retail-black-friday.yaml",
+        "scenarios/flash-sale-hot-skus.yaml",
+        "scenarios/payment-outage.yaml",
     ] {
         let o = peakplan(&["validate", s]);
         assert_eq!(code(&o), 0, "{s}: {}", text(&o.stderr));
