@@ -20,6 +20,8 @@ pub enum Stream {
     Demand(u32),
     /// Validation networks: routing and service of one station.
     Station(u32),
+    /// Think times of one closed class's users.
+    Think(u32),
 }
 
 impl Stream {
@@ -28,6 +30,7 @@ impl Stream {
             Stream::Arrivals(c) => (1 << 32) | u64::from(c),
             Stream::Demand(c) => (2 << 32) | u64::from(c),
             Stream::Station(s) => (3 << 32) | u64::from(s),
+            Stream::Think(c) => (4 << 32) | u64::from(c),
         }
     }
 }

@@ -70,8 +70,12 @@ impl Horizon {
 #[derive(Clone, Debug)]
 pub struct WorkloadClass {
     pub name: String,
-    /// Base arrival rate in requests per second, before calendar multipliers.
+    /// Base arrival rate in requests per second, before calendar multipliers (0 for a
+    /// closed class).
     pub base_rate_per_s: f64,
+    /// A closed class: a fixed population of users, each thinking then sending a request
+    /// and waiting for its answer — so load falls as latency rises. `None` = open class.
+    pub population: Option<Population>,
     /// Odoo CPU time per request (seconds), spent on the HTTP worker.
     pub odoo_cpu_s: Dist,
     /// SQL queries per request (a count; sampled values are rounded stochastically).
@@ -88,6 +92,14 @@ pub struct WorkloadClass {
     pub locks: Vec<LockUse>,
     /// Synchronous external calls made while holding the worker.
     pub calls: Vec<CallUse>,
+}
+
+/// The users of a closed class (back-office, POS terminals).
+#[derive(Clone, Debug)]
+pub struct Population {
+    pub users: u32,
+    /// Think time between the answer to one request and the next request (seconds).
+    pub think_s: Dist,
 }
 
 /// Odoo prefork application tier (odoo.conf semantics; see docs/odoo-facts.md).

@@ -149,8 +149,14 @@ pub struct Event {
 pub struct Workload {
     /// Path of a workload profile, relative to this file; fields here override it.
     pub profile: L<String>,
-    /// Base arrival rate, e.g. `40/s`, `5k/h`; > 0, ≤ 1M/s.
+    /// Base arrival rate, e.g. `40/s`, `5k/h`; > 0, ≤ 1M/s. An open class; a closed class
+    /// gives `users` and `think_time` instead.
     pub rate: L<Text>,
+    /// Closed class: number of users (1..=1,000,000), each thinking `think_time` between
+    /// the answer to one request and the next.
+    pub users: L<i64>,
+    /// Closed class: think time (duration distribution).
+    pub think_time: L<DistSpec>,
     /// Per-class override of `calendar.weekly`.
     pub weekly: L<Weekly>,
     /// Odoo CPU time per request (duration distribution).
@@ -377,6 +383,8 @@ macro_rules! profiled {
 profiled!(
     Workload,
     rate,
+    users,
+    think_time,
     weekly,
     odoo_cpu,
     queries,

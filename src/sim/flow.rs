@@ -369,6 +369,8 @@ impl Sim<'_> {
             Vec::new()
         };
         self.release(req);
+        // The user of a closed class gets the answer (or the error) and thinks again.
+        self.user_thinks(class_id as u32)?;
         if matches!(phase, Phase::Io) {
             self.io_reschedule()?;
         }

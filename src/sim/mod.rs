@@ -41,6 +41,10 @@ enum Ev {
     Arrival {
         class: u32,
     },
+    /// A user of a closed class finished thinking and sends a request.
+    UserRequest {
+        class: u32,
+    },
     /// A timed phase of a request ended (see `request::Phase`).
     Step {
         req: u32,
@@ -100,6 +104,8 @@ pub struct Sim<'m> {
     queue: EventQueue<Ev>,
     arrivals: Vec<ArrivalStream>,
     demand: Vec<Rng>,
+    /// Think times per class (closed classes only draw from it).
+    think: Vec<Rng>,
     requests: Vec<Request>,
     free: Vec<u32>,
     in_flight: u32,
@@ -156,6 +162,9 @@ impl<'m> Sim<'m> {
         let demand = (0..n)
             .map(|c| engine::stream(seed, Stream::Demand(c as u32)))
             .collect();
+        let think = (0..n)
+            .map(|c| engine::stream(seed, Stream::Think(c as u32)))
+            .collect();
         let cap = model.run.max_in_flight as usize * 4 + 1024;
         let (pods, workers) = odoo::build(&model.odoo);
         let warm = model.horizon.warmup > SimTime::ZERO;
@@ -166,6 +175,7 @@ impl<'m> Sim<'m> {
             queue: EventQueue::new(cap),
             arrivals,
             demand,
+            think,
             requests: Vec::new(),
             free: Vec::new(),
             in_flight: 0,
@@ -207,6 +217,11 @@ impl<'m> Sim<'m> {
         sim.open_background_connections()?;
         for c in 0..n {
             sim.schedule_arrival(c as u32)?;
+            if let Some(p) = &model.classes[c].population {
+                for _ in 0..p.users {
+                    sim.user_thinks(c as u32)?;
+                }
+            }
         }
         let s = &model.stats;
         sim.schedule(s.fine_bucket, Ev::FineTick)?;
@@ -280,7 +295,11 @@ impl<'m> Sim<'m> {
     #[inline]
     fn dispatch(&mut self, ev: Ev) -> Step {
         match ev {
-            Ev::Arrival { class } => self.on_arrival(class),
+            Ev::Arrival { class } => {
+                self.schedule_arrival(class)?;
+                self.on_arrival(class)
+            }
+            Ev::UserRequest { class } => self.on_arrival(class),
             Ev::Step { req } => self.on_step(req),
             Ev::PgWake { epoch } => self.on_pg_wake(epoch),
             Ev::IoWake { epoch } => self.on_io_wake(epoch),
@@ -320,6 +339,15 @@ impl<'m> Sim<'m> {
             self.schedule(delay, Ev::Arrival { class })?;
         }
         Ok(())
+    }
+
+    /// A user of closed class `class` thinks, then sends a request.
+    fn user_thinks(&mut self, class: u32) -> Step {
+        let Some(p) = &self.model.classes[class as usize].population else {
+            return Ok(());
+        };
+        let think = SimTime::from_secs_f64(p.think_s.sample(&mut self.think[class as usize]));
+        self.schedule(think, Ev::UserRequest { class })
     }
 
     fn stopped(&self, reason: String, hint: &str) -> Box<RunStopped> {

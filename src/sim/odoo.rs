@@ -75,8 +75,8 @@ impl Sim<'_> {
         p.max_connections.saturating_sub(p.superuser_reserved)
     }
 
+    /// A request of `class` reaches Traefik.
     pub(super) fn on_arrival(&mut self, class: u32) -> Step {
-        self.schedule_arrival(class)?;
         self.obs.arrival(self.now, class as usize);
         let req = self.alloc(class)?;
         let admission = match &mut self.buckets[class as usize] {

@@ -130,6 +130,26 @@ pub fn queue_yaml(
     )
 }
 
+/// A closed class in the scenario language: `users` users thinking an exponential
+/// `think_s` between requests, one worker serving an exponential `service_s`.
+pub fn closed_yaml(name: &str, users: u32, think_s: f64, service_s: f64, horizon_s: f64) -> String {
+    queue_yaml(
+        name,
+        1.0,
+        Service::Worker {
+            mean_s: service_s,
+            scv: 1.0,
+        },
+        1,
+        None,
+        horizon_s,
+    )
+    .replace(
+        "    rate: 1/s\n",
+        &format!("    users: {users}\n    think_time: {{dist: exponential, mean: {think_s}s}}\n"),
+    )
+}
+
 /// Horizon giving about `customers` arrivals.
 fn horizon(rate_per_s: f64, customers: f64) -> f64 {
     (customers / rate_per_s).round()
@@ -303,6 +323,23 @@ pub fn cases(scale: f64) -> Vec<QueueCase> {
             exact: vec![(Wq, wq)],
         });
     }
+    // A closed class (users with think time) on one worker: exact MVA, a delay station
+    // (the users thinking) and one queue.
+    let (users, think_s, service_s) = (10, 2.0, 0.25);
+    let m = analytic::mva_single_server(&[service_s], &[1.0], think_s, users).expect("valid");
+    v.push(QueueCase {
+        id: "15",
+        label: format!("closed class N={users} Z={think_s} S={service_s}"),
+        yaml: closed_yaml(
+            "case-15",
+            users,
+            think_s,
+            service_s,
+            (n(4e5) / m.throughput_per_s).round(),
+        ),
+        replications: 20,
+        exact: vec![(X, m.throughput_per_s), (W, m.response_s)],
+    });
     let ps = analytic::processor_sharing_response_mean_s(3.0, 0.2).expect("stable");
     v.push(QueueCase {
         id: "14",

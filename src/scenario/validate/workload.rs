@@ -6,7 +6,7 @@ use super::super::raw;
 use super::super::units;
 use super::dist::{Measure, dist};
 use super::{Bounds, Ctx, contention, integrations};
-use crate::model::{RateLimit, SimTime, WorkloadClass};
+use crate::model::{Population, RateLimit, SimTime, WorkloadClass};
 
 /// Highest base rate per class (requests per second).
 const MAX_RATE_PER_S: f64 = 1e6;
@@ -75,7 +75,50 @@ fn one(
         );
     }
     let (at, c) = (class.pos, &class.value);
-    let rate = rate(cx, c.rate.as_ref(), at, &format!("{path}.rate"));
+    let (rate, population) = match (&c.rate, &c.users) {
+        (Some(r), Some(u)) => {
+            cx.error(
+                u.pos,
+                &format!("{path}.users"),
+                format!("class `{}` has both `rate` (open) and `users` (closed)", name.value),
+                Some(format!(
+                    "an open class arrives at a rate (line {}); a closed class has users who think between requests: keep one",
+                    r.pos.line
+                )),
+            );
+            (None, None)
+        }
+        (_, Some(u)) => {
+            let users = cx.int(
+                Some(u),
+                at,
+                &format!("{path}.users"),
+                None,
+                1..=1_000_000,
+                "the number of users of a closed class, e.g. `users: 40`",
+            );
+            let think = dist(
+                cx,
+                c.think_time.as_ref(),
+                at,
+                &format!("{path}.think_time"),
+                Measure::Duration,
+                None,
+            );
+            let population = match (users, think) {
+                (Some(users), Some(think_s)) => Some(Some(Population {
+                    users: users as u32,
+                    think_s,
+                })),
+                _ => None,
+            };
+            (Some(0.0), population)
+        }
+        _ => (
+            rate(cx, c.rate.as_ref(), at, &format!("{path}.rate")),
+            Some(None),
+        ),
+    };
     let odoo_cpu = dist(
         cx,
         c.odoo_cpu.as_ref(),
@@ -138,6 +181,7 @@ fn one(
     Some(WorkloadClass {
         name: name.value.clone(),
         base_rate_per_s: rate?,
+        population: population?,
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
         db_time_per_query_s: db?,
