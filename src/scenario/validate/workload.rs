@@ -106,10 +106,7 @@ fn one(
                 None,
             );
             let population = match (users, think) {
-                (Some(users), Some(think_s)) => Some(Some(Population {
-                    users: users as u32,
-                    think_s,
-                })),
+                (Some(users), Some(think_s)) => Some(Some(Population { users, think_s })),
                 _ => None,
             };
             (Some(0.0), population)
