@@ -7,11 +7,16 @@
 mod calendar;
 mod dist;
 mod estate;
+mod queue_job;
 mod time;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::Dist;
 pub use estate::{CallUse, Ingress, Integration, LockTable, LockUse, RateLimit, Volume};
+pub use queue_job::{
+    AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
+    DEFAULT_PRIORITY, Failure, PG_RETRY, RETRY_INTERVAL, RetryPattern, RetryPolicy, parse_channels,
+};
 pub use time::SimTime;
 
 /// A fully validated scenario.

@@ -17,9 +17,11 @@ mod locks;
 mod observe;
 mod odoo;
 mod postgres;
+mod queue_job;
 mod request;
 
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
+pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
 
 use crate::engine::{self, EventQueue, Rng, Stream};
