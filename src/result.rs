@@ -19,6 +19,8 @@ pub struct SimulationResult {
     pub run: RunInfo,
     /// Which resource saturated first and which cause dominates errors.
     pub bottleneck: Bottleneck,
+    /// queue_job backlog drain after each calendar event (empty without job classes).
+    pub queue_job_drain: Vec<Drain>,
     /// Per workload class, in scenario order.
     pub classes: Vec<ClassResult>,
     /// Per resource.
@@ -76,6 +78,8 @@ pub struct ClassResult {
     /// Serialization failures (40001) per second: each one is a retry of the whole request
     /// or, on the last try, an error.
     pub serialization_failures_per_s: Estimate,
+    /// queue_job jobs of this class that ended `failed` (retries exhausted), per second.
+    pub jobs_failed_per_s: Estimate,
     /// The fine bucket with the highest mean arrival rate.
     pub peak_arrivals_per_s: Option<Peak>,
     /// The coarse bucket with the highest mean p95 latency among those with at least
@@ -119,6 +123,19 @@ pub struct Bottleneck {
     pub dominant_error: Option<String>,
     /// Its rate, all classes together.
     pub dominant_error_per_s: Option<f64>,
+}
+
+/// How long the queue_job backlog took to empty after a calendar event ended: the start
+/// of the first fine bucket at or after the event's end whose mean backlog is below one
+/// job, minus the event's end.
+#[derive(Clone, Debug, Serialize)]
+pub struct Drain {
+    pub event: String,
+    pub end_local: String,
+    /// `None`: still not drained at the horizon.
+    pub drain_s: Option<f64>,
+    /// Backlog when the event ended (mean over replications of that bucket).
+    pub backlog_at_end: f64,
 }
 
 /// The extreme bucket of a series.

@@ -70,6 +70,7 @@ fn json_is_byte_identical_on_one_and_two_threads() {
         ("scenarios/retail-black-friday.yaml", "2"),
         ("scenarios/flash-sale-hot-skus.yaml", "3"),
         ("scenarios/payment-outage.yaml", "3"),
+        ("scenarios/marketplace-backlog.yaml", "3"),
     ] {
         let one = simulate_json(
             scenario,
@@ -224,6 +225,7 @@ fn validate_accepts_the_shipped_scenarios() {
         "scenarios/retail-black-friday.yaml",
         "scenarios/flash-sale-hot-skus.yaml",
         "scenarios/payment-outage.yaml",
+        "scenarios/marketplace-backlog.yaml",
     ] {
         let o = peakplan(&["validate", s]);
         assert_eq!(code(&o), 0, "{s}: {}", text(&o.stderr));

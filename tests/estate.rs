@@ -227,3 +227,40 @@ fn capacity_and_load_move_latency_the_right_way() {
         }
     }
 }
+
+/// queue_job never runs more jobs than a channel's capacity (here every job is in
+/// `root.marketplace:2`); an outage with aggressive retries builds a backlog that drains
+/// after the event.
+#[test]
+fn queue_job_respects_channel_capacity_and_drains() {
+    let r = run(&shipped("marketplace-backlog.yaml"), 2);
+    let level = |name: &str| r.resources.iter().find(|x| x.name == name).unwrap();
+    let running = level("queue_job_running");
+    assert!(
+        running.level_max.mean <= 2.0,
+        "seed {SEED}: {} jobs ran at once in a channel of 2",
+        running.level_max.mean
+    );
+    assert!(
+        running.level_max.mean >= 2.0 - 1e-9,
+        "seed {SEED}: the channel never filled"
+    );
+    let pending = level("queue_job_pending");
+    assert!(
+        pending.level_max.mean > 100.0,
+        "seed {SEED}: no backlog during the outage ({})",
+        pending.level_max.mean
+    );
+    let d = &r.queue_job_drain[0];
+    assert_eq!(d.event, "marketplace-promotion");
+    assert!(
+        d.drain_s.is_some(),
+        "seed {SEED}: the backlog never drained: {d:?}"
+    );
+    let sync = r.classes.iter().find(|c| c.name == "stock_sync").unwrap();
+    assert!(sync.totals.errors["integration_failed"] > 0);
+    assert_eq!(
+        sync.jobs_failed_per_s.mean, 0.0,
+        "max_retries: 0 retries for ever"
+    );
+}

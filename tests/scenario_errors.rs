@@ -1228,3 +1228,102 @@ fn estate_keys_through_profiles() {
         ],
     );
 }
+
+/// queue_job: a small scenario with a job class; `QJ.replace(...)` makes each mistake.
+const QJ: &str = "\
+version: 1
+horizon: {start: 2026-11-27T00:00, duration: 1d}
+workloads:
+  checkout:
+    rate: 1/s
+    odoo_cpu: {dist: constant, value: 100ms}
+    spawns:
+      - job: stock_sync
+  stock_sync:
+    job: {channel: root.sync, priority: 5, retry_pattern: \"{1: 60, 3: 300}\"}
+    odoo_cpu: {dist: constant, value: 50ms}
+estate:
+  odoo: {workers: 4, queue_job_channels: \"root:4,root.sync:2\"}
+  postgres: {cores: 2}
+";
+
+#[test]
+fn queue_job_links_jobs_channels_and_spawns() {
+    let m = run(QJ, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let job = m.classes[1].job.as_ref().expect("stock_sync is a job");
+    assert_eq!(
+        m.odoo.queue_job_channels.get(job.channel).full_name,
+        "root.sync"
+    );
+    assert_eq!(job.priority, 5);
+    assert_eq!(job.retry.max_retries, 5, "queue_job default");
+    assert_eq!(
+        m.classes[1].base_rate_per_s, 0.0,
+        "jobs never arrive by themselves"
+    );
+    assert_eq!(m.classes[0].spawns.len(), 1);
+    assert_eq!(
+        (m.classes[0].spawns[0].class, m.classes[0].spawns[0].count),
+        (1, 1)
+    );
+}
+
+#[test]
+fn queue_job_errors() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            QJ.replace("\"root:4,root.sync:2\"", "\"root:4,root.sync:two\""),
+            vec![
+                "test.yaml:13:",
+                "estate.odoo.queue_job_channels",
+                "root.sync:two",
+            ],
+        ),
+        (
+            QJ.replace("channel: root.sync,", "channel: root.synk,"),
+            vec![
+                "test.yaml:10:",
+                "workloads.stock_sync.job.channel",
+                "unknown queue_job channel `root.synk`",
+                "did you mean `root.sync`",
+            ],
+        ),
+        (
+            QJ.replace("      - job: stock_sync", "      - job: stock_sink"),
+            vec![
+                "test.yaml:8:",
+                "workloads.checkout.spawns[0].job",
+                "unknown class `stock_sink`",
+                "did you mean `stock_sync`",
+            ],
+        ),
+        (
+            QJ.replace("      - job: stock_sync", "      - job: checkout"),
+            vec!["test.yaml:8:", "class `checkout` is not a job"],
+        ),
+        (
+            QJ.replace(
+                "    odoo_cpu: {dist: constant, value: 50ms}",
+                "    odoo_cpu: {dist: constant, value: 50ms}\n    rate: 1/s",
+            ),
+            vec![
+                "workloads.stock_sync.rate",
+                "is a queue_job job and has a `rate`",
+            ],
+        ),
+        (
+            QJ.replace(
+                "    odoo_cpu: {dist: constant, value: 50ms}",
+                "    odoo_cpu: {dist: constant, value: 50ms}\n    spawns: [{job: stock_sync}]",
+            ),
+            vec!["jobs spawn each other in a cycle: stock_sync → stock_sync"],
+        ),
+        (
+            QJ.replace("{1: 60, 3: 300}", "{1: sixty}"),
+            vec!["test.yaml:10:", "workloads.stock_sync.job.retry_pattern"],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+}

@@ -97,6 +97,29 @@ pub struct WorkloadClass {
     pub locks: Vec<LockUse>,
     /// Synchronous external calls made while holding the worker.
     pub calls: Vec<CallUse>,
+    /// This class is a queue_job job: it does not arrive by itself, other classes spawn
+    /// it, and the job runner dispatches it through `/queue_job/runjob` on an HTTP worker.
+    pub job: Option<JobSettings>,
+    /// Jobs a completed request of this class enqueues (a checkout enqueues stock sync,
+    /// label generation, invoice posting…).
+    pub spawns: Vec<Spawn>,
+}
+
+/// How a job class is queued.
+#[derive(Clone, Debug)]
+pub struct JobSettings {
+    /// Index into `OdooTier::queue_job_channels`.
+    pub channel: usize,
+    /// Lower runs first (queue_job default 10).
+    pub priority: i32,
+    pub retry: RetryPolicy,
+}
+
+/// `count` jobs of class `class` enqueued when a request completes.
+#[derive(Clone, Copy, Debug)]
+pub struct Spawn {
+    pub class: usize,
+    pub count: u32,
 }
 
 /// The users of a closed class (back-office, POS terminals).
@@ -128,6 +151,8 @@ pub struct OdooTier {
     pub kill_check_period: SimTime,
     /// Time for the master to spawn a replacement worker after a kill.
     pub worker_respawn: SimTime,
+    /// queue_job channels (`[queue_job] channels=`, default `root:1`).
+    pub queue_job_channels: Channels,
     /// `MAX_TRIES_ON_CONCURRENCY_FAILURE` (odoo/service/model.py): tries of a request that
     /// hits a serialization failure, the first included; back-off `uniform(0, 2^try)` s.
     pub max_tries_on_concurrency_failure: u32,

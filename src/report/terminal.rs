@@ -101,13 +101,13 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     let _ = writeln!(o, "\nper class (latency in ms)");
     let _ = writeln!(
         o,
-        "  {:<16} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
+        "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
         "class", "arrivals/s", "throughput/s", "p50", "p95", "p99", "errors %"
     );
     for c in &r.classes {
         let _ = writeln!(
             o,
-            "  {:<16} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
+            "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
             c.name,
             est(Some(&c.arrivals_per_s), 1.0, 2),
             est(Some(&c.throughput_per_s), 1.0, 2),
@@ -121,7 +121,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     let _ = writeln!(o, "\npeaks (means over replications)");
     let _ = writeln!(
         o,
-        "  {:<16} {:>14} {:<18} {:>16} {:<18}",
+        "  {:<20} {:>14} {:<18} {:>16} {:<18}",
         "class", "arrivals/s", "at", "p95 ms (worst)", "in the hour from"
     );
     for c in &r.classes {
@@ -139,7 +139,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
             });
         let _ = writeln!(
             o,
-            "  {:<16} {:>14} {:<18} {:>16} {:<18}",
+            "  {:<20} {:>14} {:<18} {:>16} {:<18}",
             c.name, a, at, l, lat
         );
     }
@@ -147,7 +147,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
     let _ = writeln!(
         o,
-        "  {:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
         "class", "ingress", "backlog", "odoo cpu", "db i/o", "db cpu", "locks+retry", "external"
     );
     for c in &r.classes {
@@ -155,7 +155,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         let f = |e: &Option<Estimate>| e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3));
         let _ = writeln!(
             o,
-            "  {:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+            "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
             c.name,
             f(&t.ingress_s),
             f(&t.backlog_wait_s),
@@ -167,6 +167,22 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         );
     }
 
+    if !r.queue_job_drain.is_empty() {
+        let _ = writeln!(o, "\nqueue_job backlog after each event");
+        for d in &r.queue_job_drain {
+            let drain = d
+                .drain_s
+                .map_or("not drained by the horizon".to_string(), |s| {
+                    format!("drained {:.0} min later", s / 60.0)
+                });
+            let _ = writeln!(
+                o,
+                "  {:<28} ended {}: {:.0} jobs pending, {drain}",
+                d.event, d.end_local, d.backlog_at_end
+            );
+        }
+    }
+
     let errors: Vec<String> = r
         .classes
         .iter()
@@ -176,7 +192,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
                 .filter(|(_, e)| e.mean > 0.0)
                 .map(move |(cause, e)| {
                     format!(
-                        "  {:<16} {:<24} {:>16}",
+                        "  {:<20} {:<24} {:>16}",
                         c.name,
                         cause,
                         est(Some(e), 1.0, 3)
@@ -198,7 +214,11 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",
         "resource", "capacity", "mean level", "max level", "utilisation %", "busiest bucket %"
     );
-    for x in &r.resources {
+    for x in r
+        .resources
+        .iter()
+        .filter(|x| x.capacity.is_some() || x.level_max.mean > 0.0)
+    {
         let _ = writeln!(
             o,
             "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",

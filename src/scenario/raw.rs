@@ -175,6 +175,35 @@ pub struct Workload {
     pub locks: L<Vec<Located<LockUse>>>,
     /// Synchronous calls to integrations per request; default none.
     pub calls: L<Vec<Located<CallUse>>>,
+    /// Makes this class a queue_job job: spawned by other classes, never arriving by itself.
+    pub job: L<JobSpec>,
+    /// Jobs enqueued by each completed request; default none.
+    pub spawns: L<Vec<Located<SpawnSpec>>>,
+}
+
+/// A queue_job job class.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    /// Channel name from `estate.odoo.queue_job_channels`; default `root`.
+    pub channel: L<String>,
+    /// Lower runs first; default 10.
+    pub priority: L<i64>,
+    /// Tries before a retryable failure is final; default 5; 0 = forever.
+    pub max_retries: L<i64>,
+    /// queue_job's `retry_pattern`, e.g. `{1: 60, 2: 180, 3: 10, 5: 300}` (seconds from
+    /// try n on); default: 600 s every time.
+    pub retry_pattern: L<String>,
+}
+
+/// Jobs enqueued when a request completes.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpawnSpec {
+    /// Name of a workload class that has `job:`; required.
+    pub job: L<String>,
+    /// Jobs per completed request; default 1; 1..=100.
+    pub count: L<i64>,
 }
 
 /// Traefik RateLimit middleware: a token bucket of `burst` tokens refilled at
@@ -329,6 +358,9 @@ pub struct Odoo {
     /// Tries of a request hitting a serialization failure, the first included; default 5
     /// (odoo/service/model.py `MAX_TRIES_ON_CONCURRENCY_FAILURE`); 1..=20.
     pub max_tries_on_concurrency_failure: L<i64>,
+    /// queue_job channels, as in `[queue_job] channels=` / `ODOO_QUEUE_JOB_CHANNELS`:
+    /// e.g. `root:4,root.sync:2`; default `root:1`.
+    pub queue_job_channels: L<String>,
 }
 
 /// PostgreSQL server.
@@ -393,7 +425,9 @@ profiled!(
     rate_limit,
     reads_per_query,
     locks,
-    calls
+    calls,
+    job,
+    spawns
 );
 profiled!(
     Odoo,
@@ -406,7 +440,8 @@ profiled!(
     limit_time_real,
     kill_check_period,
     worker_respawn,
-    max_tries_on_concurrency_failure
+    max_tries_on_concurrency_failure,
+    queue_job_channels
 );
 profiled!(
     Postgres,

@@ -352,6 +352,7 @@ impl Sim<'_> {
         }
         let held = std::mem::take(&mut r.holds_locks);
         let class_id = r.class as usize;
+        let job = r.job;
         match cause {
             None => {
                 r.close_parts();
@@ -371,6 +372,12 @@ impl Sim<'_> {
         self.release(req);
         // The user of a closed class gets the answer (or the error) and thinks again.
         self.user_thinks(class_id as u32)?;
+        if cause.is_none() {
+            self.spawn_jobs(class_id)?;
+        }
+        if job != u32::MAX {
+            self.job_ended(job, cause)?;
+        }
         if matches!(phase, Phase::Io) {
             self.io_reschedule()?;
         }

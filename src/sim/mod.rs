@@ -13,6 +13,7 @@
 mod arrivals;
 mod flow;
 mod ingress;
+mod jobs;
 mod locks;
 mod observe;
 mod odoo;
@@ -59,6 +60,8 @@ enum Ev {
     IoWake {
         epoch: u32,
     },
+    /// The queue_job runner wakes for a job whose eta has come.
+    JobWake,
     /// The Odoo master checks `limit_time_real`.
     MasterBeat,
     Respawned {
@@ -128,6 +131,12 @@ pub struct Sim<'m> {
     lock_keys: Vec<Vec<Row>>,
     /// Key popularity per class and lock use.
     zipf: Vec<Vec<Zipf<f64>>>,
+    /// queue_job: the runner's queue, the live jobs, and its pending wake-up.
+    jobs: JobQueue,
+    job_recs: Vec<jobs::JobRec>,
+    job_free: Vec<u32>,
+    job_wake: Option<SimTime>,
+    has_jobs: bool,
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
@@ -197,6 +206,14 @@ impl<'m> Sim<'m> {
             io: PsStation::new(model.postgres.volume.map_or(1.0, |v| v.parallel_streams())),
             io_epoch: 0,
             locks: Locks::default(),
+            jobs: JobQueue::new(
+                &model.odoo.queue_job_channels,
+                model.run.max_in_flight as usize,
+            ),
+            job_recs: Vec::new(),
+            job_free: Vec::new(),
+            job_wake: None,
+            has_jobs: model.classes.iter().any(|c| c.job.is_some()),
             lock_keys: Vec::new(),
             zipf: model
                 .classes
@@ -305,9 +322,11 @@ impl<'m> Sim<'m> {
             Ev::Step { req } => self.on_step(req),
             Ev::PgWake { epoch } => self.on_pg_wake(epoch),
             Ev::IoWake { epoch } => self.on_io_wake(epoch),
+            Ev::JobWake => self.on_job_wake(),
             Ev::MasterBeat => self.on_master_beat(),
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {
+                self.job_tick();
                 self.obs.close_fine(self.now);
                 self.prune_locks();
                 self.schedule(self.model.stats.fine_bucket, Ev::FineTick)

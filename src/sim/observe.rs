@@ -70,16 +70,25 @@ pub enum Resource {
     PgConnections,
     /// I/O operations per second on the PostgreSQL volume.
     VolumeIops,
+    /// queue_job jobs waiting to run (the backlog).
+    JobsPending,
+    /// queue_job jobs running.
+    JobsRunning,
+    /// Age of the oldest pending job, seconds (sampled at every queue change and tick).
+    JobOldestAge,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 9] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
         Resource::PgActiveQueries,
         Resource::PgConnections,
         Resource::VolumeIops,
+        Resource::JobsPending,
+        Resource::JobsRunning,
+        Resource::JobOldestAge,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -91,6 +100,9 @@ impl Resource {
             Resource::PgActiveQueries => "pg_active_queries",
             Resource::PgConnections => "pg_connections",
             Resource::VolumeIops => "volume_iops",
+            Resource::JobsPending => "queue_job_pending",
+            Resource::JobsRunning => "queue_job_running",
+            Resource::JobOldestAge => "queue_job_oldest_age_s",
         }
     }
 }
@@ -158,6 +170,8 @@ pub struct ClassObs {
     /// Nanoseconds per [`Part`] summed over completed requests: where the time went
     /// (integers: no conversion per request).
     pub parts_ns_sum: [u128; Part::COUNT],
+    /// queue_job jobs of this class that ended `failed` (retries exhausted).
+    pub jobs_failed: u64,
     /// Serialization failures met (each one a retry or, on the last try, an error).
     pub conflicts: u64,
     /// Time-average number of this class's requests in the system over the window
@@ -266,6 +280,12 @@ impl Observer {
             for (sum, ns) in c.parts_ns_sum.iter_mut().zip(parts) {
                 *sum += u128::from(*ns);
             }
+        }
+    }
+
+    pub fn job_failed(&mut self, class: usize) {
+        if self.window_open {
+            self.classes[class].jobs_failed += 1;
         }
     }
 

@@ -135,6 +135,8 @@ pub struct Request {
     pub call_fails: bool,
     /// Whether the request holds its row locks.
     pub holds_locks: bool,
+    /// The queue_job job this request runs (`u32::MAX`: an ordinary request).
+    pub job: u32,
     /// Nanoseconds per [`Part`], whole request (integers: no conversion per phase).
     pub parts: [u64; Part::COUNT],
     /// Nanoseconds per [`Part`] of the current try.
@@ -202,6 +204,7 @@ impl Sim<'_> {
             calls_left: 0,
             call_fails: false,
             holds_locks: false,
+            job: u32::MAX,
             parts: [0; Part::COUNT],
             try_parts: [0; Part::COUNT],
         };

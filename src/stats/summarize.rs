@@ -6,8 +6,8 @@
 use super::Estimate;
 use crate::model::{Model, SimTime};
 use crate::result::{
-    Bottleneck, ClassResult, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo, ScenarioInfo,
-    Series, SimulationResult, TimeBreakdown, Totals,
+    Bottleneck, ClassResult, Drain, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo,
+    ScenarioInfo, Series, SimulationResult, TimeBreakdown, Totals,
 };
 use crate::sim::{Cause, ClassObs, Part, Replication, Resource};
 use crate::stats::histogram::RELATIVE_ERROR;
@@ -49,6 +49,7 @@ pub fn summarize(
         c.worst_latency_s_p95 = peak(model, all_series.coarse_bucket_s, p95);
     }
     let bottleneck = bottleneck(model, &resources, &all_series, &classes);
+    let queue_job_drain = drains(model, &all_series);
     SimulationResult {
         format: FORMAT,
         format_version: FORMAT_VERSION,
@@ -67,6 +68,7 @@ pub fn summarize(
             percentile_relative_error: RELATIVE_ERROR,
         },
         bottleneck,
+        queue_job_drain,
         classes,
         resources,
         series: all_series,
@@ -145,6 +147,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
             }
         },
         serialization_failures_per_s: per_rep(&|r, o| o.conflicts as f64 / r.window_s),
+        jobs_failed_per_s: per_rep(&|r, o| o.jobs_failed as f64 / r.window_s),
         peak_arrivals_per_s: None,
         worst_latency_s_p95: None,
         totals: Totals {
@@ -175,6 +178,8 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::PgCoresBusy => Some(f64::from(p.cores)),
         Resource::PgActiveQueries => None,
         Resource::VolumeIops => p.volume.map(|v| v.iops),
+        Resource::JobsPending | Resource::JobOldestAge => None,
+        Resource::JobsRunning => o.queue_job_channels.get(0).capacity.map(f64::from),
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),
         )),
@@ -253,4 +258,40 @@ fn bottleneck(
         dominant_error: by_cause.first().map(|(n, _)| n.to_string()),
         dominant_error_per_s: by_cause.first().map(|(_, v)| *v),
     }
+}
+
+/// Drain time of the queue_job backlog after each calendar event.
+fn drains(model: &Model, series: &Series) -> Vec<Drain> {
+    if !model.classes.iter().any(|c| c.job.is_some()) {
+        return Vec::new();
+    }
+    let Some(pending) = series
+        .resources
+        .iter()
+        .find(|r| r.name == Resource::JobsPending.name())
+    else {
+        return Vec::new();
+    };
+    let w = series.fine_bucket_s;
+    model
+        .calendar
+        .events
+        .iter()
+        .map(|e| {
+            let end = e.start + e.duration;
+            let first = (end.as_secs_f64() / w).ceil() as usize;
+            let at_end = first
+                .checked_sub(1)
+                .and_then(|b| pending.level_mean.get(b))
+                .copied()
+                .unwrap_or(0.0);
+            let drained = (first..pending.level_mean.len()).find(|b| pending.level_mean[*b] < 1.0);
+            Drain {
+                event: e.name.clone(),
+                end_local: model.horizon.local_time(end),
+                drain_s: drained.map(|b| (b as f64 * w - end.as_secs_f64()).max(0.0)),
+                backlog_at_end: at_end,
+            }
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use super::super::located::{Located, Pos};
 use super::super::raw;
 use super::super::units;
 use super::{Bounds, Ctx};
-use crate::model::{Ingress, OdooTier, Postgres, SimTime, Volume};
+use crate::model::{Channels, Ingress, OdooTier, Postgres, SimTime, Volume, parse_channels};
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
 const MAX_PODS: u32 = 10_000;
@@ -195,7 +195,18 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         1..=20,
         "the count includes the first try: 1 = no retry on a serialization failure",
     );
+    let channels = match &o.queue_job_channels {
+        None => Some(Channels::default()),
+        Some(text) => match parse_channels(&text.value) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                cx.error(text.pos, &p("queue_job_channels"), e.message, Some(e.hint));
+                None
+            }
+        },
+    };
     Some(OdooTier {
+        queue_job_channels: channels?,
         pods: pods?,
         workers: workers?,
         listen_backlog: listen_backlog?,

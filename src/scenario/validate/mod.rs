@@ -12,6 +12,7 @@ mod contention;
 mod dist;
 mod estate;
 mod integrations;
+mod jobs;
 mod settings;
 mod time;
 mod workload;
@@ -328,6 +329,10 @@ pub fn validate(
         .as_ref()
         .and_then(|h| calendar::calendar(&mut cx, s.calendar.as_ref(), s.workloads.as_ref(), h));
     let estate = estate::estate(&mut cx, s.estate.as_ref(), root);
+    let mut classes = classes;
+    if let (Some(cls), Some(est), Some(w)) = (&mut classes, &estate.odoo, &s.workloads) {
+        jobs::link(&mut cx, w, cls, &est.queue_job_channels);
+    }
 
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {
         let expected: f64 = cls

@@ -111,6 +111,17 @@ fn one(
             };
             (Some(0.0), population)
         }
+        // A job class arrives only when spawned and dispatched by the job runner.
+        (None, None) if c.job.is_some() => (Some(0.0), Some(None)),
+        (Some(r), None) if c.job.is_some() => {
+            cx.error(
+                r.pos,
+                &format!("{path}.rate"),
+                format!("class `{}` is a queue_job job and has a `rate`", name.value),
+                Some("jobs arrive when other classes spawn them (`spawns:`); remove `rate`".into()),
+            );
+            (None, None)
+        }
         _ => (
             rate(cx, c.rate.as_ref(), at, &format!("{path}.rate")),
             Some(None),
@@ -179,6 +190,8 @@ fn one(
         name: name.value.clone(),
         base_rate_per_s: rate?,
         population: population?,
+        job: None,
+        spawns: Vec::new(),
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
         db_time_per_query_s: db?,
