@@ -264,3 +264,43 @@ fn queue_job_respects_channel_capacity_and_drains() {
         "max_retries: 0 retries for ever"
     );
 }
+
+/// Scheduled actions run on the cron workers every interval (after the next poll), never
+/// twice at once: a run longer than the interval makes the next ones wait, not overlap.
+#[test]
+fn crons_run_every_interval_and_never_overlap() {
+    let yaml = "version: 1
+horizon: {start: 2026-11-27T00:00, duration: 2h}
+workloads:
+  web:
+    rate: 1/s
+    odoo_cpu: {dist: constant, value: 10ms}
+  short:
+    cron: {interval: 10m}
+    odoo_cpu: {dist: constant, value: 30s}
+  long:
+    cron: {interval: 10m, first_run: 1m}
+    odoo_cpu: {dist: constant, value: 25m}
+estate:
+  odoo: {workers: 2, max_cron_threads: 2}
+  postgres: {cores: 2}
+";
+    let r = run(&model(yaml), 2);
+    let runs = |c: usize| r.classes[c].totals.completed as f64 / 2.0;
+    // Due at 0, 10, …, 110 min: 12 runs of 30 s, each started within a poll (60 s).
+    assert_eq!(runs(1), 12.0, "seed {SEED}");
+    let wait = r.classes[1].time_breakdown.backlog_wait_s.unwrap().mean;
+    assert!(wait <= 60.0, "seed {SEED}: waited {wait} s for a poll");
+    // 25-minute runs back to back from minute 1: at most 4 complete in 2 h, one at a time.
+    assert!(
+        runs(2) <= 4.0 && runs(2) >= 3.0,
+        "seed {SEED}: {} long runs",
+        runs(2)
+    );
+    let busy = r
+        .resources
+        .iter()
+        .find(|x| x.name == "cron_workers_busy")
+        .unwrap();
+    assert!(busy.level_max.mean <= 2.0, "seed {SEED}");
+}

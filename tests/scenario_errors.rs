@@ -1319,6 +1319,15 @@ fn queue_job_errors() {
             vec!["jobs spawn each other in a cycle: stock_sync → stock_sync"],
         ),
         (
+            QJ.replace("  stock_sync:\n", "  nightly:\n    cron: {interval: 1d}\n    odoo_cpu: {dist: constant, value: 1s}\n  stock_sync:\n")
+                .replace("workers: 4,", "workers: 4, max_cron_threads: 0,"),
+            vec!["workloads.nightly.cron", "`estate.odoo.max_cron_threads` is 0"],
+        ),
+        (
+            QJ.replace("  stock_sync:\n", "  nightly:\n    cron: {interval: 30s}\n    odoo_cpu: {dist: constant, value: 1s}\n  stock_sync:\n"),
+            vec!["workloads.nightly.cron.interval", "under a minute"],
+        ),
+        (
             QJ.replace("{1: 60, 3: 300}", "{1: sixty}"),
             vec!["test.yaml:10:", "workloads.stock_sync.job.retry_pattern"],
         ),

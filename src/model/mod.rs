@@ -100,9 +100,20 @@ pub struct WorkloadClass {
     /// This class is a queue_job job: it does not arrive by itself, other classes spawn
     /// it, and the job runner dispatches it through `/queue_job/runjob` on an HTTP worker.
     pub job: Option<JobSettings>,
+    /// This class is a scheduled action (ir.cron): it runs every `interval` on a cron
+    /// worker, never arriving by itself.
+    pub cron: Option<CronSchedule>,
     /// Jobs a completed request of this class enqueues (a checkout enqueues stock sync,
     /// label generation, invoice posting…).
     pub spawns: Vec<Spawn>,
+}
+
+/// When a cron class runs.
+#[derive(Clone, Copy, Debug)]
+pub struct CronSchedule {
+    pub interval: SimTime,
+    /// First due time after the horizon start.
+    pub first: SimTime,
 }
 
 /// How a job class is queued.

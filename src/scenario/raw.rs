@@ -177,8 +177,20 @@ pub struct Workload {
     pub calls: L<Vec<Located<CallUse>>>,
     /// Makes this class a queue_job job: spawned by other classes, never arriving by itself.
     pub job: L<JobSpec>,
+    /// Makes this class a scheduled action (ir.cron) run by the cron workers.
+    pub cron: L<CronSpec>,
     /// Jobs enqueued by each completed request; default none.
     pub spawns: L<Vec<Located<SpawnSpec>>>,
+}
+
+/// A scheduled action.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CronSpec {
+    /// Time between runs, e.g. `1h`; required; ≥ 1 min.
+    pub interval: L<Text>,
+    /// First run, after the horizon start; default `0s`.
+    pub first_run: L<Text>,
 }
 
 /// A queue_job job class.
@@ -427,6 +439,7 @@ profiled!(
     locks,
     calls,
     job,
+    cron,
     spawns
 );
 profiled!(

@@ -307,19 +307,22 @@ impl Sim<'_> {
     }
 
     fn complete(&mut self, req: u32) -> Step {
-        let w = self.requests[req as usize].worker;
-        self.end_request(req, None)?;
-        self.worker_free(w)
+        self.finish_on_worker(req, None)
     }
 
     /// The request fails with `cause`; its worker, if it had one, is free again.
     pub(super) fn fail(&mut self, req: u32, cause: Cause) -> Step {
-        let w = self.requests[req as usize].worker;
-        self.end_request(req, Some(cause))?;
-        if w != u32::MAX {
-            self.worker_free(w)
-        } else {
-            Ok(())
+        self.finish_on_worker(req, Some(cause))
+    }
+
+    fn finish_on_worker(&mut self, req: u32, cause: Option<Cause>) -> Step {
+        let r = &self.requests[req as usize];
+        let (w, class) = (r.worker, r.class);
+        self.end_request(req, cause)?;
+        match self.workers.get(w as usize) {
+            None => Ok(()),
+            Some(worker) if worker.cron => self.cron_worker_free(w, class),
+            Some(_) => self.worker_free(w),
         }
     }
 

@@ -11,6 +11,7 @@
 //! [`Replication`] or a [`RunStopped`] when a limit is hit.
 
 mod arrivals;
+mod cron;
 mod flow;
 mod ingress;
 mod jobs;
@@ -62,6 +63,12 @@ enum Ev {
     },
     /// The queue_job runner wakes for a job whose eta has come.
     JobWake,
+    /// A scheduled action is due.
+    CronDue {
+        class: u32,
+    },
+    /// The next cron worker in turn polls for due jobs.
+    CronPoll,
     /// The Odoo master checks `limit_time_real`.
     MasterBeat,
     Respawned {
@@ -137,6 +144,14 @@ pub struct Sim<'m> {
     job_free: Vec<u32>,
     job_wake: Option<SimTime>,
     has_jobs: bool,
+    /// Cron workers (indices into `workers`), the idle ones, whose turn it is to poll,
+    /// the due jobs (class, due time), and which cron classes are due or running.
+    cron_workers: Vec<u32>,
+    cron_idle: Vec<u32>,
+    cron_turn: usize,
+    cron_due: VecDeque<(u32, SimTime)>,
+    cron_busy: Vec<bool>,
+    cron_running: u32,
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
@@ -214,6 +229,12 @@ impl<'m> Sim<'m> {
             job_free: Vec::new(),
             job_wake: None,
             has_jobs: model.classes.iter().any(|c| c.job.is_some()),
+            cron_workers: Vec::new(),
+            cron_idle: Vec::new(),
+            cron_turn: 0,
+            cron_due: VecDeque::new(),
+            cron_busy: vec![false; model.classes.len()],
+            cron_running: 0,
             lock_keys: Vec::new(),
             zipf: model
                 .classes
@@ -234,6 +255,8 @@ impl<'m> Sim<'m> {
             events: 0,
         };
         sim.open_background_connections()?;
+        sim.add_cron_workers();
+        sim.start_crons()?;
         for c in 0..n {
             sim.schedule_arrival(c as u32)?;
             if let Some(p) = &model.classes[c].population {
@@ -323,6 +346,8 @@ impl<'m> Sim<'m> {
             Ev::PgWake { epoch } => self.on_pg_wake(epoch),
             Ev::IoWake { epoch } => self.on_io_wake(epoch),
             Ev::JobWake => self.on_job_wake(),
+            Ev::CronDue { class } => self.on_cron_due(class),
+            Ev::CronPoll => self.on_cron_poll(),
             Ev::MasterBeat => self.on_master_beat(),
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {

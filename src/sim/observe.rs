@@ -70,6 +70,8 @@ pub enum Resource {
     PgConnections,
     /// I/O operations per second on the PostgreSQL volume.
     VolumeIops,
+    /// Cron workers running a scheduled action.
+    CronWorkersBusy,
     /// queue_job jobs waiting to run (the backlog).
     JobsPending,
     /// queue_job jobs running.
@@ -79,13 +81,14 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 10] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
         Resource::PgActiveQueries,
         Resource::PgConnections,
         Resource::VolumeIops,
+        Resource::CronWorkersBusy,
         Resource::JobsPending,
         Resource::JobsRunning,
         Resource::JobOldestAge,
@@ -100,6 +103,7 @@ impl Resource {
             Resource::PgActiveQueries => "pg_active_queries",
             Resource::PgConnections => "pg_connections",
             Resource::VolumeIops => "volume_iops",
+            Resource::CronWorkersBusy => "cron_workers_busy",
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",
             Resource::JobOldestAge => "queue_job_oldest_age_s",

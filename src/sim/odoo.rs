@@ -23,6 +23,8 @@ pub struct Pod {
 #[derive(Clone, Copy, Debug)]
 pub struct Worker {
     pub pod: u32,
+    /// A cron worker (runs scheduled actions, not HTTP requests).
+    pub cron: bool,
     /// PostgreSQL connections this worker process holds open.
     pub conns: u32,
 }
@@ -40,6 +42,7 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
             pod.idle.push(workers.len() as u32);
             workers.push(Worker {
                 pod: p as u32,
+                cron: false,
                 conns: 0,
             });
         }
@@ -68,6 +71,24 @@ impl Sim<'_> {
         self.obs
             .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         Ok(())
+    }
+
+    /// The cron workers, connected since start-up (their connections are counted in
+    /// `open_background_connections`).
+    pub(super) fn add_cron_workers(&mut self) {
+        let o = &self.model.odoo;
+        for p in 0..o.pods {
+            for _ in 0..o.max_cron_threads {
+                let w = self.workers.len() as u32;
+                self.workers.push(Worker {
+                    pod: p,
+                    cron: true,
+                    conns: 1,
+                });
+                self.cron_workers.push(w);
+                self.cron_idle.push(w);
+            }
+        }
     }
 
     fn pg_usable(&self) -> u32 {
@@ -160,6 +181,10 @@ impl Sim<'_> {
 
     /// Worker `w` is free: it takes the oldest request of its pod's backlog, or idles.
     pub(super) fn worker_free(&mut self, w: u32) -> Step {
+        debug_assert!(
+            !self.workers[w as usize].cron,
+            "cron workers are freed by cron_worker_free"
+        );
         self.busy_workers -= 1;
         self.obs.level(
             self.now,

@@ -1,6 +1,7 @@
-//! queue_job links between classes: which classes are jobs (their channel, priority and
+//! Links between classes: which classes are jobs (their channel, priority and
 //! retry policy) and which jobs each class spawns. Runs after the classes and the Odoo
-//! tier are validated, since it needs both the class names and the channel tree.
+//! tier are validated, since it needs both the class names and the channel tree; cron
+//! classes need cron workers.
 
 use super::super::located::{Located, OrderedMap};
 use super::super::raw;
@@ -16,8 +17,19 @@ pub fn link(
     w: &Located<OrderedMap<Located<raw::Workload>>>,
     classes: &mut [WorkloadClass],
     channels: &Channels,
+    cron_threads: u32,
 ) {
     let names: Vec<&str> = w.value.0.iter().map(|(n, _)| n.value.as_str()).collect();
+    for (name, class) in &w.value.0 {
+        if let (Some(cron), 0) = (&class.value.cron, cron_threads) {
+            cx.error(
+                cron.pos,
+                &format!("workloads.{}.cron", name.value),
+                "a scheduled action, but `estate.odoo.max_cron_threads` is 0: it would never run",
+                Some("set `max_cron_threads` (odoo.conf default 2) or remove `cron`".into()),
+            );
+        }
+    }
     for (i, (name, class)) in w.value.0.iter().enumerate() {
         let path = format!("workloads.{}", name.value);
         if let Some(job) = &class.value.job {

@@ -331,7 +331,13 @@ pub fn validate(
     let estate = estate::estate(&mut cx, s.estate.as_ref(), root);
     let mut classes = classes;
     if let (Some(cls), Some(est), Some(w)) = (&mut classes, &estate.odoo, &s.workloads) {
-        jobs::link(&mut cx, w, cls, &est.queue_job_channels);
+        jobs::link(
+            &mut cx,
+            w,
+            cls,
+            &est.queue_job_channels,
+            est.max_cron_threads,
+        );
     }
 
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {

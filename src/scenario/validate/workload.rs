@@ -111,8 +111,21 @@ fn one(
             };
             (Some(0.0), population)
         }
-        // A job class arrives only when spawned and dispatched by the job runner.
-        (None, None) if c.job.is_some() => (Some(0.0), Some(None)),
+        // A job class arrives only when spawned and dispatched by the job runner; a cron
+        // class when its interval comes round.
+        (None, None) if c.job.is_some() || c.cron.is_some() => (Some(0.0), Some(None)),
+        (Some(r), None) if c.cron.is_some() => {
+            cx.error(
+                r.pos,
+                &format!("{path}.rate"),
+                format!(
+                    "class `{}` is a scheduled action (`cron`) and has a `rate`",
+                    name.value
+                ),
+                Some("a cron class runs every `cron.interval`; remove `rate`".into()),
+            );
+            (None, None)
+        }
         (Some(r), None) if c.job.is_some() => {
             cx.error(
                 r.pos,
@@ -126,6 +139,52 @@ fn one(
             rate(cx, c.rate.as_ref(), at, &format!("{path}.rate")),
             Some(None),
         ),
+    };
+    if let (Some(j), Some(cr)) = (&c.job, &c.cron) {
+        cx.error(
+            cr.pos,
+            &format!("{path}.cron"),
+            format!("class `{}` is both a job and a cron", name.value),
+            Some(format!(
+                "keep one: `job:` (line {}) is queued work, `cron:` is scheduled work",
+                j.pos.line
+            )),
+        );
+    }
+    let cron = match &c.cron {
+        None => Some(None),
+        Some(cr) => {
+            let p = format!("{path}.cron");
+            let interval = cx.duration(
+                cr.value.interval.as_ref(),
+                cr.pos,
+                &format!("{p}.interval"),
+                None,
+            );
+            let first = cx.duration(
+                cr.value.first_run.as_ref(),
+                cr.pos,
+                &format!("{p}.first_run"),
+                Some(SimTime::ZERO),
+            );
+            match (interval, first) {
+                (Some(i), Some(f)) if i < SimTime::from_secs(60) => {
+                    let at = cr.value.interval.as_ref().map_or(cr.pos, |x| x.pos);
+                    cx.error(
+                        at,
+                        &format!("{p}.interval"),
+                        format!("interval {i} is under a minute"),
+                        Some("Odoo's cron workers poll about every 60 s; use `1m` or more".into()),
+                    );
+                    let _ = f;
+                    None
+                }
+                (Some(interval), Some(first)) => {
+                    Some(Some(crate::model::CronSchedule { interval, first }))
+                }
+                _ => None,
+            }
+        }
     };
     let odoo_cpu = dist(
         cx,
@@ -191,6 +250,7 @@ fn one(
         base_rate_per_s: rate?,
         population: population?,
         job: None,
+        cron: cron?,
         spawns: Vec::new(),
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
