@@ -100,6 +100,9 @@ pub struct WorkloadClass {
     /// This class is a queue_job job: it does not arrive by itself, other classes spawn
     /// it, and the job runner dispatches it through `/queue_job/runjob` on an HTTP worker.
     pub job: Option<JobSettings>,
+    /// Memory a request adds to its worker's resident size, MiB (CPython rarely gives
+    /// memory back to the OS, so a worker's size ratchets up until it is recycled).
+    pub memory_growth_mib: Dist,
     /// This class is a scheduled action (ir.cron): it runs every `interval` on a cron
     /// worker, never arriving by itself.
     pub cron: Option<CronSchedule>,
@@ -164,6 +167,15 @@ pub struct OdooTier {
     pub worker_respawn: SimTime,
     /// queue_job channels (`[queue_job] channels=`, default `root:1`).
     pub queue_job_channels: Channels,
+    /// Resident memory of a fresh worker process, MiB.
+    pub worker_base_memory_mib: f64,
+    /// `limit_memory_soft`: a worker above it is recycled after its current request.
+    pub limit_memory_soft_mib: f64,
+    /// `limit_memory_hard`: an allocation that would cross it fails (MemoryError, the
+    /// request errors out).
+    pub limit_memory_hard_mib: f64,
+    /// `limit_request`: a worker is recycled after this many requests.
+    pub limit_request: u32,
     /// `MAX_TRIES_ON_CONCURRENCY_FAILURE` (odoo/service/model.py): tries of a request that
     /// hits a serialization failure, the first included; back-off `uniform(0, 2^try)` s.
     pub max_tries_on_concurrency_failure: u32,

@@ -177,6 +177,9 @@ pub struct Workload {
     pub calls: L<Vec<Located<CallUse>>>,
     /// Makes this class a queue_job job: spawned by other classes, never arriving by itself.
     pub job: L<JobSpec>,
+    /// Memory each request adds to its worker's resident size (size distribution, e.g.
+    /// `{dist: exponential, mean: 2MiB}`); default 0.
+    pub memory_growth: L<DistSpec>,
     /// Makes this class a scheduled action (ir.cron) run by the cron workers.
     pub cron: L<CronSpec>,
     /// Jobs enqueued by each completed request; default none.
@@ -370,6 +373,15 @@ pub struct Odoo {
     /// Tries of a request hitting a serialization failure, the first included; default 5
     /// (odoo/service/model.py `MAX_TRIES_ON_CONCURRENCY_FAILURE`); 1..=20.
     pub max_tries_on_concurrency_failure: L<i64>,
+    /// Resident size of a fresh worker; default `150MiB` (Odoo's deployment guide: a light
+    /// worker ≈ 150 MB).
+    pub worker_base_memory: L<Text>,
+    /// `limit_memory_soft`; default `2048MiB`.
+    pub limit_memory_soft: L<Text>,
+    /// `limit_memory_hard`; default `2560MiB`.
+    pub limit_memory_hard: L<Text>,
+    /// `limit_request`; default 65536.
+    pub limit_request: L<i64>,
     /// queue_job channels, as in `[queue_job] channels=` / `ODOO_QUEUE_JOB_CHANNELS`:
     /// e.g. `root:4,root.sync:2`; default `root:1`.
     pub queue_job_channels: L<String>,
@@ -438,6 +450,7 @@ profiled!(
     reads_per_query,
     locks,
     calls,
+    memory_growth,
     job,
     cron,
     spawns
@@ -454,6 +467,10 @@ profiled!(
     kill_check_period,
     worker_respawn,
     max_tries_on_concurrency_failure,
+    worker_base_memory,
+    limit_memory_soft,
+    limit_memory_hard,
+    limit_request,
     queue_job_channels
 );
 profiled!(

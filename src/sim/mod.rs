@@ -125,6 +125,8 @@ pub struct Sim<'m> {
     workers: Vec<Worker>,
     next_pod: usize,
     busy_workers: u32,
+    /// Worker processes being respawned (killed or recycled).
+    respawning: u32,
     backlog_len: u32,
     /// Traefik rate limit per class.
     buckets: Vec<Option<TokenBucket>>,
@@ -209,6 +211,7 @@ impl<'m> Sim<'m> {
             workers,
             next_pod: 0,
             busy_workers: 0,
+            respawning: 0,
             backlog_len: 0,
             buckets: model
                 .classes

@@ -28,10 +28,12 @@ pub enum Cause {
     SerializationFailure,
     /// A synchronous external call failed or timed out.
     IntegrationFailed,
+    /// An allocation crossed `limit_memory_hard` (MemoryError).
+    MemoryHardLimit,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 7] = [
+    pub const ALL: [Cause; 8] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -39,6 +41,7 @@ impl Cause {
         Cause::RateLimited,
         Cause::SerializationFailure,
         Cause::IntegrationFailed,
+        Cause::MemoryHardLimit,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -51,6 +54,7 @@ impl Cause {
             Cause::RateLimited => "rate_limited",
             Cause::SerializationFailure => "serialization_failure",
             Cause::IntegrationFailed => "integration_failed",
+            Cause::MemoryHardLimit => "memory_hard_limit",
         }
     }
 }
@@ -70,6 +74,8 @@ pub enum Resource {
     PgConnections,
     /// I/O operations per second on the PostgreSQL volume.
     VolumeIops,
+    /// HTTP worker processes being respawned after a kill or a recycle.
+    WorkersRespawning,
     /// Cron workers running a scheduled action.
     CronWorkersBusy,
     /// queue_job jobs waiting to run (the backlog).
@@ -81,13 +87,14 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 11] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
         Resource::PgActiveQueries,
         Resource::PgConnections,
         Resource::VolumeIops,
+        Resource::WorkersRespawning,
         Resource::CronWorkersBusy,
         Resource::JobsPending,
         Resource::JobsRunning,
@@ -103,6 +110,7 @@ impl Resource {
             Resource::PgActiveQueries => "pg_active_queries",
             Resource::PgConnections => "pg_connections",
             Resource::VolumeIops => "volume_iops",
+            Resource::WorkersRespawning => "odoo_workers_respawning",
             Resource::CronWorkersBusy => "cron_workers_busy",
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",

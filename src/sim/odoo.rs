@@ -27,6 +27,10 @@ pub struct Worker {
     pub cron: bool,
     /// PostgreSQL connections this worker process holds open.
     pub conns: u32,
+    /// Resident memory, MiB.
+    pub rss_mib: f64,
+    /// Requests served since the process started.
+    pub served: u32,
 }
 
 /// Traefik Retry's first back-off (its `initialInterval` default, 100 ms), doubled on each
@@ -44,6 +48,8 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
                 pod: p as u32,
                 cron: false,
                 conns: 0,
+                rss_mib: odoo.worker_base_memory_mib,
+                served: 0,
             });
         }
         // The first worker pops first (cosmetic, but stable).
@@ -84,6 +90,8 @@ impl Sim<'_> {
                     pod: p,
                     cron: true,
                     conns: 1,
+                    rss_mib: o.worker_base_memory_mib,
+                    served: 0,
                 });
                 self.cron_workers.push(w);
                 self.cron_idle.push(w);
@@ -173,13 +181,29 @@ impl Sim<'_> {
             self.obs
                 .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         }
+        // Memory: the request's allocations grow the worker; crossing limit_memory_hard
+        // fails the allocation (MemoryError) and so the request.
+        let growth = &self.model.classes[class as usize].memory_growth_mib;
+        let grown = if growth.is_zero() {
+            0.0
+        } else {
+            growth.sample(&mut self.demand[class as usize])
+        };
+        let wk = &mut self.workers[w as usize];
+        wk.served += 1;
+        if wk.rss_mib + grown > self.model.odoo.limit_memory_hard_mib {
+            wk.rss_mib = self.model.odoo.limit_memory_hard_mib;
+            return self.fail(req, Cause::MemoryHardLimit);
+        }
+        wk.rss_mib += grown;
         if self.model.odoo.limit_time_real.is_some() {
             self.started.push_back((self.now, req, inc));
         }
         self.begin_try(req)
     }
 
-    /// Worker `w` is free: it takes the oldest request of its pod's backlog, or idles.
+    /// Worker `w` is free: it is recycled if over `limit_memory_soft` or `limit_request`,
+    /// else it takes the oldest request of its pod's backlog, or idles.
     pub(super) fn worker_free(&mut self, w: u32) -> Step {
         debug_assert!(
             !self.workers[w as usize].cron,
@@ -191,7 +215,13 @@ impl Sim<'_> {
             Resource::OdooWorkersBusy,
             f64::from(self.busy_workers),
         );
-        let pod = self.workers[w as usize].pod as usize;
+        let o = &self.model.odoo;
+        let wk = &self.workers[w as usize];
+        if wk.rss_mib > o.limit_memory_soft_mib || wk.served >= o.limit_request {
+            // Recycled after its request: the process exits, a new one is spawned.
+            return self.worker_dies(w);
+        }
+        let pod = wk.pod as usize;
         match self.pods[pod].backlog.pop_front() {
             Some(next) => {
                 self.backlog_len -= 1;
@@ -226,24 +256,45 @@ impl Sim<'_> {
     }
 
     /// SIGKILL: the request fails with a 502, its transaction rolls back, and the worker
-    /// process dies with its connections; a new one comes after a delay.
+    /// process dies.
     fn kill(&mut self, req: u32) -> Step {
         let w = self.requests[req as usize].worker;
         self.end_request(req, Some(Cause::KilledTimeReal))?;
-        self.pg_open -= self.workers[w as usize].conns;
-        self.workers[w as usize].conns = 0;
-        self.obs
-            .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         self.busy_workers -= 1;
         self.obs.level(
             self.now,
             Resource::OdooWorkersBusy,
             f64::from(self.busy_workers),
         );
+        self.worker_dies(w)
+    }
+
+    /// Worker `w`'s process ends (killed or recycled): its connections close, and the
+    /// master spawns a fresh one after a delay.
+    fn worker_dies(&mut self, w: u32) -> Step {
+        let wk = &mut self.workers[w as usize];
+        self.pg_open -= wk.conns;
+        wk.conns = 0;
+        wk.rss_mib = self.model.odoo.worker_base_memory_mib;
+        wk.served = 0;
+        self.obs
+            .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
+        self.respawning += 1;
+        self.obs.level(
+            self.now,
+            Resource::WorkersRespawning,
+            f64::from(self.respawning),
+        );
         self.schedule(self.model.odoo.worker_respawn, Ev::Respawned { worker: w })
     }
 
     pub(super) fn on_respawned(&mut self, w: u32) -> Step {
+        self.respawning -= 1;
+        self.obs.level(
+            self.now,
+            Resource::WorkersRespawning,
+            f64::from(self.respawning),
+        );
         // Counts as busy for one instant so that worker_free's bookkeeping applies.
         self.busy_workers += 1;
         self.worker_free(w)

@@ -180,6 +180,7 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::VolumeIops => p.volume.map(|v| v.iops),
         Resource::JobsPending | Resource::JobOldestAge => None,
         Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
+        Resource::WorkersRespawning => None,
         Resource::JobsRunning => o.queue_job_channels.get(0).capacity.map(f64::from),
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),

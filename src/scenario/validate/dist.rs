@@ -15,6 +15,8 @@ const MAX_EMPIRICAL: usize = 100_000;
 pub enum Measure {
     Duration,
     Count,
+    /// Sizes (`512MiB`), in MiB.
+    Size,
 }
 
 /// A distribution value: seconds for durations, a plain number ≥ 0 for counts.
@@ -22,6 +24,7 @@ fn value(cx: &mut Ctx, v: &Located<Text>, path: &str, measure: Measure) -> Optio
     let parsed = match measure {
         Measure::Duration => units::parse_duration(&v.value.0).map(|t| t.as_secs_f64()),
         Measure::Count => units::parse_number(&v.value.0),
+        Measure::Size => units::parse_size(&v.value.0).map(|b| b as f64 / (1024.0 * 1024.0)),
     };
     match parsed {
         Ok(x) if x >= 0.0 => Some(x),
@@ -48,6 +51,7 @@ pub fn dist(
     let example = match measure {
         Measure::Duration => "e.g. `{dist: lognormal, mean: 60ms, cv: 1.2}`",
         Measure::Count => "e.g. `{dist: constant, value: 12}`",
+        Measure::Size => "e.g. `{dist: exponential, mean: 2MiB}`",
     };
     let Some(d) = d else {
         if default.is_none() {

@@ -195,6 +195,42 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         1..=20,
         "the count includes the first try: 1 = no retry on a serialization failure",
     );
+    let base = cx.size_mib(
+        o.worker_base_memory.as_ref(),
+        &p("worker_base_memory"),
+        150.0,
+    );
+    let soft = cx.size_mib(
+        o.limit_memory_soft.as_ref(),
+        &p("limit_memory_soft"),
+        2048.0,
+    );
+    let hard = cx.size_mib(
+        o.limit_memory_hard.as_ref(),
+        &p("limit_memory_hard"),
+        2560.0,
+    );
+    let memory_ok = match (base, soft, hard) {
+        (Some(b), Some(s), Some(h)) if !(b < s && s <= h) => {
+            cx.error(
+                o.limit_memory_soft.as_ref().or(o.limit_memory_hard.as_ref()).map_or(at, |x| x.pos),
+                &p("limit_memory_soft"),
+                format!("need worker_base_memory < limit_memory_soft ≤ limit_memory_hard, found {b:.0} / {s:.0} / {h:.0} MiB"),
+                Some("odoo.conf defaults: soft 2048MiB, hard 2560MiB".into()),
+            );
+            None
+        }
+        (Some(_), Some(_), Some(_)) => Some(()),
+        _ => None,
+    };
+    let limit_request = cx.int(
+        o.limit_request.as_ref(),
+        at,
+        &p("limit_request"),
+        Some(65_536),
+        1..=100_000_000,
+        "requests before a worker is recycled (odoo.conf default 65536)",
+    );
     let channels = match &o.queue_job_channels {
         None => Some(Channels::default()),
         Some(text) => match parse_channels(&text.value) {
@@ -205,7 +241,12 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
             }
         },
     };
+    memory_ok?;
     Some(OdooTier {
+        worker_base_memory_mib: base?,
+        limit_memory_soft_mib: soft?,
+        limit_memory_hard_mib: hard?,
+        limit_request: limit_request?,
         queue_job_channels: channels?,
         pods: pods?,
         workers: workers?,

@@ -96,6 +96,15 @@ impl Ctx<'_> {
             .ok()
     }
 
+    /// A size in MiB; `default` (MiB) when absent.
+    pub fn size_mib(&mut self, v: Option<&Located<Text>>, path: &str, default: f64) -> Option<f64> {
+        let Some(v) = v else { return Some(default) };
+        units::parse_size(&v.value.0)
+            .map(|b| b as f64 / (1024.0 * 1024.0))
+            .map_err(|e| self.unit_error(v.pos, path, e))
+            .ok()
+    }
+
     /// An integer in `range`; `default` when absent. `why_min` explains the lower bound.
     pub fn int(
         &mut self,

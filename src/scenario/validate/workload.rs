@@ -186,6 +186,14 @@ fn one(
             }
         }
     };
+    let memory_growth = dist(
+        cx,
+        c.memory_growth.as_ref(),
+        at,
+        &format!("{path}.memory_growth"),
+        Measure::Size,
+        Some(0.0),
+    );
     let odoo_cpu = dist(
         cx,
         c.odoo_cpu.as_ref(),
@@ -251,6 +259,7 @@ fn one(
         population: population?,
         job: None,
         cron: cron?,
+        memory_growth_mib: memory_growth?,
         spawns: Vec::new(),
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
