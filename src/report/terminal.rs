@@ -64,7 +64,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     if let Some((name, p)) = r
         .resources
         .iter()
-        .filter_map(|x| x.utilisation_peak.as_ref().map(|p| (x.name, p)))
+        .filter_map(|x| x.utilisation_peak.as_ref().map(|p| (x.name.as_str(), p)))
         .max_by(|a, b| a.1.value.total_cmp(&b.1.value))
     {
         let _ = writeln!(

@@ -49,9 +49,9 @@ pub fn summarize(
         c.worst_latency_s_p95 = peak(model, all_series.coarse_bucket_s, p95);
     }
     SimulationResult {
-        format: FORMAT,
+        format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,
-        peakplan_version: env!("CARGO_PKG_VERSION"),
+        peakplan_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: ScenarioInfo {
             name: model.name.clone(),
             start_local: model.horizon.start_local.clone(),
@@ -114,7 +114,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
             .iter()
             .map(|cause| {
                 (
-                    cause.name(),
+                    cause.name().to_string(),
                     per_rep(&|r, o| o.errors[*cause as usize] as f64 / r.window_s),
                 )
             })
@@ -137,7 +137,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
                 .iter()
                 .map(|cause| {
                     (
-                        cause.name(),
+                        cause.name().to_string(),
                         reps.iter()
                             .map(|r| obs(r).errors_total[*cause as usize])
                             .sum(),
@@ -168,7 +168,7 @@ fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> Resource
     let cap = capacity(model, r);
     let mean = Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i]));
     ResourceResult {
-        name: r.name(),
+        name: r.name().to_string(),
         capacity: cap,
         level_mean: mean,
         level_max: Estimate::from_f64s(reps.iter().map(|x| x.resource_max[i])),
