@@ -50,16 +50,40 @@ struct Reference {
     value: f64,
 }
 
-/// A chart as data.
+/// A chart as data: one or more panels stacked over a shared time axis.
 pub struct Chart {
     /// File stem (`demand`, `latency-checkout`, …).
     pub stem: String,
     pub title: String,
+    panels: Vec<Panel>,
+}
+
+/// One plot area with its own y axis. Several panels make small multiples: classes whose
+/// rates differ a hundredfold each keep a readable scale.
+struct Panel {
     y_desc: String,
     /// Fixed top of the y axis (utilisation: 100 %); else from the data.
     y_top: Option<f64>,
     lines: Vec<Line>,
     reference: Option<Reference>,
+}
+
+impl Chart {
+    fn single(stem: String, title: String, panel: Panel) -> Chart {
+        Chart {
+            stem,
+            title,
+            panels: vec![panel],
+        }
+    }
+
+    /// Pixel height: the standard size for one panel, more for small multiples.
+    pub fn height(&self) -> u32 {
+        match self.panels.len() {
+            0 | 1 => HEIGHT,
+            n => 130 + 150 * n as u32,
+        }
+    }
 }
 
 /// The x axis: hours from the horizon start, labelled with local times.
@@ -143,29 +167,31 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
     let mut out = vec![Chart {
         stem: "demand".into(),
         title: format!(
-            "Demand: arrivals per second by class ({:.0}-minute means)",
-            fine / 60.0
+            "Demand: arrivals per second by class ({} means)",
+            width_words(fine)
         ),
-        y_desc: "arrivals per second".into(),
-        y_top: None,
-        lines: r
+        panels: r
             .series
             .classes
             .iter()
             .enumerate()
-            .map(|(k, c)| Line {
-                label: c.name.clone(),
-                colour: PALETTE[k % PALETTE.len()],
-                points: c
-                    .arrivals_per_s
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (x.mid_h(i, fine), Some(*v)))
-                    .collect(),
-                markers: false,
+            .map(|(k, c)| Panel {
+                y_desc: format!("{} (/s)", c.name),
+                y_top: None,
+                lines: vec![Line {
+                    label: String::new(),
+                    colour: PALETTE[k % PALETTE.len()],
+                    points: c
+                        .arrivals_per_s
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (x.mid_h(i, fine), Some(*v)))
+                        .collect(),
+                    markers: false,
+                }],
+                reference: None,
             })
             .collect(),
-        reference: None,
     }];
     for c in &r.series.classes {
         let line = |label: &str, colour: RGBColor, v: &[Option<f64>]| Line {
@@ -178,22 +204,24 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
                 .collect(),
             markers: true,
         };
-        out.push(Chart {
-            stem: format!("latency-{}", safe_stem(&c.name)),
-            title: format!(
+        out.push(Chart::single(
+            format!("latency-{}", safe_stem(&c.name)),
+            format!(
                 "Latency of {}: percentiles per {} bucket",
                 c.name,
                 width_words(coarse)
             ),
-            y_desc: "latency (ms)".into(),
-            y_top: None,
-            lines: vec![
-                line("p50", PALETTE[2], &c.latency_s_p50),
-                line("p95", PALETTE[1], &c.latency_s_p95),
-                line("p99", PALETTE[3], &c.latency_s_p99),
-            ],
-            reference: None,
-        });
+            Panel {
+                y_desc: "latency (ms)".into(),
+                y_top: None,
+                lines: vec![
+                    line("p50", PALETTE[2], &c.latency_s_p50),
+                    line("p95", PALETTE[1], &c.latency_s_p95),
+                    line("p99", PALETTE[3], &c.latency_s_p99),
+                ],
+                reference: None,
+            },
+        ));
     }
     let bounded: Vec<_> = r
         .series
@@ -204,31 +232,33 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
             (cap > 0.0).then_some((s, cap))
         })
         .collect();
-    out.push(Chart {
-        stem: "utilisation".into(),
-        title: format!(
-            "Utilisation per resource ({:.0}-minute means, % of capacity)",
-            fine / 60.0
+    out.push(Chart::single(
+        "utilisation".into(),
+        format!(
+            "Utilisation per resource ({} means, % of capacity)",
+            width_words(fine)
         ),
-        y_desc: "utilisation (%)".into(),
-        y_top: Some(100.0),
-        lines: bounded
-            .iter()
-            .enumerate()
-            .map(|(k, (s, cap))| Line {
-                label: s.name.clone(),
-                colour: PALETTE[k % PALETTE.len()],
-                points: s
-                    .level_mean
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (x.mid_h(i, fine), Some(v / cap * 100.0)))
-                    .collect(),
-                markers: false,
-            })
-            .collect(),
-        reference: None,
-    });
+        Panel {
+            y_desc: "utilisation (%)".into(),
+            y_top: Some(100.0),
+            lines: bounded
+                .iter()
+                .enumerate()
+                .map(|(k, (s, cap))| Line {
+                    label: s.name.clone(),
+                    colour: PALETTE[k % PALETTE.len()],
+                    points: s
+                        .level_mean
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (x.mid_h(i, fine), Some(v / cap * 100.0)))
+                        .collect(),
+                    markers: false,
+                })
+                .collect(),
+            reference: None,
+        },
+    ));
     if let Some(s) = r
         .series
         .resources
@@ -240,30 +270,32 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
             .iter()
             .find(|x| x.name == s.name)
             .and_then(|x| x.capacity);
-        out.push(Chart {
-            stem: "backlog".into(),
-            title: format!(
-                "Listen backlog: requests waiting for a worker, all pods ({:.0}-minute means)",
-                fine / 60.0
+        out.push(Chart::single(
+            "backlog".into(),
+            format!(
+                "Listen backlog: requests waiting for a worker, all pods ({} means)",
+                width_words(fine)
             ),
-            y_desc: "requests waiting".into(),
-            y_top: None,
-            lines: vec![Line {
-                label: "waiting".into(),
-                colour: PALETTE[0],
-                points: s
-                    .level_mean
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (x.mid_h(i, fine), Some(*v)))
-                    .collect(),
-                markers: false,
-            }],
-            reference: cap.map(|c| Reference {
-                label: format!("capacity: {c} slots"),
-                value: c,
-            }),
-        });
+            Panel {
+                y_desc: "requests waiting".into(),
+                y_top: None,
+                lines: vec![Line {
+                    label: "waiting".into(),
+                    colour: PALETTE[0],
+                    points: s
+                        .level_mean
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (x.mid_h(i, fine), Some(*v)))
+                        .collect(),
+                    markers: false,
+                }],
+                reference: cap.map(|c| Reference {
+                    label: format!("capacity: {c} slots"),
+                    value: c,
+                }),
+            },
+        ));
     }
     out
 }
@@ -330,113 +362,174 @@ fn legend_layout<DB: DrawingBackend>(
         .collect()
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart, x: &XAxis) -> DrawResult
+/// The top of a panel's y axis, and the reference line if it is drawn: a capacity far
+/// above the data would flatten it, so it is left off the scale (and the legend says so).
+fn panel_scale(p: &Panel) -> (f64, Option<&Reference>) {
+    let data_max = p
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().filter_map(|p| p.1))
+        .fold(0.0f64, f64::max);
+    let shown = p
+        .reference
+        .as_ref()
+        .filter(|r| r.value <= 4.0 * data_max.max(1e-9));
+    let top = p
+        .y_top
+        .unwrap_or_else(|| nice_top(shown.map_or(data_max, |r| r.value.max(data_max))));
+    (top, shown)
+}
+
+/// Title and legend in the band above the plots; returns the band's height.
+fn draw_head<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &Chart,
+) -> Result<u32, Box<dyn std::error::Error>>
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
     let title = ("sans-serif", 22)
         .into_font()
         .style(FontStyle::Bold)
         .color(&BLACK);
     let legend = ("sans-serif", 17).into_font().color(&RGBColor(40, 40, 40));
-    let data_max = c
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().filter_map(|p| p.1))
-        .fold(0.0f64, f64::max);
-    // A capacity far above the data would flatten it: leave it off the scale, and say so.
-    let reference_shown = c
-        .reference
-        .as_ref()
-        .filter(|r| r.value <= 4.0 * data_max.max(1e-9));
-    let y_top = c
-        .y_top
-        .unwrap_or_else(|| nice_top(reference_shown.map_or(data_max, |r| r.value.max(data_max))));
-    let mut labels: Vec<String> = c.lines.iter().map(|l| l.label.clone()).collect();
-    labels.extend(c.reference.iter().map(|r| match reference_shown {
-        Some(_) => r.label.clone(),
-        None => format!("{}, off the scale", r.label),
-    }));
+    // (label, colour, dashed) of every labelled line and reference line.
+    let mut entries: Vec<(String, RGBColor, bool)> = Vec::new();
+    for p in &c.panels {
+        let shown = panel_scale(p).1.is_some();
+        entries.extend(
+            p.lines
+                .iter()
+                .filter(|l| !l.label.is_empty())
+                .map(|l| (l.label.clone(), l.colour, false)),
+        );
+        entries.extend(p.reference.iter().map(|r| {
+            let label = if shown {
+                r.label.clone()
+            } else {
+                format!("{}, off the scale", r.label)
+            };
+            (label, REFERENCE, true)
+        }));
+    }
+    let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
     let at = legend_layout(root, &labels, &legend);
-    let rows = at.iter().map(|a| a.1).max().unwrap_or(0) + 1;
-    let (head, body) = root.split_vertically(44 + 26 * rows);
-    head.draw_text(&c.title, &title, (20, 10))?;
-    for (k, (lx, row)) in at.iter().enumerate() {
+    root.draw_text(&c.title, &title, (20, 10))?;
+    for ((label, colour, dashed), (lx, row)) in entries.iter().zip(&at) {
         let y = 46 + 26 * row;
-        let (colour, dashed) = match c.lines.get(k) {
-            Some(l) => (l.colour, false),
-            None => (REFERENCE, true),
-        };
-        if dashed {
+        if *dashed {
             for s in 0..3 {
                 let x0 = lx + s * 11;
-                head.draw(&PathElement::new(
+                root.draw(&PathElement::new(
                     vec![(x0, y), (x0 + 6, y)],
                     colour.stroke_width(3),
                 ))?;
             }
         } else {
-            head.draw(&PathElement::new(
+            root.draw(&PathElement::new(
                 vec![(*lx, y), (lx + 28, y)],
                 colour.stroke_width(3),
             ))?;
         }
-        head.draw_text(&labels[k], &legend, (lx + 34, y - 7))?;
+        root.draw_text(label, &legend, (lx + 34, y - 7))?;
     }
+    let rows = at.iter().map(|a| a.1 + 1).max().unwrap_or(0) as u32;
+    Ok(if rows == 0 { 40 } else { 44 + 26 * rows })
+}
 
-    let mut chart = ChartBuilder::on(&body)
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart, x: &XAxis) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let head_h = draw_head(root, c)?;
+    let (_, body) = root.split_vertically(head_h);
+    let n = c.panels.len().max(1);
+    // The bottom panel carries the time labels: give it their height on top of its share.
+    let label_h = 56u32;
+    let share = (body.dim_in_pixel().1.saturating_sub(label_h)) / n as u32;
+    let mut rest = body;
+    for (k, p) in c.panels.iter().enumerate() {
+        let last = k + 1 == n;
+        let area = if last {
+            rest.clone()
+        } else {
+            let (a, b) = rest.split_vertically(share);
+            rest = b;
+            a
+        };
+        draw_panel(&area, p, x, last)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    x: &XAxis,
+    last: bool,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (y_top, reference_shown) = panel_scale(p);
+    let mut chart = ChartBuilder::on(area)
         .margin_left(14)
-        .margin_right(34)
-        .margin_bottom(8)
-        .x_label_area_size(56)
+        .margin_right(48)
+        .margin_bottom(if last { 8 } else { 6 })
+        .margin_top(14)
+        .x_label_area_size(if last { 56 } else { 0 })
         .y_label_area_size(80)
         .build_cartesian_2d(0f64..x.horizon_h / x.step_h, 0f64..y_top)?;
     let fmt_x = |u: &f64| x.clock.format(u * x.step_h * 3600.0, x.label_fmt);
+    let fmt_y_top = |v: &f64| fmt_y(*v, y_top);
     let sx = |h: f64| h / x.step_h;
-    chart
-        .configure_mesh()
-        .x_desc(x.desc.as_str())
-        .y_desc(c.y_desc.as_str())
+    let mut mesh = chart.configure_mesh();
+    mesh.y_desc(p.y_desc.as_str())
         .x_label_formatter(&fmt_x)
-        .y_label_formatter(&|v| fmt_y(*v, y_top))
+        .y_label_formatter(&fmt_y_top)
         .x_labels(x.ticks)
-        .y_labels(6)
+        .y_labels(if last && p.y_top.is_none() { 6 } else { 5 })
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 17))
         .bold_line_style(GRID)
         .light_line_style(WHITE)
-        .axis_style(RGBColor(90, 90, 90))
-        .draw()?;
+        .axis_style(RGBColor(90, 90, 90));
+    if last {
+        mesh.x_desc(x.desc.as_str());
+    }
+    mesh.draw()?;
     if x.warmup_h > 0.0 {
         chart.draw_series(std::iter::once(Rectangle::new(
             [(0.0, 0.0), (sx(x.warmup_h), y_top)],
             WARMUP.filled(),
         )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            "warm-up",
-            (sx(x.warmup_h) * 0.05, y_top * 0.97),
-            ("sans-serif", 14)
-                .into_font()
-                .color(&RGBColor(120, 120, 120)),
-        )))?;
-    }
-    if let Some(r) = reference_shown {
-        {
-            chart.draw_series(DashedLineSeries::new(
-                vec![(0.0, r.value), (sx(x.horizon_h), r.value)],
-                8,
-                6,
-                REFERENCE.stroke_width(2),
-            ))?;
+        // Named where there is room for the word; the PDF's captions name it always.
+        if x.warmup_h / x.horizon_h >= 0.06 {
+            chart.draw_series(std::iter::once(Text::new(
+                "warm-up",
+                (sx(x.warmup_h) * 0.08, y_top * 0.97),
+                ("sans-serif", 14)
+                    .into_font()
+                    .color(&RGBColor(120, 120, 120)),
+            )))?;
         }
     }
-    for l in &c.lines {
+    if let Some(r) = reference_shown {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(0.0, r.value), (sx(x.horizon_h), r.value)],
+            8,
+            6,
+            REFERENCE.stroke_width(2),
+        ))?;
+    }
+    for l in &p.lines {
         let style = l.colour.stroke_width(2);
         let mut segment: Vec<(f64, f64)> = Vec::new();
-        for p in l.points.iter().chain(std::iter::once(&(f64::NAN, None))) {
-            match p.1 {
-                Some(v) => segment.push((sx(p.0), v.min(y_top))),
+        for pt in l.points.iter().chain(std::iter::once(&(f64::NAN, None))) {
+            match pt.1 {
+                Some(v) => segment.push((sx(pt.0), v.min(y_top))),
                 None if !segment.is_empty() => {
                     chart.draw_series(LineSeries::new(segment.drain(..), style))?;
                 }
@@ -444,13 +537,12 @@ where
             }
         }
         if l.markers {
-            let dots = l.points.iter().filter_map(|p| {
-                p.1.map(|v| Circle::new((sx(p.0), v.min(y_top)), 4, l.colour.filled()))
+            let dots = l.points.iter().filter_map(|pt| {
+                pt.1.map(|v| Circle::new((sx(pt.0), v.min(y_top)), 4, l.colour.filled()))
             });
             chart.draw_series(dots)?;
         }
     }
-    root.present()?;
     Ok(())
 }
 
@@ -464,7 +556,7 @@ pub fn svg(c: &Chart, r: &SimulationResult) -> Result<String, RenderError> {
     let x = XAxis::new(r);
     let mut s = String::new();
     {
-        let root = SVGBackend::with_string(&mut s, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut s, (WIDTH, c.height())).into_drawing_area();
         draw(&root, c, &x).map_err(|e| err(&c.stem, e))?;
     }
     Ok(s)
@@ -475,13 +567,14 @@ pub fn svg(c: &Chart, r: &SimulationResult) -> Result<String, RenderError> {
 pub fn png(c: &Chart, r: &SimulationResult) -> Result<Vec<u8>, RenderError> {
     font::register_for_charts();
     let x = XAxis::new(r);
-    let mut buf = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    let h = c.height();
+    let mut buf = vec![0u8; (WIDTH * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, h)).into_drawing_area();
         draw(&root, c, &x).map_err(|e| err(&c.stem, e))?;
     }
     let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+    let mut enc = png::Encoder::new(&mut out, WIDTH, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::High);

@@ -300,8 +300,8 @@ fn resource_table(f: &mut Flow, r: &SimulationResult) {
 fn charts_section(f: &mut Flow, list: &[Chart]) {
     f.new_page();
     f.heading("5  Charts");
-    let aspect = charts::WIDTH as f32 / charts::HEIGHT as f32;
     for (i, c) in list.iter().enumerate() {
+        let aspect = charts::WIDTH as f32 / c.height() as f32;
         f.chart(
             i,
             aspect,
