@@ -302,7 +302,7 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
 
 /// A round top for the y axis above `max`.
 fn nice_top(max: f64) -> f64 {
-    if !(max > 0.0) {
+    if max.is_nan() || max <= 0.0 {
         return 1.0;
     }
     let m = max * 1.08;

@@ -153,7 +153,7 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
         ],
     );
     f.subheading("Errors");
-    let rows: Vec<Vec<String>> = r.classes.iter().map(|c| error_row(c)).collect();
+    let rows: Vec<Vec<String>> = r.classes.iter().map(error_row).collect();
     let mut header = vec!["class", "errors (% of arrivals)"];
     let causes: Vec<&String> = r
         .classes
