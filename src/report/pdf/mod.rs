@@ -47,6 +47,19 @@ fn ms(e: Option<&Estimate>) -> String {
     est(e, 1e3, digits)
 }
 
+/// `294,882,953`.
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 fn long_date(clock: &Clock) -> String {
     clock.format(0.0, "%A %-d %B %Y, %H:%M")
 }
@@ -297,7 +310,7 @@ fn resource_table(f: &mut Flow, r: &SimulationResult) {
     );
 }
 
-fn charts_section(f: &mut Flow, list: &[Chart]) {
+fn charts_section(f: &mut Flow, list: &[Chart], warmup_s: f64) {
     f.new_page();
     f.heading("5  Charts");
     for (i, c) in list.iter().enumerate() {
@@ -306,8 +319,10 @@ fn charts_section(f: &mut Flow, list: &[Chart]) {
             i,
             aspect,
             &format!(
-                "Figure {}. The shaded band is the warm-up, left out of every estimate.",
-                i + 1
+                "Figure {}. The shaded band at the start is the {:.0}-minute warm-up, left out of \
+                 every estimate.",
+                i + 1,
+                warmup_s / 60.0
             ),
         );
     }
@@ -325,7 +340,7 @@ fn appendix(f: &mut Flow, r: &SimulationResult) {
                     r.run.replications, r.run.seed
                 ),
             ),
-            ("Events processed".into(), r.run.events.to_string()),
+            ("Events processed".into(), grouped(r.run.events)),
             (
                 "Confidence intervals".into(),
                 "Student-t, 95 %, on the per-replication values".into(),
@@ -514,7 +529,7 @@ pub fn render(r: &SimulationResult) -> Result<Vec<u8>, RenderError> {
     f.new_page();
     class_table(&mut f, r);
     resource_table(&mut f, r);
-    charts_section(&mut f, &list);
+    charts_section(&mut f, &list, r.scenario.warmup_s);
     appendix(&mut f, r);
     paint(r, &f.pages, &trees, &clock)
 }
