@@ -388,9 +388,10 @@ fn draw_head<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let title = ("sans-serif", 22)
+    // The style must be given when the font is made: plotters' `.style()` keeps the regular
+    // glyphs (the SVG would still say bold, the PNG would not).
+    let title = ("sans-serif", 22, FontStyle::Bold)
         .into_font()
-        .style(FontStyle::Bold)
         .color(&BLACK);
     let legend = ("sans-serif", 17).into_font().color(&RGBColor(40, 40, 40));
     // (label, colour, dashed) of every labelled line and reference line.
@@ -458,7 +459,8 @@ where
             rest = b;
             a
         };
-        draw_panel(&area, p, x, last)?;
+        // Small multiples are short: fewer y labels keep them apart.
+        draw_panel(&area, p, x, last, if n > 1 { 5 } else { 6 })?;
     }
     root.present()?;
     Ok(())
@@ -469,6 +471,7 @@ fn draw_panel<DB: DrawingBackend>(
     p: &Panel,
     x: &XAxis,
     last: bool,
+    y_labels: usize,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -490,7 +493,7 @@ where
         .x_label_formatter(&fmt_x)
         .y_label_formatter(&fmt_y_top)
         .x_labels(x.ticks)
-        .y_labels(if last && p.y_top.is_none() { 6 } else { 5 })
+        .y_labels(y_labels)
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 17))
         .bold_line_style(GRID)
