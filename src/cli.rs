@@ -25,6 +25,9 @@ Exit codes:
 pub enum Command {
     /// Simulate a scenario and print throughput, latency, errors and utilisation.
     Simulate(SimulateArgs),
+    /// Re-render a saved result (result.json) as a summary, PDF, CSV or charts, without
+    /// simulating again.
+    Report(ReportArgs),
     /// Check a scenario and list every problem in it, without simulating.
     Validate {
         /// Scenario file (YAML).
@@ -57,11 +60,48 @@ pub struct RunArgs {
 pub struct SimulateArgs {
     /// Scenario file (YAML), e.g. scenarios/retail-black-friday.yaml.
     pub file: PathBuf,
-    /// Directory to write results into (result.json); created if missing.
+    /// Directory to write results into (result.json, csv/, charts/, report.pdf); created
+    /// if missing.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     #[command(flatten)]
+    pub skip: SkipArgs,
+    #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// What `--out DIR` may leave out.
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    /// With --out: do not write report.pdf.
+    #[arg(long)]
+    pub no_pdf: bool,
+    /// With --out: do not write charts/ (PNG and SVG).
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A result written by `peakplan simulate --out DIR` (DIR/result.json).
+    pub result: PathBuf,
+    /// Write the capacity-review PDF to this file.
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+    /// Write the CSV tables into this directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Write the charts (PNG and SVG) into this directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Write everything, as `simulate --out DIR` does.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub skip: SkipArgs,
+    /// Do not print the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,13 +4,14 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, Command, RunArgs, SimulateArgs};
+use cli::{Cli, Command, ReportArgs, RunArgs, SimulateArgs, SkipArgs};
 use peakplan::model::Model;
-use peakplan::report;
+use peakplan::report::{self, Format, OutFile};
+use peakplan::result::SimulationResult;
 use peakplan::run::{self, Progress};
 use peakplan::sim::RunStopped;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Simulate(args) => simulate(&args),
+        Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
         Command::Schema => {
             println!(
@@ -137,18 +139,79 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     .map_err(Failure::Stopped)?;
     let wall_s = start.elapsed().as_secs_f64();
     if !args.run.quiet {
-        print!("{}", report::summary(&result, wall_s));
+        print!("{}", report::summary(&result, Some(wall_s), colour()));
     }
     if let Some(dir) = &args.out {
-        let fail = |e: std::io::Error| {
-            Failure::Output(format!("error: cannot write into {}: {e}", dir.display()))
-        };
-        std::fs::create_dir_all(dir).map_err(fail)?;
-        let path = dir.join("result.json");
-        report::write::atomic(&path, report::to_json(&result).as_bytes()).map_err(fail)?;
-        if !args.run.quiet {
-            println!("\nwrote {}", path.display());
+        let files = render(&result, &out_formats(&args.skip))?;
+        write_files(dir, &files, args.run.quiet)?;
+    }
+    Ok(())
+}
+
+/// Colour on a terminal only (and never with `NO_COLOR` set, per no-color.org).
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// What `--out DIR` writes: everything but what the user skipped.
+fn out_formats(skip: &SkipArgs) -> Vec<&'static dyn Format> {
+    let mut f: Vec<&'static dyn Format> = vec![&report::Json, &report::Csv];
+    if !skip.no_charts {
+        f.push(&report::Charts);
+    }
+    if !skip.no_pdf {
+        f.push(&report::Pdf);
+    }
+    f
+}
+
+fn render(result: &SimulationResult, formats: &[&dyn Format]) -> Result<Vec<OutFile>, Failure> {
+    report::render(result, formats).map_err(|e| Failure::Internal(format!("error: {e}")))
+}
+
+/// Writes rendered files under `dir`, each atomically, and says where on stdout.
+fn write_files(dir: &Path, files: &[OutFile], quiet: bool) -> Result<(), Failure> {
+    let written = report::write::files(dir, files)
+        .map_err(|(p, e)| Failure::Output(format!("error: cannot write {}: {e}", p.display())))?;
+    if !quiet {
+        println!("\nwrote {} files into {}", written.len(), dir.display());
+    }
+    Ok(())
+}
+
+/// `peakplan report RESULT.json`: read → summarise → render → write, no simulation.
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    let result = report::read_result(&args.result).map_err(|e| Failure::BadInput(e.to_string()))?;
+    if !args.quiet {
+        print!("{}", report::summary(&result, None, colour()));
+    }
+    let single: [(&Option<PathBuf>, &dyn Format); 2] =
+        [(&args.csv, &report::Csv), (&args.charts, &report::Charts)];
+    for (dir, format) in single {
+        if let Some(dir) = dir {
+            let files = format
+                .files(&result)
+                .map_err(|e| Failure::Internal(format!("error: {e}")))?;
+            write_files(dir, &files, args.quiet)?;
         }
+    }
+    if let Some(file) = &args.pdf {
+        let pdf = render(&result, &[&report::Pdf])?;
+        let dir = file.parent().filter(|p| !p.as_os_str().is_empty());
+        let fail = |e: std::io::Error| {
+            Failure::Output(format!("error: cannot write {}: {e}", file.display()))
+        };
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        report::write::atomic(file, &pdf[0].bytes).map_err(fail)?;
+        if !args.quiet {
+            println!("\nwrote {}", file.display());
+        }
+    }
+    if let Some(dir) = &args.out {
+        let files = render(&result, &out_formats(&args.skip))?;
+        write_files(dir, &files, args.quiet)?;
     }
     Ok(())
 }

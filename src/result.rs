@@ -2,7 +2,7 @@
 //! result (docs/results-format.md). Units are last in names (`latency_s_p95`).
 
 use crate::stats::Estimate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Name of the format, checked when a result is read back.
@@ -10,11 +10,11 @@ pub const FORMAT: &str = "peakplan.simulation";
 /// Bumped on any incompatible change of the fields below.
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimulationResult {
-    pub format: &'static str,
+    pub format: String,
     pub format_version: u32,
-    pub peakplan_version: &'static str,
+    pub peakplan_version: String,
     pub scenario: ScenarioInfo,
     pub run: RunInfo,
     /// Which resource saturated first and which cause dominates errors.
@@ -28,7 +28,7 @@ pub struct SimulationResult {
     pub series: Series,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub start_local: String,
@@ -37,7 +37,7 @@ pub struct ScenarioInfo {
     pub warmup_s: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunInfo {
     pub seed: u64,
     pub replications: u32,
@@ -49,7 +49,7 @@ pub struct RunInfo {
 
 /// One workload class. Rates are per second of the observation window (after warm-up);
 /// every [`Estimate`] is a mean over replications with its 95 % confidence half-width.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassResult {
     pub name: String,
     pub arrivals_per_s: Estimate,
@@ -57,7 +57,7 @@ pub struct ClassResult {
     /// Share of arrivals that ended in an error.
     pub error_ratio: Estimate,
     /// Error rate per cause (`backlog_full`, `db_pool_full`, …).
-    pub errors_per_s: BTreeMap<&'static str, Estimate>,
+    pub errors_per_s: BTreeMap<String, Estimate>,
     /// Latency of completed requests (arrival at the pod to response).
     pub latency_s_mean: Option<Estimate>,
     pub latency_s_p50: Option<Estimate>,
@@ -94,7 +94,7 @@ pub struct ClassResult {
 /// Mean seconds per completed request in each part of its life. The parts add up to the
 /// mean latency. Failed tries (serialization failures) count under
 /// `lock_wait_and_retry_s`, with the lock waits and back-off sleeps.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimeBreakdown {
     /// Traefik: rate-limit delay and retry back-off.
     pub ingress_s: Option<Estimate>,
@@ -111,7 +111,7 @@ pub struct TimeBreakdown {
 
 /// The first bottleneck: the first resource whose utilisation in a fine bucket reached
 /// `threshold`, and the error cause with the highest rate.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Bottleneck {
     /// Utilisation (mean over replications, per fine bucket) counted as saturated.
     pub threshold: f64,
@@ -128,7 +128,7 @@ pub struct Bottleneck {
 /// How long the queue_job backlog took to empty after a calendar event ended: the start
 /// of the first fine bucket at or after the event's end whose mean backlog is below one
 /// job, minus the event's end.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Drain {
     pub event: String,
     pub end_local: String,
@@ -139,7 +139,7 @@ pub struct Drain {
 }
 
 /// The extreme bucket of a series.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Peak {
     /// Bucket start, seconds from the horizon start.
     pub start_s: f64,
@@ -149,18 +149,18 @@ pub struct Peak {
     pub value: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Totals {
     pub arrivals: u64,
     pub completed: u64,
-    pub errors: BTreeMap<&'static str, u64>,
+    pub errors: BTreeMap<String, u64>,
     pub in_flight_at_horizon: u64,
 }
 
 /// One resource: its capacity, mean and peak level, and utilisation (mean / capacity).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResourceResult {
-    pub name: &'static str,
+    pub name: String,
     /// Capacity in the resource's unit (workers, cores, connections); `None` when unbounded.
     pub capacity: Option<f64>,
     pub level_mean: Estimate,
@@ -173,7 +173,7 @@ pub struct ResourceResult {
 
 /// Time series, averaged over replications. `fine` buckets carry counts and levels,
 /// `coarse` buckets carry latency percentiles.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Series {
     pub fine_bucket_s: f64,
     pub coarse_bucket_s: f64,
@@ -181,7 +181,7 @@ pub struct Series {
     pub resources: Vec<ResourceSeries>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassSeries {
     pub name: String,
     pub arrivals_per_s: Vec<f64>,
@@ -196,8 +196,8 @@ pub struct ClassSeries {
     pub coarse_completed: Vec<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResourceSeries {
-    pub name: &'static str,
+    pub name: String,
     pub level_mean: Vec<f64>,
 }

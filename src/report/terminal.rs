@@ -37,52 +37,67 @@ fn group(n: u64) -> String {
     out
 }
 
-/// Renders the summary of a simulation. `wall_s` is printed only here, never in JSON.
-pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
-    let mut o = String::new();
-    let sc = &r.scenario;
-    let _ = writeln!(
-        o,
-        "{}: {:.1} h from {} ({}), warm-up {:.0} min",
-        sc.name,
-        sc.horizon_s / 3600.0,
-        sc.start_local,
-        sc.timezone,
-        sc.warmup_s / 60.0
-    );
-    let _ = writeln!(
-        o,
-        "{} replications, seed {}, {} events in {:.2} s ({:.1} M events/s); ± is the 95 % confidence half-width",
-        r.run.replications,
-        r.run.seed,
-        group(r.run.events),
-        wall_s,
-        r.run.events as f64 / wall_s.max(1e-9) / 1e6
-    );
+/// ANSI styling, used only when the summary goes to a terminal (`colour`); piped output
+/// stays plain text. Escape codes rather than a crate: four styles do not need one.
+struct Style {
+    on: bool,
+}
 
-    // Headline: the resource closest to saturation in its busiest bucket.
-    if let Some((name, p)) = r
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+    /// Red from 90 % utilisation, yellow from 70 %, green below: how close to saturation.
+    fn level(&self, utilisation: f64, text: &str) -> String {
+        let code = match utilisation {
+            u if u >= 0.9 => "1;31",
+            u if u >= 0.7 => "1;33",
+            _ => "1;32",
+        };
+        self.paint(code, text)
+    }
+}
+
+/// The headline: the resource closest to saturation in its busiest bucket.
+fn headline(r: &SimulationResult, st: &Style) -> Option<String> {
+    let (name, p) = r
         .resources
         .iter()
-        .filter_map(|x| x.utilisation_peak.as_ref().map(|p| (x.name, p)))
-        .max_by(|a, b| a.1.value.total_cmp(&b.1.value))
-    {
-        let _ = writeln!(
-            o,
-            "\nbusiest resource: {name}, {:.1} % utilised in its busiest {:.0}-minute bucket (from {})",
-            p.value * 100.0,
-            r.series.fine_bucket_s / 60.0,
-            p.start_local
-        );
-    }
+        .filter_map(|x| x.utilisation_peak.as_ref().map(|p| (x.name.as_str(), p)))
+        .max_by(|a, b| a.1.value.total_cmp(&b.1.value))?;
+    Some(format!(
+        "busiest resource: {}, {} utilised in its busiest {:.0}-minute bucket (from {})",
+        st.bold(name),
+        st.level(p.value, &format!("{:.1} %", p.value * 100.0)),
+        r.series.fine_bucket_s / 60.0,
+        p.start_local
+    ))
+}
 
+/// Renders the summary of a simulation, the busiest resource first. `wall_s` (the run's
+/// wall-clock time) is printed only here, never in JSON; `None` when re-rendering a saved
+/// result. `colour` adds ANSI styles (for a terminal).
+pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> String {
+    let st = Style { on: colour };
+    let mut o = String::new();
+    if let Some(line) = headline(r, &st) {
+        let _ = writeln!(o, "{line}");
+    }
     let b = &r.bottleneck;
     match (&b.resource, &b.at) {
         (Some(name), Some(at)) => {
             let _ = writeln!(
                 o,
-                "first bottleneck: {name} reached {:.0} % at {}",
-                at.value * 100.0,
+                "first bottleneck: {} reached {} at {}",
+                st.bold(name),
+                st.level(at.value, &format!("{:.0} %", at.value * 100.0)),
                 at.start_local
             );
         }
@@ -97,8 +112,33 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
     if let (Some(cause), Some(rate)) = (&b.dominant_error, b.dominant_error_per_s) {
         let _ = writeln!(o, "dominant error: {cause} at {rate:.3}/s");
     }
+    let _ = writeln!(o);
+    let sc = &r.scenario;
+    let _ = writeln!(
+        o,
+        "{}: {:.1} h from {} ({}), warm-up {:.0} min",
+        st.bold(&sc.name),
+        sc.horizon_s / 3600.0,
+        sc.start_local,
+        sc.timezone,
+        sc.warmup_s / 60.0
+    );
+    let timing = wall_s.map_or(String::new(), |w| {
+        format!(
+            " in {:.2} s ({:.1} M events/s)",
+            w,
+            r.run.events as f64 / w.max(1e-9) / 1e6
+        )
+    });
+    let _ = writeln!(
+        o,
+        "{} replications, seed {}, {} events{timing}; ± is the 95 % confidence half-width",
+        r.run.replications,
+        r.run.seed,
+        group(r.run.events),
+    );
 
-    let _ = writeln!(o, "\nper class (latency in ms)");
+    let _ = writeln!(o, "\n{}", st.bold("per class (latency in ms)"));
     let _ = writeln!(
         o,
         "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
@@ -118,7 +158,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         );
     }
 
-    let _ = writeln!(o, "\npeaks (means over replications)");
+    let _ = writeln!(o, "\n{}", st.bold("peaks (means over replications)"));
     let _ = writeln!(
         o,
         "  {:<20} {:>14} {:<18} {:>16} {:<18}",
@@ -200,7 +240,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
                 })
         })
         .collect();
-    let _ = writeln!(o, "\nerrors by cause (per second)");
+    let _ = writeln!(o, "\n{}", st.bold("errors by cause (per second)"));
     if errors.is_empty() {
         let _ = writeln!(o, "  none");
     }
@@ -208,7 +248,7 @@ pub fn summary(r: &SimulationResult, wall_s: f64) -> String {
         let _ = writeln!(o, "{line}");
     }
 
-    let _ = writeln!(o, "\nresources");
+    let _ = writeln!(o, "\n{}", st.bold("resources"));
     let _ = writeln!(
         o,
         "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",

@@ -1,8 +1,24 @@
 //! Atomic file output: write to a temporary file in the target directory, flush, then
 //! rename over the destination, so a reader never sees a half-written file.
 
+use super::OutFile;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Writes every file under `dir` (creating `dir` and sub-directories such as `csv/`), each
+/// atomically; returns the paths written, or the first path that failed and why.
+pub fn files(dir: &Path, files: &[OutFile]) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let mut written = Vec::with_capacity(files.len());
+    for f in files {
+        let path = dir.join(&f.name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| (parent.to_path_buf(), e))?;
+        }
+        atomic(&path, &f.bytes).map_err(|e| (path.clone(), e))?;
+        written.push(path);
+    }
+    Ok(written)
+}
 
 /// Writes `bytes` to `path` atomically.
 pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -4,11 +4,11 @@
 //! replications are independent, so the t interval on their mean is exact for normal
 //! data and robust otherwise (batch means).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// A metric estimated from independent replications.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub mean: f64,
     /// Half-width of the 95 % confidence interval; `None` with fewer than 2 replications

@@ -151,7 +151,7 @@ impl SeriesSum {
             .iter()
             .zip(self.resources)
             .map(|(r, sums)| ResourceSeries {
-                name: r.name(),
+                name: r.name().to_string(),
                 level_mean: mean(sums),
             })
             .collect();

@@ -51,9 +51,9 @@ pub fn summarize(
     let bottleneck = bottleneck(model, &resources, &all_series, &classes);
     let queue_job_drain = drains(model, &all_series);
     SimulationResult {
-        format: FORMAT,
+        format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,
-        peakplan_version: env!("CARGO_PKG_VERSION"),
+        peakplan_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: ScenarioInfo {
             name: model.name.clone(),
             start_local: model.horizon.start_local.clone(),
@@ -118,7 +118,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
             .iter()
             .map(|cause| {
                 (
-                    cause.name(),
+                    cause.name().to_string(),
                     per_rep(&|r, o| o.errors[*cause as usize] as f64 / r.window_s),
                 )
             })
@@ -157,7 +157,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
                 .iter()
                 .map(|cause| {
                     (
-                        cause.name(),
+                        cause.name().to_string(),
                         reps.iter()
                             .map(|r| obs(r).errors_total[*cause as usize])
                             .sum(),
@@ -193,7 +193,7 @@ fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> Resource
     let cap = capacity(model, r);
     let mean = Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i]));
     ResourceResult {
-        name: r.name(),
+        name: r.name().to_string(),
         capacity: cap,
         level_mean: mean,
         level_max: Estimate::from_f64s(reps.iter().map(|x| x.resource_max[i])),

@@ -100,7 +100,7 @@ fn service_yaml(s: Service) -> String {
     }
 }
 
-/// A bare queue in the scenario language. `capacity = None` is an unbounded waiting room
+/// A bare queue in the scenario language (no time limit, no worker recycling). `capacity = None` is an unbounded waiting room
 /// (a backlog far beyond anything the case reaches); `horizon_s` is in simulated seconds,
 /// the first tenth of which is warm-up.
 pub fn queue_yaml(
@@ -121,7 +121,7 @@ pub fn queue_yaml(
          stats:\n  fine_bucket: {fb}s\n  coarse_bucket: {fb}s\n\
          workloads:\n  q:\n    rate: {rate_per_s}/s\n{svc}\
          estate:\n  odoo:\n    workers: {workers}\n    listen_backlog: {backlog}\n    max_cron_threads: 0\n    \
-         evented_worker: false\n    limit_time_real: unlimited\n  postgres:\n    cores: {cores}\n    \
+         evented_worker: false\n    limit_time_real: unlimited\n    limit_request: 100000000\n  postgres:\n    cores: {cores}\n    \
          max_connections: 20000\n",
         h = horizon_s,
         w = horizon_s / 10.0,
