@@ -181,7 +181,14 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::JobsPending | Resource::JobOldestAge => None,
         Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
         Resource::WorkersRespawning => None,
-        Resource::JobsRunning => o.queue_job_channels.get(0).capacity.map(f64::from),
+        Resource::JobsRunning => {
+            let jobs = model.classes.iter().any(|c| c.job.is_some());
+            o.queue_job_channels
+                .get(0)
+                .capacity
+                .filter(|_| jobs)
+                .map(f64::from)
+        }
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),
         )),

@@ -166,22 +166,37 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
         ],
     );
     f.subheading("Errors");
-    let rows: Vec<Vec<String>> = r.classes.iter().map(error_row).collect();
-    let mut header = vec!["class", "errors (% of arrivals)"];
+    // Only the causes that occurred: a column of zeros per cause would not fit the page.
     let causes: Vec<&String> = r
         .classes
         .first()
-        .map_or(Vec::new(), |c| c.errors_per_s.keys().collect());
+        .map_or(Vec::new(), |c| c.errors_per_s.keys().collect())
+        .into_iter()
+        .filter(|cause| {
+            r.classes
+                .iter()
+                .any(|c| c.totals.errors.get(*cause).copied().unwrap_or(0) > 0)
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = r.classes.iter().map(|c| error_row(c, &causes)).collect();
+    let mut header = vec!["class", "errors (% of arrivals)"];
     header.extend(causes.iter().map(|c| c.as_str()));
     let mut align = vec![Align::Left];
     align.extend(std::iter::repeat_n(Align::Right, header.len() - 1));
     f.table(&header, &rows, &align);
-    f.paragraph("Per-cause columns are errors per second.", 8.5);
+    f.paragraph(
+        "Per-cause columns are errors per second; causes that never occurred are left out.",
+        8.5,
+    );
 }
 
-fn error_row(c: &ClassResult) -> Vec<String> {
+fn error_row(c: &ClassResult, causes: &[&String]) -> Vec<String> {
     let mut row = vec![c.name.clone(), est(Some(&c.error_ratio), 100.0, 2)];
-    row.extend(c.errors_per_s.values().map(|e| est(Some(e), 1.0, 3)));
+    row.extend(
+        causes
+            .iter()
+            .map(|cause| est(c.errors_per_s.get(*cause), 1.0, 3)),
+    );
     row
 }
 
