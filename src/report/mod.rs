@@ -7,6 +7,7 @@ mod charts;
 mod csv;
 mod font;
 mod json;
+mod numbers;
 mod pdf;
 mod read;
 mod terminal;

@@ -1,40 +1,16 @@
 //! The terminal summary: aligned plain-text tables, the busiest resource first.
 
+use super::numbers::{self, grouped as group};
 use crate::result::SimulationResult;
 use crate::stats::Estimate;
 use std::fmt::Write;
 
-/// `mean±half` with `digits` decimals after scaling by `scale`.
 fn est(e: Option<&Estimate>, scale: f64, digits: usize) -> String {
-    match e {
-        None => "—".to_string(),
-        Some(e) => match e.ci95_half_width {
-            Some(h) => format!("{:.*}±{:.*}", digits, e.mean * scale, digits, h * scale),
-            None => format!("{:.*}", digits, e.mean * scale),
-        },
-    }
+    numbers::est(e, scale, digits, "±")
 }
 
-/// Milliseconds with a sensible number of decimals.
 fn ms(e: Option<&Estimate>) -> String {
-    let digits = match e.map(|e| e.mean * 1e3) {
-        Some(m) if m < 10.0 => 2,
-        Some(m) if m < 1000.0 => 1,
-        _ => 0,
-    };
-    est(e, 1e3, digits)
-}
-
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    numbers::ms(e, "±")
 }
 
 /// ANSI styling, used only when the summary goes to a terminal (`colour`); piped output

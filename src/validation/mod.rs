@@ -46,6 +46,18 @@ impl Row {
         }
     }
 
+    /// `mean ± half-width` with six decimals, for the tables.
+    fn simulated_text(&self) -> String {
+        match self.simulated {
+            Some(Estimate {
+                mean,
+                ci95_half_width: Some(h),
+            }) => format!("{mean:.6} ± {h:.6}"),
+            Some(Estimate { mean, .. }) => format!("{mean:.6}"),
+            None => "—".into(),
+        }
+    }
+
     pub fn passed(&self) -> bool {
         self.covered() && self.relative_half_width() <= MAX_RELATIVE_HALF_WIDTH
     }
@@ -138,14 +150,7 @@ pub fn markdown(rows: &[Row]) -> String {
         "| case | model | metric | exact | simulated ± 95 % CI | half-width | inside |\n|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
-        let sim = match r.simulated {
-            Some(Estimate {
-                mean,
-                ci95_half_width: Some(h),
-            }) => format!("{mean:.6} ± {h:.6}"),
-            Some(Estimate { mean, .. }) => format!("{mean:.6}"),
-            None => "—".into(),
-        };
+        let sim = r.simulated_text();
         s.push_str(&format!(
             "| {} | {} | {} | {:.6} | {} | {:.2} % | {} |\n",
             r.case,
@@ -167,14 +172,7 @@ pub fn plain(rows: &[Row]) -> String {
         "case", "model", "metric", "exact", "simulated ± 95 % CI", "±%", "inside"
     );
     for r in rows {
-        let sim = match r.simulated {
-            Some(Estimate {
-                mean,
-                ci95_half_width: Some(h),
-            }) => format!("{mean:.6} ± {h:.6}"),
-            Some(Estimate { mean, .. }) => format!("{mean:.6}"),
-            None => "—".into(),
-        };
+        let sim = r.simulated_text();
         s.push_str(&format!(
             "{:<5} {:<42} {:<9} {:>12.6} {:>26} {:>6.2}% {:>6}\n",
             r.case,

@@ -12,6 +12,7 @@ mod layout;
 use super::RenderError;
 use super::charts::{self, Chart};
 use super::font;
+use super::numbers::{self, grouped};
 use super::time::Clock;
 use crate::result::{ClassResult, SimulationResult};
 use crate::stats::Estimate;
@@ -26,38 +27,12 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 use layout::{Align, Flow, Ink, Op};
 use std::sync::Arc;
 
-/// `mean ± half` scaled, with `digits` decimals; `—` when absent.
 fn est(e: Option<&Estimate>, scale: f64, digits: usize) -> String {
-    match e {
-        None => "—".into(),
-        Some(e) => match e.ci95_half_width {
-            Some(h) => format!("{:.*} ± {:.*}", digits, e.mean * scale, digits, h * scale),
-            None => format!("{:.*}", digits, e.mean * scale),
-        },
-    }
+    numbers::est(e, scale, digits, " ± ")
 }
 
-/// Latency in ms with decimals that suit its size.
 fn ms(e: Option<&Estimate>) -> String {
-    let digits = match e.map(|e| e.mean * 1e3) {
-        Some(m) if m < 10.0 => 2,
-        Some(m) if m < 1000.0 => 1,
-        _ => 0,
-    };
-    est(e, 1e3, digits)
-}
-
-/// `294,882,953`.
-fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    numbers::ms(e, " ± ")
 }
 
 fn long_date(clock: &Clock) -> String {
