@@ -81,6 +81,7 @@ fn json_is_byte_identical_on_one_and_two_threads() {
         ("scenarios/flash-sale-hot-skus.yaml", "3"),
         ("scenarios/payment-outage.yaml", "3"),
         ("scenarios/marketplace-backlog.yaml", "3"),
+        ("scenarios/redis-sessions.yaml", "2"),
     ] {
         let one = simulate_json(
             scenario,
@@ -236,6 +237,7 @@ fn validate_accepts_the_shipped_scenarios() {
         "scenarios/flash-sale-hot-skus.yaml",
         "scenarios/payment-outage.yaml",
         "scenarios/marketplace-backlog.yaml",
+        "scenarios/redis-sessions.yaml",
     ] {
         let o = peakplan(&["validate", s]);
         assert_eq!(code(&o), 0, "{s}: {}", text(&o.stderr));

@@ -304,3 +304,41 @@ estate:
         .unwrap();
     assert!(busy.level_max.mean <= 2.0, "seed {SEED}");
 }
+
+/// Redis's policies behave as documented: `noeviction` fails the writes (logins) once
+/// `maxmemory` is reached and evicts nothing; `volatile-*` / `allkeys-*` evict sessions
+/// and fail nothing; memory never exceeds `maxmemory`.
+#[test]
+fn redis_policies_behave_as_documented() {
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/redis-sessions.yaml"),
+    )
+    .unwrap();
+    for policy in ["noeviction", "volatile-lru", "allkeys-lfu"] {
+        let yaml = base.replace("policy: noeviction ", &format!("policy: {policy} "));
+        let r = run(&model(&yaml), 2);
+        let c = &r.classes[0];
+        let oom = c.totals.errors["redis_oom"];
+        let evicted = c.sessions_evicted_per_s.mean;
+        if policy == "noeviction" {
+            assert!(
+                oom > 0 && evicted == 0.0,
+                "seed {SEED}, {policy}: {oom} OOM errors, {evicted} evictions/s"
+            );
+        } else {
+            assert!(
+                oom == 0 && evicted > 0.0,
+                "seed {SEED}, {policy}: {oom} OOM errors, {evicted} evictions/s"
+            );
+        }
+        let mem = r
+            .resources
+            .iter()
+            .find(|x| x.name == "redis_memory_mib")
+            .unwrap();
+        assert!(
+            mem.level_max.mean <= mem.capacity.unwrap() + 1e-9,
+            "seed {SEED}, {policy}: over maxmemory"
+        );
+    }
+}

@@ -1328,6 +1328,18 @@ fn queue_job_errors() {
             vec!["workloads.nightly.cron.interval", "under a minute"],
         ),
         (
+            QJ.replace("  odoo: {workers: 4,", "  redis: {maxmemory: 2KiB, session_size: 4KiB}\n  odoo: {workers: 4,"),
+            vec!["estate.redis.maxmemory", "smaller than one session"],
+        ),
+        (
+            QJ.replace("  odoo: {workers: 4,", "  redis: {maxmemory: 1GiB, policy: volatile-lur}\n  odoo: {workers: 4,"),
+            vec!["estate.redis.policy", "unknown maxmemory-policy `volatile-lur`", "did you mean `volatile-lru`"],
+        ),
+        (
+            QJ.replace("    rate: 1/s\n", "    rate: 1/s\n    new_session_ratio: 1.5\n"),
+            vec!["workloads.checkout.new_session_ratio"],
+        ),
+        (
             QJ.replace("{1: 60, 3: 300}", "{1: sixty}"),
             vec!["test.yaml:10:", "workloads.stock_sync.job.retry_pattern"],
         ),

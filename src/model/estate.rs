@@ -100,3 +100,31 @@ pub struct CallUse {
     pub integration: usize,
     pub calls: u32,
 }
+
+/// Redis `maxmemory-policy`, by its effect on a session store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvictionPolicy {
+    /// `noeviction` (Redis's default): writes fail once memory is full — new sessions
+    /// cannot be saved, logins fail.
+    NoEviction,
+    /// `volatile-*`: keys with a TTL are evicted — every session has one, so live
+    /// sessions disappear and their users must log in again.
+    Volatile,
+    /// `allkeys-*`: any key is evicted, sessions included.
+    AllKeys,
+}
+
+/// Redis holding Odoo's sessions (e.g. camptocamp `session_redis`).
+#[derive(Clone, Debug)]
+pub struct Redis {
+    /// `maxmemory`, bytes (ElastiCache: about 75 % of the node's RAM).
+    pub maxmemory_bytes: u64,
+    pub policy: EvictionPolicy,
+    /// Serialized size of one session, bytes (not published: a parameter).
+    pub session_bytes: u64,
+    /// Session expiry (`session_redis`: 7 days for users, 3 h for anonymous visitors).
+    pub session_ttl: SimTime,
+    /// An evicted session younger than this belonged to a user still active: they log in
+    /// again (an extra request of the same class).
+    pub active_window: SimTime,
+}

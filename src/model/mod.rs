@@ -12,7 +12,9 @@ mod time;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::Dist;
-pub use estate::{CallUse, Ingress, Integration, LockTable, LockUse, RateLimit, Volume};
+pub use estate::{
+    CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, RateLimit, Redis, Volume,
+};
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
     DEFAULT_PRIORITY, Failure, PG_RETRY, RETRY_INTERVAL, RetryPattern, RetryPolicy, parse_channels,
@@ -36,6 +38,8 @@ pub struct Model {
     pub postgres: Postgres,
     /// Traefik in front of the pods.
     pub ingress: Ingress,
+    /// Redis session store; `None` = sessions not modelled.
+    pub redis: Option<Redis>,
     /// Row-lock hot spots that classes update (`WorkloadClass::locks` index into it).
     pub lock_tables: Vec<LockTable>,
     /// External APIs (`WorkloadClass::calls` index into it).
@@ -100,6 +104,8 @@ pub struct WorkloadClass {
     /// This class is a queue_job job: it does not arrive by itself, other classes spawn
     /// it, and the job runner dispatches it through `/queue_job/runjob` on an HTTP worker.
     pub job: Option<JobSettings>,
+    /// Share of requests that create a new session (a login, a new visitor's first page).
+    pub new_session_ratio: f64,
     /// Memory a request adds to its worker's resident size, MiB (CPython rarely gives
     /// memory back to the OS, so a worker's size ratchets up until it is recycled).
     pub memory_growth_mib: Dist,

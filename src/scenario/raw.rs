@@ -177,6 +177,8 @@ pub struct Workload {
     pub calls: L<Vec<Located<CallUse>>>,
     /// Makes this class a queue_job job: spawned by other classes, never arriving by itself.
     pub job: L<JobSpec>,
+    /// Share of requests that create a session (0..=1); default 0.
+    pub new_session_ratio: L<f64>,
     /// Memory each request adds to its worker's resident size (size distribution, e.g.
     /// `{dist: exponential, mean: 2MiB}`); default 0.
     pub memory_growth: L<DistSpec>,
@@ -333,8 +335,28 @@ pub struct DistSpec {
 pub struct Estate {
     /// Traefik in front of the pods; absent = defaults.
     pub ingress: L<Ingress>,
+    /// Redis session store; absent = sessions not modelled.
+    pub redis: L<RedisSpec>,
     pub odoo: L<Odoo>,
     pub postgres: L<Postgres>,
+}
+
+/// Redis holding the sessions.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSpec {
+    /// `maxmemory`, e.g. `1GiB`; required.
+    pub maxmemory: L<Text>,
+    /// `maxmemory-policy`: `noeviction` (default), `volatile-lru`, `volatile-lfu`,
+    /// `volatile-random`, `volatile-ttl`, `allkeys-lru`, `allkeys-lfu`, `allkeys-random`.
+    pub policy: L<String>,
+    /// One session's size; default `4KiB` (assumption: not published).
+    pub session_size: L<Text>,
+    /// Session expiry; default `3h` (session_redis, anonymous sessions).
+    pub session_ttl: L<Text>,
+    /// Users whose session was evicted within this time of its creation log in again;
+    /// default `30m`.
+    pub active_window: L<Text>,
 }
 
 /// Traefik ingress.
@@ -450,6 +472,7 @@ profiled!(
     reads_per_query,
     locks,
     calls,
+    new_session_ratio,
     memory_growth,
     job,
     cron,

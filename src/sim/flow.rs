@@ -10,6 +10,7 @@
 //! tries (odoo/service/model.py); then the request fails.
 
 use super::locks::Acquire;
+use super::redis::Save;
 use super::request::Phase;
 use super::{Cause, Ev, Resource, Sim, Step};
 use crate::model::SimTime;
@@ -306,7 +307,30 @@ impl Sim<'_> {
         self.next_call(req)
     }
 
+    /// The response is ready; if the request created a session, Odoo saves it now.
     fn complete(&mut self, req: u32) -> Step {
+        let class = self.requests[req as usize].class;
+        let ratio = self.model.classes[class as usize].new_session_ratio;
+        if ratio > 0.0
+            && self.sessions.is_some()
+            && self.demand[class as usize].random::<f64>() < ratio
+        {
+            let store = self.sessions.as_mut().expect("checked");
+            let save = store.save_new(self.now);
+            let used = store.used_mib(self.now);
+            self.obs.level(self.now, Resource::RedisMemory, used);
+            match save {
+                Save::Stored => {}
+                Save::OutOfMemory => return self.finish_on_worker(req, Some(Cause::RedisOom)),
+                Save::Evicted { active } => {
+                    self.obs.session_evicted(class as usize);
+                    if active {
+                        // The logged-out user logs in again: one more request of the class.
+                        self.schedule(SimTime::ZERO, Ev::UserRequest { class })?;
+                    }
+                }
+            }
+        }
         self.finish_on_worker(req, None)
     }
 

@@ -20,6 +20,7 @@ mod observe;
 mod odoo;
 mod postgres;
 mod queue_job;
+mod redis;
 mod request;
 
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
@@ -140,6 +141,8 @@ pub struct Sim<'m> {
     lock_keys: Vec<Vec<Row>>,
     /// Key popularity per class and lock use.
     zipf: Vec<Vec<Zipf<f64>>>,
+    /// Redis sessions, if modelled.
+    sessions: Option<redis::SessionStore>,
     /// queue_job: the runner's queue, the live jobs, and its pending wake-up.
     jobs: JobQueue,
     job_recs: Vec<jobs::JobRec>,
@@ -224,6 +227,7 @@ impl<'m> Sim<'m> {
             io: PsStation::new(model.postgres.volume.map_or(1.0, |v| v.parallel_streams())),
             io_epoch: 0,
             locks: Locks::default(),
+            sessions: model.redis.clone().map(redis::SessionStore::new),
             jobs: JobQueue::new(
                 &model.odoo.queue_job_channels,
                 model.run.max_in_flight as usize,
@@ -355,6 +359,10 @@ impl<'m> Sim<'m> {
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {
                 self.job_tick();
+                if let Some(store) = &mut self.sessions {
+                    let used = store.used_mib(self.now);
+                    self.obs.level(self.now, Resource::RedisMemory, used);
+                }
                 self.obs.close_fine(self.now);
                 self.prune_locks();
                 self.schedule(self.model.stats.fine_bucket, Ev::FineTick)

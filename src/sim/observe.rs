@@ -30,10 +30,12 @@ pub enum Cause {
     IntegrationFailed,
     /// An allocation crossed `limit_memory_hard` (MemoryError).
     MemoryHardLimit,
+    /// Redis refused to save the new session (`noeviction`, `maxmemory` reached).
+    RedisOom,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 9] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -42,6 +44,7 @@ impl Cause {
         Cause::SerializationFailure,
         Cause::IntegrationFailed,
         Cause::MemoryHardLimit,
+        Cause::RedisOom,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -55,6 +58,7 @@ impl Cause {
             Cause::SerializationFailure => "serialization_failure",
             Cause::IntegrationFailed => "integration_failed",
             Cause::MemoryHardLimit => "memory_hard_limit",
+            Cause::RedisOom => "redis_oom",
         }
     }
 }
@@ -78,6 +82,8 @@ pub enum Resource {
     WorkersRespawning,
     /// Cron workers running a scheduled action.
     CronWorkersBusy,
+    /// Redis memory used by sessions, MiB.
+    RedisMemory,
     /// queue_job jobs waiting to run (the backlog).
     JobsPending,
     /// queue_job jobs running.
@@ -87,7 +93,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 12] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -96,6 +102,7 @@ impl Resource {
         Resource::VolumeIops,
         Resource::WorkersRespawning,
         Resource::CronWorkersBusy,
+        Resource::RedisMemory,
         Resource::JobsPending,
         Resource::JobsRunning,
         Resource::JobOldestAge,
@@ -112,6 +119,7 @@ impl Resource {
             Resource::VolumeIops => "volume_iops",
             Resource::WorkersRespawning => "odoo_workers_respawning",
             Resource::CronWorkersBusy => "cron_workers_busy",
+            Resource::RedisMemory => "redis_memory_mib",
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",
             Resource::JobOldestAge => "queue_job_oldest_age_s",
@@ -184,6 +192,8 @@ pub struct ClassObs {
     pub parts_ns_sum: [u128; Part::COUNT],
     /// queue_job jobs of this class that ended `failed` (retries exhausted).
     pub jobs_failed: u64,
+    /// Sessions evicted from Redis to make room for this class's new sessions.
+    pub sessions_evicted: u64,
     /// Serialization failures met (each one a retry or, on the last try, an error).
     pub conflicts: u64,
     /// Time-average number of this class's requests in the system over the window
@@ -292,6 +302,12 @@ impl Observer {
             for (sum, ns) in c.parts_ns_sum.iter_mut().zip(parts) {
                 *sum += u128::from(*ns);
             }
+        }
+    }
+
+    pub fn session_evicted(&mut self, class: usize) {
+        if self.window_open {
+            self.classes[class].sessions_evicted += 1;
         }
     }
 

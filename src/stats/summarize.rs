@@ -148,6 +148,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         },
         serialization_failures_per_s: per_rep(&|r, o| o.conflicts as f64 / r.window_s),
         jobs_failed_per_s: per_rep(&|r, o| o.jobs_failed as f64 / r.window_s),
+        sessions_evicted_per_s: per_rep(&|r, o| o.sessions_evicted as f64 / r.window_s),
         peak_arrivals_per_s: None,
         worst_latency_s_p95: None,
         totals: Totals {
@@ -181,6 +182,10 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::JobsPending | Resource::JobOldestAge => None,
         Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
         Resource::WorkersRespawning => None,
+        Resource::RedisMemory => model
+            .redis
+            .as_ref()
+            .map(|r| r.maxmemory_bytes as f64 / (1024.0 * 1024.0)),
         Resource::JobsRunning => {
             let jobs = model.classes.iter().any(|c| c.job.is_some());
             o.queue_job_channels

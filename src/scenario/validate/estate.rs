@@ -4,9 +4,12 @@
 
 use super::super::located::{Located, Pos};
 use super::super::raw;
+use super::super::suggest;
 use super::super::units;
 use super::{Bounds, Ctx};
-use crate::model::{Channels, Ingress, OdooTier, Postgres, SimTime, Volume, parse_channels};
+use crate::model::{
+    Channels, EvictionPolicy, Ingress, OdooTier, Postgres, Redis, SimTime, Volume, parse_channels,
+};
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
 const MAX_PODS: u32 = 10_000;
@@ -26,6 +29,8 @@ const DEFAULT_IO_LATENCY: SimTime = SimTime(1_000_000);
 /// The validated `estate:` section.
 pub struct Estate {
     pub ingress: Option<Ingress>,
+    /// `Some(None)`: no Redis section.
+    pub redis: Option<Option<Redis>>,
     pub odoo: Option<OdooTier>,
     pub postgres: Option<Postgres>,
 }
@@ -35,6 +40,7 @@ pub fn estate(cx: &mut Ctx, e: Option<&Located<raw::Estate>>, root: Pos) -> Esta
         cx.missing(root, "estate", "add `estate:` with `odoo` and `postgres`");
         return Estate {
             ingress: None,
+            redis: None,
             odoo: None,
             postgres: None,
         };
@@ -65,8 +71,13 @@ pub fn estate(cx: &mut Ctx, e: Option<&Located<raw::Estate>>, root: Pos) -> Esta
             None
         }
     };
+    let redis = match &e.value.redis {
+        None => Some(None),
+        Some(r) => redis(cx, r).map(Some),
+    };
     Estate {
         ingress,
+        redis,
         odoo,
         postgres: pg,
     }
@@ -347,5 +358,88 @@ fn volume(cx: &mut Ctx, v: &Located<raw::Volume>) -> Option<Volume> {
     Some(Volume {
         iops: iops?,
         io_latency: io_latency?,
+    })
+}
+
+fn redis(cx: &mut Ctx, r: &Located<raw::RedisSpec>) -> Option<Redis> {
+    let (at, v) = (r.pos, &r.value);
+    let p = |k: &str| format!("estate.redis.{k}");
+    let maxmemory = match &v.maxmemory {
+        None => {
+            cx.missing(
+                at,
+                &p("maxmemory"),
+                "add `maxmemory: 1GiB` (ElastiCache: ≈ 75 % of the node's RAM)",
+            );
+            None
+        }
+        Some(_) => cx.size_mib(v.maxmemory.as_ref(), &p("maxmemory"), 0.0),
+    };
+    let session = cx.size_mib(v.session_size.as_ref(), &p("session_size"), 4.0 / 1024.0);
+    let ttl = cx.duration(
+        v.session_ttl.as_ref(),
+        at,
+        &p("session_ttl"),
+        Some(SimTime::from_secs(3 * 3600)),
+    );
+    let window = cx.duration(
+        v.active_window.as_ref(),
+        at,
+        &p("active_window"),
+        Some(SimTime::from_secs(1800)),
+    );
+    let policy = match v.policy.as_ref() {
+        None => Some(EvictionPolicy::NoEviction),
+        Some(n) => match n.value.as_str() {
+            "noeviction" => Some(EvictionPolicy::NoEviction),
+            "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl" => {
+                Some(EvictionPolicy::Volatile)
+            }
+            "allkeys-lru" | "allkeys-lfu" | "allkeys-random" => Some(EvictionPolicy::AllKeys),
+            other => {
+                let names = [
+                    "noeviction",
+                    "volatile-lru",
+                    "volatile-lfu",
+                    "volatile-random",
+                    "volatile-ttl",
+                    "allkeys-lru",
+                    "allkeys-lfu",
+                    "allkeys-random",
+                ];
+                let hint = suggest::closest(other, names.iter().copied()).map_or_else(
+                    || format!("one of: {}", names.join(", ")),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                cx.error(
+                    n.pos,
+                    &p("policy"),
+                    format!("unknown maxmemory-policy `{other}`"),
+                    Some(hint),
+                );
+                None
+            }
+        },
+    };
+    let (maxmemory, session) = (maxmemory?, session?);
+    if session <= 0.0 || maxmemory < session {
+        let pos = v.maxmemory.as_ref().map_or(at, |x| x.pos);
+        cx.error(
+            pos,
+            &p("maxmemory"),
+            format!(
+                "maxmemory ({maxmemory:.3} MiB) is smaller than one session ({session:.4} MiB)"
+            ),
+            Some("sizes are like `1GiB` and `4KiB`".into()),
+        );
+        return None;
+    }
+    let bytes = |mib: f64| (mib * 1024.0 * 1024.0).round() as u64;
+    Some(Redis {
+        maxmemory_bytes: bytes(maxmemory),
+        policy: policy?,
+        session_bytes: bytes(session).max(1),
+        session_ttl: ttl?,
+        active_window: window?,
     })
 }

@@ -381,6 +381,7 @@ pub fn validate(
     }
     let estate::Estate {
         ingress,
+        redis,
         odoo,
         postgres,
     } = estate;
@@ -392,6 +393,7 @@ pub fn validate(
         odoo: odoo.unwrap_or_else(unreported),
         postgres: postgres.unwrap_or_else(unreported),
         ingress: ingress.unwrap_or_else(unreported),
+        redis: redis.unwrap_or_else(unreported),
         lock_tables: lock_tables.unwrap_or_else(unreported),
         integrations: integrations.unwrap_or_else(unreported),
         stats: stats.unwrap_or_else(unreported),

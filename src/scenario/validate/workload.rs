@@ -186,6 +186,14 @@ fn one(
             }
         }
     };
+    let new_session_ratio = cx.real(
+        c.new_session_ratio.as_ref(),
+        at,
+        &format!("{path}.new_session_ratio"),
+        Some(0.0),
+        Bounds::RATIO,
+        "a share of requests, between 0 and 1",
+    );
     let memory_growth = dist(
         cx,
         c.memory_growth.as_ref(),
@@ -260,6 +268,7 @@ fn one(
         job: None,
         cron: cron?,
         memory_growth_mib: memory_growth?,
+        new_session_ratio: new_session_ratio?,
         spawns: Vec::new(),
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
