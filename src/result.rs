@@ -127,9 +127,9 @@ pub struct Bottleneck {
     pub dominant_error_per_s: Option<f64>,
 }
 
-/// How long the queue_job backlog took to empty after a calendar event ended: the start
-/// of the first fine bucket at or after the event's end whose mean backlog is below one
-/// job, minus the event's end.
+/// How long the queue_job backlog took to empty after a calendar event ended: 0 if it
+/// was empty (below one job) in the bucket before the end, else the start of the first
+/// fine bucket after the end whose mean backlog is below one job, minus the event's end.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Drain {
     pub event: String,

@@ -238,6 +238,7 @@ fn validate_accepts_the_shipped_scenarios() {
         "scenarios/payment-outage.yaml",
         "scenarios/marketplace-backlog.yaml",
         "scenarios/redis-sessions.yaml",
+        "scenarios/distributor-season.yaml",
     ] {
         let o = peakplan(&["validate", s]);
         assert_eq!(code(&o), 0, "{s}: {}", text(&o.stderr));

@@ -299,11 +299,19 @@ fn drains(model: &Model, series: &Series) -> Vec<Drain> {
                 .and_then(|b| pending.level_mean.get(b))
                 .copied()
                 .unwrap_or(0.0);
-            let drained = (first..pending.level_mean.len()).find(|b| pending.level_mean[*b] < 1.0);
+            // Empty when the event ended: nothing to drain. Otherwise the first bucket
+            // after the end whose mean backlog is below one job.
+            let drain_s = if at_end < 1.0 {
+                Some(0.0)
+            } else {
+                (first..pending.level_mean.len())
+                    .find(|b| pending.level_mean[*b] < 1.0)
+                    .map(|b| (b as f64 * w - end.as_secs_f64()).max(0.0))
+            };
             Drain {
                 event: e.name.clone(),
                 end_local: model.horizon.local_time(end),
-                drain_s: drained.map(|b| (b as f64 * w - end.as_secs_f64()).max(0.0)),
+                drain_s,
                 backlog_at_end: at_end,
             }
         })
