@@ -8,7 +8,6 @@
 
 use super::super::located::{Located, OrderedMap};
 use super::super::raw;
-use super::super::suggest;
 use super::dist::{Measure, dist};
 use super::{Bounds, Ctx};
 use crate::model::{LockTable, LockUse};
@@ -139,28 +138,14 @@ pub fn lock_uses(
 
 /// The index of the table a lock use names.
 fn table_ref(cx: &mut Ctx, u: &Located<raw::LockUse>, p: &str, tables: &[&str]) -> Option<usize> {
-    let tpath = format!("{p}.table");
-    let Some(t) = &u.value.table else {
-        cx.missing(
-            u.pos,
-            &tpath,
-            "name a `contention.tables` entry, e.g. `table: stock.quant`",
-        );
-        return None;
-    };
-    if let Some(i) = tables.iter().position(|n| *n == t.value) {
-        return Some(i);
-    }
-    let hint = if tables.is_empty() {
-        "declare it first, e.g. `contention: {tables: {stock.quant: {keys: 20}}}`".to_owned()
-    } else {
-        suggest::hint(&t.value, tables)
-    };
-    cx.error(
-        t.pos,
-        &tpath,
-        format!("no lock table named `{}` in `contention.tables`", t.value),
-        Some(hint),
-    );
-    None
+    cx.reference(
+        u.value.table.as_ref(),
+        u.pos,
+        &format!("{p}.table"),
+        tables,
+        "lock table",
+        "`contention.tables`",
+        "table: stock.quant",
+        "contention: {tables: {stock.quant: {keys: 20}}}",
+    )
 }

@@ -9,7 +9,6 @@
 
 use super::super::located::{Located, OrderedMap};
 use super::super::raw;
-use super::super::suggest;
 use super::contention::MAX_USES;
 use super::dist::{Measure, dist};
 use super::time::{HorizonInfo, local_instant};
@@ -252,28 +251,14 @@ fn integration_ref(
     p: &str,
     integrations: &[&str],
 ) -> Option<usize> {
-    let ipath = format!("{p}.integration");
-    let Some(name) = &u.value.integration else {
-        cx.missing(
-            u.pos,
-            &ipath,
-            "name an `integrations` entry, e.g. `integration: payment`",
-        );
-        return None;
-    };
-    if let Some(i) = integrations.iter().position(|n| *n == name.value) {
-        return Some(i);
-    }
-    let hint = if integrations.is_empty() {
-        "declare it first, e.g. `integrations: {payment: {latency: {dist: lognormal, mean: 350ms, cv: 0.6}}}`".to_owned()
-    } else {
-        suggest::hint(&name.value, integrations)
-    };
-    cx.error(
-        name.pos,
-        &ipath,
-        format!("no integration named `{}` in `integrations`", name.value),
-        Some(hint),
-    );
-    None
+    cx.reference(
+        u.value.integration.as_ref(),
+        u.pos,
+        &format!("{p}.integration"),
+        integrations,
+        "integration",
+        "`integrations`",
+        "integration: payment",
+        "integrations: {payment: {latency: {dist: lognormal, mean: 350ms, cv: 0.6}}}",
+    )
 }

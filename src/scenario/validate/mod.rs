@@ -21,6 +21,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::load::Sources;
 use super::located::{Located, Pos, Text};
 use super::raw;
+use super::suggest;
 use super::units::{self, UnitError};
 use crate::model::{Model, SimTime};
 use std::ops::RangeInclusive;
@@ -94,6 +95,46 @@ impl Ctx<'_> {
         units::parse_duration(&v.value.0)
             .map_err(|e| self.unit_error(v.pos, path, e))
             .ok()
+    }
+
+    /// Resolves a reference by name to its index in `names` (a lock table, an
+    /// integration…). `kind` and `section` name what is referred to ("lock table",
+    /// "`contention.tables`"); `use_example` and `declare_example` go into the hints.
+    #[allow(clippy::too_many_arguments)]
+    pub fn reference(
+        &mut self,
+        name: Option<&Located<String>>,
+        at: Pos,
+        path: &str,
+        names: &[&str],
+        kind: &str,
+        section: &str,
+        use_example: &str,
+        declare_example: &str,
+    ) -> Option<usize> {
+        let Some(n) = name else {
+            self.missing(
+                at,
+                path,
+                &format!("name an entry of {section}, e.g. `{use_example}`"),
+            );
+            return None;
+        };
+        if let Some(i) = names.iter().position(|x| *x == n.value) {
+            return Some(i);
+        }
+        let hint = if names.is_empty() {
+            format!("declare it first, e.g. `{declare_example}`")
+        } else {
+            suggest::hint(&n.value, names)
+        };
+        self.error(
+            n.pos,
+            path,
+            format!("no {kind} named `{}` in {section}", n.value),
+            Some(hint),
+        );
+        None
     }
 
     /// A size in MiB; `default` (MiB) when absent.
