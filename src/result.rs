@@ -103,6 +103,9 @@ pub struct TimeBreakdown {
     /// Waiting in a pod's listen backlog for an HTTP worker.
     pub backlog_wait_s: Option<Estimate>,
     pub odoo_cpu_s: Option<Estimate>,
+    /// Waiting for a PgBouncer server connection.
+    #[serde(default)]
+    pub connection_wait_s: Option<Estimate>,
     /// Reads that missed the cache, on the volume, queueing included.
     pub db_io_s: Option<Estimate>,
     /// Queries on PostgreSQL's CPU, sharing included.

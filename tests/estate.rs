@@ -342,3 +342,47 @@ fn redis_policies_behave_as_documented() {
         );
     }
 }
+
+/// PgBouncer (transaction pooling) never lends more than `default_pool_size` server
+/// connections; clients wait for one, and those waiting past `query_wait_timeout` fail.
+#[test]
+fn pgbouncer_caps_server_connections_and_times_out_waiters() {
+    let yaml = "version: 1
+horizon: {start: 2026-11-27T10:00, duration: 30m}
+workloads:
+  heavy:
+    rate: 20/s
+    odoo_cpu: {dist: exponential, mean: 50ms}
+    queries: {dist: constant, value: 50}
+    db_time_per_query: {dist: exponential, mean: 4ms}
+estate:
+  odoo: {pods: 2, workers: 20}
+  postgres:
+    cores: 8
+    pgbouncer: {default_pool_size: 3, query_wait_timeout: 2s}
+";
+    let r = run(&model(yaml), 2);
+    let level = |n: &str| r.resources.iter().find(|x| x.name == n).unwrap();
+    let server = level("pgbouncer_server_connections");
+    assert!(
+        server.level_max.mean <= 3.0,
+        "seed {SEED}: {} server connections",
+        server.level_max.mean
+    );
+    assert!(
+        level("pgbouncer_waiting_clients").level_max.mean > 0.0,
+        "seed {SEED}: nobody waited"
+    );
+    let c = &r.classes[0];
+    assert!(
+        c.totals.errors["pgbouncer_query_wait_timeout"] > 0,
+        "seed {SEED}: no timeouts"
+    );
+    assert!(c.time_breakdown.connection_wait_s.unwrap().mean > 0.0);
+    let t = &c.totals;
+    assert_eq!(
+        t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon,
+        t.arrivals,
+        "seed {SEED}"
+    );
+}

@@ -128,3 +128,18 @@ pub struct Redis {
     /// again (an extra request of the same class).
     pub active_window: SimTime,
 }
+
+/// PgBouncer in front of PostgreSQL, in `transaction` pool mode: Odoo's workers hold
+/// client connections; a transaction — in Odoo, the whole request from its first query to
+/// the commit — needs one of the `default_pool_size` server connections, and waits for
+/// one at most `query_wait_timeout`. Cron and the evented worker use LISTEN/NOTIFY,
+/// which transaction pooling does not carry, so they connect to PostgreSQL directly.
+#[derive(Clone, Copy, Debug)]
+pub struct PgBouncer {
+    /// `default_pool_size` (PgBouncer default 20): server connections per user+database.
+    pub default_pool_size: u32,
+    /// `max_client_conn` (default 100): client connections PgBouncer accepts.
+    pub max_client_conn: u32,
+    /// `query_wait_timeout` (default 120 s): a client waiting longer is disconnected.
+    pub query_wait_timeout: SimTime,
+}

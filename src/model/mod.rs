@@ -13,7 +13,8 @@ mod time;
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::Dist;
 pub use estate::{
-    CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, RateLimit, Redis, Volume,
+    CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer, RateLimit, Redis,
+    Volume,
 };
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
@@ -200,6 +201,8 @@ pub struct Postgres {
     pub volume: Option<Volume>,
     /// Share of page reads served from shared buffers / the OS cache.
     pub buffer_hit_ratio: f64,
+    /// PgBouncer (transaction pooling) between Odoo's HTTP workers and PostgreSQL.
+    pub pgbouncer: Option<PgBouncer>,
 }
 
 /// Statistics settings.

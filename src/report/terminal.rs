@@ -163,19 +163,28 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
     let _ = writeln!(
         o,
-        "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
-        "class", "ingress", "backlog", "odoo cpu", "db i/o", "db cpu", "locks+retry", "external"
+        "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "class",
+        "ingress",
+        "backlog",
+        "odoo cpu",
+        "conn wait",
+        "db i/o",
+        "db cpu",
+        "locks+retry",
+        "external"
     );
     for c in &r.classes {
         let t = &c.time_breakdown;
         let f = |e: &Option<Estimate>| e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3));
         let _ = writeln!(
             o,
-            "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+            "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
             c.name,
             f(&t.ingress_s),
             f(&t.backlog_wait_s),
             f(&t.odoo_cpu_s),
+            f(&t.connection_wait_s),
             f(&t.db_io_s),
             f(&t.db_cpu_s),
             f(&t.lock_wait_and_retry_s),

@@ -426,6 +426,22 @@ pub struct Postgres {
     pub volume: L<Volume>,
     /// Share of page reads served from memory; default 0.99 (assumption); 0..=1.
     pub buffer_hit_ratio: L<f64>,
+    /// PgBouncer in transaction pool mode; absent = Odoo connects directly.
+    pub pgbouncer: L<PgBouncerSpec>,
+}
+
+/// PgBouncer settings (pgbouncer.ini).
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PgBouncerSpec {
+    /// Only `transaction` is modelled; default `transaction`.
+    pub pool_mode: L<String>,
+    /// Default 20.
+    pub default_pool_size: L<i64>,
+    /// Default 100.
+    pub max_client_conn: L<i64>,
+    /// Default `120s`.
+    pub query_wait_timeout: L<Text>,
 }
 
 /// The PostgreSQL data volume (e.g. AWS gp3: 3,000 IOPS baseline).
@@ -502,6 +518,7 @@ profiled!(
     max_connections,
     superuser_reserved_connections,
     volume,
-    buffer_hit_ratio
+    buffer_hit_ratio,
+    pgbouncer
 );
 profiled!(Integration, latency, error_ratio, timeout, outages);

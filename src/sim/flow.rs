@@ -104,7 +104,17 @@ impl Sim<'_> {
         }
     }
 
+    /// The transaction's first query: with PgBouncer, it needs a server connection first.
     fn begin_db(&mut self, req: u32) -> Step {
+        if self.pool_acquire(req)? {
+            self.begin_db_work(req)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The reads and queries of the try.
+    pub(super) fn begin_db_work(&mut self, req: u32) -> Step {
         let r = &mut self.requests[req as usize];
         let (io_s, db_s, inc) = (r.io_s, r.db_s, r.inc);
         if io_s > 0.0 {
@@ -230,8 +240,10 @@ impl Sim<'_> {
 
     /// 40001: back off and re-run the whole request, or give up after the last try.
     fn serialization_failure(&mut self, req: u32) -> Step {
+        // The transaction rolls back: PgBouncer takes its server connection back.
+        self.requests[req as usize].enter(Phase::Done, self.now);
+        self.pool_release(req)?;
         let r = &mut self.requests[req as usize];
-        r.enter(Phase::Done, self.now);
         r.fail_try();
         let tries = r.tries;
         let class_id = r.class as usize;
@@ -397,6 +409,7 @@ impl Sim<'_> {
             Vec::new()
         };
         self.release(req);
+        self.pool_release(req)?;
         // The user of a closed class gets the answer (or the error) and thinks again.
         self.user_thinks(class_id as u32)?;
         if cause.is_none() {

@@ -18,6 +18,7 @@ mod jobs;
 mod locks;
 mod observe;
 mod odoo;
+mod pgbouncer;
 mod postgres;
 mod queue_job;
 mod redis;
@@ -70,6 +71,8 @@ enum Ev {
     },
     /// The next cron worker in turn polls for due jobs.
     CronPoll,
+    /// PgBouncer disconnects clients that waited `query_wait_timeout`.
+    PoolCheck,
     /// The Odoo master checks `limit_time_real`.
     MasterBeat,
     Respawned {
@@ -141,6 +144,13 @@ pub struct Sim<'m> {
     lock_keys: Vec<Vec<Row>>,
     /// Key popularity per class and lock use.
     zipf: Vec<Vec<Zipf<f64>>>,
+    /// PgBouncer: server connections in use, waiting clients (since, request,
+    /// incarnation), whether a timeout check is scheduled; client connections of HTTP
+    /// workers.
+    pool_in_use: u32,
+    pool_waiters: VecDeque<(SimTime, u32, u32)>,
+    pool_check_pending: bool,
+    client_open: u32,
     /// Redis sessions, if modelled.
     sessions: Option<redis::SessionStore>,
     /// queue_job: the runner's queue, the live jobs, and its pending wake-up.
@@ -228,6 +238,10 @@ impl<'m> Sim<'m> {
             io_epoch: 0,
             locks: Locks::default(),
             sessions: model.redis.clone().map(redis::SessionStore::new),
+            pool_in_use: 0,
+            pool_waiters: VecDeque::new(),
+            pool_check_pending: false,
+            client_open: 0,
             jobs: JobQueue::new(
                 &model.odoo.queue_job_channels,
                 model.run.max_in_flight as usize,
@@ -355,6 +369,7 @@ impl<'m> Sim<'m> {
             Ev::JobWake => self.on_job_wake(),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),
+            Ev::PoolCheck => self.on_pool_check(),
             Ev::MasterBeat => self.on_master_beat(),
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {

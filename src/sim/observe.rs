@@ -32,10 +32,12 @@ pub enum Cause {
     MemoryHardLimit,
     /// Redis refused to save the new session (`noeviction`, `maxmemory` reached).
     RedisOom,
+    /// PgBouncer disconnected the client after `query_wait_timeout`.
+    PoolWaitTimeout,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 9] = [
+    pub const ALL: [Cause; 10] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -45,6 +47,7 @@ impl Cause {
         Cause::IntegrationFailed,
         Cause::MemoryHardLimit,
         Cause::RedisOom,
+        Cause::PoolWaitTimeout,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -59,6 +62,7 @@ impl Cause {
             Cause::IntegrationFailed => "integration_failed",
             Cause::MemoryHardLimit => "memory_hard_limit",
             Cause::RedisOom => "redis_oom",
+            Cause::PoolWaitTimeout => "pgbouncer_query_wait_timeout",
         }
     }
 }
@@ -84,6 +88,10 @@ pub enum Resource {
     CronWorkersBusy,
     /// Redis memory used by sessions, MiB.
     RedisMemory,
+    /// PgBouncer server connections in use.
+    PgBouncerServerConns,
+    /// Clients waiting for a PgBouncer server connection.
+    PgBouncerWaiting,
     /// queue_job jobs waiting to run (the backlog).
     JobsPending,
     /// queue_job jobs running.
@@ -93,7 +101,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 14] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -103,6 +111,8 @@ impl Resource {
         Resource::WorkersRespawning,
         Resource::CronWorkersBusy,
         Resource::RedisMemory,
+        Resource::PgBouncerServerConns,
+        Resource::PgBouncerWaiting,
         Resource::JobsPending,
         Resource::JobsRunning,
         Resource::JobOldestAge,
@@ -120,6 +130,8 @@ impl Resource {
             Resource::WorkersRespawning => "odoo_workers_respawning",
             Resource::CronWorkersBusy => "cron_workers_busy",
             Resource::RedisMemory => "redis_memory_mib",
+            Resource::PgBouncerServerConns => "pgbouncer_server_connections",
+            Resource::PgBouncerWaiting => "pgbouncer_waiting_clients",
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",
             Resource::JobOldestAge => "queue_job_oldest_age_s",

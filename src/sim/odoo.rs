@@ -173,13 +173,25 @@ impl Sim<'_> {
         let have = self.workers[w as usize].conns;
         if have < cursors {
             let extra = cursors - have;
-            if self.pg_open + extra > self.pg_usable() {
-                return self.fail(req, Cause::PgTooManyClients);
+            match self.model.postgres.pgbouncer {
+                // Through PgBouncer the worker holds client connections; server
+                // connections are taken per transaction (`pgbouncer.rs`).
+                Some(b) => {
+                    if self.client_open + extra > b.max_client_conn {
+                        return self.fail(req, Cause::PgTooManyClients);
+                    }
+                    self.client_open += extra;
+                }
+                None => {
+                    if self.pg_open + extra > self.pg_usable() {
+                        return self.fail(req, Cause::PgTooManyClients);
+                    }
+                    self.pg_open += extra;
+                    self.obs
+                        .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
+                }
             }
-            self.pg_open += extra;
             self.workers[w as usize].conns = cursors;
-            self.obs
-                .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         }
         // Memory: the request's allocations grow the worker; crossing limit_memory_hard
         // fails the allocation (MemoryError) and so the request.
@@ -273,7 +285,11 @@ impl Sim<'_> {
     /// master spawns a fresh one after a delay.
     fn worker_dies(&mut self, w: u32) -> Step {
         let wk = &mut self.workers[w as usize];
-        self.pg_open -= wk.conns;
+        if self.model.postgres.pgbouncer.is_some() {
+            self.client_open -= wk.conns;
+        } else {
+            self.pg_open -= wk.conns;
+        }
         wk.conns = 0;
         wk.rss_mib = self.model.odoo.worker_base_memory_mib;
         wk.served = 0;

@@ -14,6 +14,8 @@ pub enum Phase {
     Backlog,
     /// Timed: first half of the Odoo CPU time.
     Cpu1,
+    /// Waiting for one of PgBouncer's server connections.
+    PoolWait,
     /// On the PostgreSQL volume (reads that missed the cache).
     Io,
     /// On PostgreSQL's CPU.
@@ -48,6 +50,7 @@ impl Phase {
             Phase::Ingress => Some(Part::Ingress),
             Phase::Backlog => Some(Part::Backlog),
             Phase::Cpu1 | Phase::Cpu2 => Some(Part::OdooCpu),
+            Phase::PoolWait => Some(Part::ConnWait),
             Phase::Io => Some(Part::DbIo),
             Phase::Db => Some(Part::DbCpu),
             Phase::LockWait | Phase::Backoff => Some(Part::LockRetry),
@@ -66,6 +69,8 @@ pub enum Part {
     Backlog,
     /// Odoo CPU (of the successful try).
     OdooCpu,
+    /// Waiting for a PgBouncer server connection.
+    ConnWait,
     /// PostgreSQL volume I/O, queueing included (successful try).
     DbIo,
     /// PostgreSQL CPU, sharing included (successful try).
@@ -77,10 +82,11 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 7] = [
+    pub const ALL: [Part; 8] = [
         Part::Ingress,
         Part::Backlog,
         Part::OdooCpu,
+        Part::ConnWait,
         Part::DbIo,
         Part::DbCpu,
         Part::LockRetry,
@@ -93,6 +99,7 @@ impl Part {
             Part::Ingress => "ingress_s",
             Part::Backlog => "backlog_wait_s",
             Part::OdooCpu => "odoo_cpu_s",
+            Part::ConnWait => "connection_wait_s",
             Part::DbIo => "db_io_s",
             Part::DbCpu => "db_cpu_s",
             Part::LockRetry => "lock_wait_and_retry_s",
@@ -135,6 +142,8 @@ pub struct Request {
     pub call_fails: bool,
     /// Whether the request holds its row locks.
     pub holds_locks: bool,
+    /// Whether the request holds a PgBouncer server connection.
+    pub server_conn: bool,
     /// The queue_job job this request runs (`u32::MAX`: an ordinary request).
     pub job: u32,
     /// Nanoseconds per [`Part`], whole request (integers: no conversion per phase).
@@ -204,6 +213,7 @@ impl Sim<'_> {
             calls_left: 0,
             call_fails: false,
             holds_locks: false,
+            server_conn: false,
             job: u32::MAX,
             parts: [0; Part::COUNT],
             try_parts: [0; Part::COUNT],

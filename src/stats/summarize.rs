@@ -140,6 +140,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
                 ingress_s: part(Part::Ingress),
                 backlog_wait_s: part(Part::Backlog),
                 odoo_cpu_s: part(Part::OdooCpu),
+                connection_wait_s: part(Part::ConnWait),
                 db_io_s: part(Part::DbIo),
                 db_cpu_s: part(Part::DbCpu),
                 lock_wait_and_retry_s: part(Part::LockRetry),
@@ -182,6 +183,8 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::JobsPending | Resource::JobOldestAge => None,
         Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
         Resource::WorkersRespawning => None,
+        Resource::PgBouncerServerConns => p.pgbouncer.map(|b| f64::from(b.default_pool_size)),
+        Resource::PgBouncerWaiting => None,
         Resource::RedisMemory => model
             .redis
             .as_ref()

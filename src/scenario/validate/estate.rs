@@ -8,7 +8,8 @@ use super::super::suggest;
 use super::super::units;
 use super::{Bounds, Ctx};
 use crate::model::{
-    Channels, EvictionPolicy, Ingress, OdooTier, Postgres, Redis, SimTime, Volume, parse_channels,
+    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, Postgres, Redis, SimTime, Volume,
+    parse_channels,
 };
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
@@ -327,12 +328,66 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
         );
         return None;
     }
+    let pgbouncer = match &pg.pgbouncer {
+        None => Some(None),
+        Some(b) => pgbouncer(cx, b).map(Some),
+    };
     Some(Postgres {
         cores: cores?,
         max_connections,
         superuser_reserved: reserved,
         volume: volume?,
         buffer_hit_ratio: buffer_hit_ratio?,
+        pgbouncer: pgbouncer?,
+    })
+}
+
+fn pgbouncer(cx: &mut Ctx, b: &Located<raw::PgBouncerSpec>) -> Option<PgBouncer> {
+    let (at, v) = (b.pos, &b.value);
+    let p = |k: &str| format!("estate.postgres.pgbouncer.{k}");
+    if let Some(mode) = &v.pool_mode {
+        if mode.value != "transaction" {
+            let hint = if mode.value == "session" || mode.value == "statement" {
+                "only transaction pooling is modelled; in session mode PgBouncer behaves like direct connections capped at default_pool_size — model that with `max_connections`".to_string()
+            } else {
+                "PgBouncer's pool_mode is session, transaction or statement; write `transaction`"
+                    .to_string()
+            };
+            cx.error(
+                mode.pos,
+                &p("pool_mode"),
+                format!("pool_mode `{}` is not modelled", mode.value),
+                Some(hint),
+            );
+            return None;
+        }
+    }
+    let pool = cx.int(
+        v.default_pool_size.as_ref(),
+        at,
+        &p("default_pool_size"),
+        Some(20),
+        1..=10_000,
+        "PgBouncer's default is 20 server connections per user and database",
+    );
+    let clients = cx.int(
+        v.max_client_conn.as_ref(),
+        at,
+        &p("max_client_conn"),
+        Some(100),
+        1..=1_000_000,
+        "PgBouncer's default is 100",
+    );
+    let wait = cx.duration(
+        v.query_wait_timeout.as_ref(),
+        at,
+        &p("query_wait_timeout"),
+        Some(SimTime::from_secs(120)),
+    );
+    Some(PgBouncer {
+        default_pool_size: pool?,
+        max_client_conn: clients?,
+        query_wait_timeout: wait?,
     })
 }
 
