@@ -82,6 +82,7 @@ fn json_is_byte_identical_on_one_and_two_threads() {
         ("scenarios/payment-outage.yaml", "3"),
         ("scenarios/marketplace-backlog.yaml", "3"),
         ("scenarios/redis-sessions.yaml", "2"),
+        ("scenarios/distributor-season.yaml", "2"),
     ] {
         let one = simulate_json(
             scenario,
