@@ -385,3 +385,28 @@ estate:
         "seed {SEED}"
     );
 }
+
+/// Batch arrivals: each arrival brings `batch_size` requests at once (an EDI import).
+#[test]
+fn batches_arrive_together() {
+    let yaml = "version: 1
+horizon: {start: 2026-11-27T10:00, duration: 10m}
+workloads:
+  edi_import:
+    rate: 2/s
+    batch_size: {dist: constant, value: 50}
+    odoo_cpu: {dist: constant, value: 1ms}
+estate:
+  odoo: {workers: 50}
+  postgres: {cores: 2}
+";
+    let r = run(&model(yaml), 2);
+    let arrivals = r.classes[0].totals.arrivals;
+    assert_eq!(arrivals % 50, 0, "seed {SEED}: a batch was split");
+    // Batches per replication: Poisson with mean 2/s × 600 s.
+    let batches = arrivals as f64 / 50.0 / 2.0;
+    assert!(
+        (batches - 1200.0).abs() < 4.0 * 1200f64.sqrt(),
+        "seed {SEED}: {batches} batches"
+    );
+}

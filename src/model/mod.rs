@@ -105,6 +105,9 @@ pub struct WorkloadClass {
     /// This class is a queue_job job: it does not arrive by itself, other classes spawn
     /// it, and the job runner dispatches it through `/queue_job/runjob` on an HTTP worker.
     pub job: Option<JobSettings>,
+    /// Requests per arrival (a count distribution, ≥ 1): an EDI or marketplace import
+    /// delivering a batch, POS terminals syncing together. Constant 1 = single requests.
+    pub batch_size: Dist,
     /// Share of requests that create a new session (a login, a new visitor's first page).
     pub new_session_ratio: f64,
     /// Memory a request adds to its worker's resident size, MiB (CPython rarely gives

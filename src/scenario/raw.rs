@@ -177,6 +177,8 @@ pub struct Workload {
     pub calls: L<Vec<Located<CallUse>>>,
     /// Makes this class a queue_job job: spawned by other classes, never arriving by itself.
     pub job: L<JobSpec>,
+    /// Requests per arrival (count distribution), e.g. an EDI batch; default constant 1.
+    pub batch_size: L<DistSpec>,
     /// Share of requests that create a session (0..=1); default 0.
     pub new_session_ratio: L<f64>,
     /// Memory each request adds to its worker's resident size (size distribution, e.g.
@@ -488,6 +490,7 @@ profiled!(
     reads_per_query,
     locks,
     calls,
+    batch_size,
     new_session_ratio,
     memory_growth,
     job,

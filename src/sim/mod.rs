@@ -174,6 +174,9 @@ pub struct Sim<'m> {
     events: u64,
 }
 
+/// Largest batch one arrival brings (a larger sample is capped).
+const MAX_BATCH: u32 = 10_000;
+
 /// How often (in events) the progress counter is refreshed.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
@@ -360,7 +363,17 @@ impl<'m> Sim<'m> {
         match ev {
             Ev::Arrival { class } => {
                 self.schedule_arrival(class)?;
-                self.on_arrival(class)
+                let batch = &self.model.classes[class as usize].batch_size;
+                let n = match batch {
+                    crate::model::Dist::Constant(v) if *v == 1.0 => 1,
+                    b => b
+                        .sample_count(&mut self.demand[class as usize])
+                        .clamp(1, MAX_BATCH),
+                };
+                for _ in 0..n {
+                    self.on_arrival(class)?;
+                }
+                Ok(())
             }
             Ev::UserRequest { class } => self.on_arrival(class),
             Ev::Step { req } => self.on_step(req),

@@ -399,6 +399,7 @@ pub fn validate(
                     .iter()
                     .map(|seg| seg.integral())
                     .sum::<f64>()
+                    * c.batch_size.mean().max(1.0)
             })
             .sum();
         if expected > MAX_EXPECTED_ARRIVALS {

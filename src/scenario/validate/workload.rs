@@ -186,6 +186,14 @@ fn one(
             }
         }
     };
+    let batch_size = dist(
+        cx,
+        c.batch_size.as_ref(),
+        at,
+        &format!("{path}.batch_size"),
+        Measure::Count,
+        Some(1.0),
+    );
     let new_session_ratio = cx.real(
         c.new_session_ratio.as_ref(),
         at,
@@ -269,6 +277,7 @@ fn one(
         cron: cron?,
         memory_growth_mib: memory_growth?,
         new_session_ratio: new_session_ratio?,
+        batch_size: batch_size?,
         spawns: Vec::new(),
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
