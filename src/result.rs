@@ -205,4 +205,7 @@ pub struct ClassSeries {
 pub struct ResourceSeries {
     pub name: String,
     pub level_mean: Vec<f64>,
+    /// `level_mean / capacity` per bucket; `None` for an unbounded resource.
+    #[serde(default)]
+    pub utilisation: Option<Vec<f64>>,
 }

@@ -159,9 +159,17 @@ fn out_writes_the_whole_bundle_and_csv_agrees_with_json() {
             "value"
         ]
     );
+    // Every resource has `level_mean`; bounded ones also `utilisation`.
+    let bounded = json["series"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["utilisation"].is_null())
+        .count();
+    assert!(bounded > 0);
     assert_eq!(
         rows.len(),
-        fine_buckets * (classes.len() * 4 + resources.len())
+        fine_buckets * (classes.len() * 4 + resources.len() + bounded)
     );
     assert_eq!(
         rows[1][..5],

@@ -7,7 +7,7 @@
 //! The legend sits in its own band above the plot, where it can never cover the data.
 //! Values are plotted at the middle of their bucket; a missing value (a bucket where
 //! nothing completed) is a gap, not a zero. The only arithmetic is unit conversion for
-//! display (s → ms, level / capacity → %); every figure comes from the result.
+//! display (s → ms, fractions → %); every figure comes from the result.
 
 use super::font;
 use super::time::Clock;
@@ -227,10 +227,7 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
         .series
         .resources
         .iter()
-        .filter_map(|s| {
-            let cap = r.resources.iter().find(|x| x.name == s.name)?.capacity?;
-            (cap > 0.0).then_some((s, cap))
-        })
+        .filter_map(|s| s.utilisation.as_ref().map(|u| (s, u)))
         .collect();
     out.push(Chart::single(
         "utilisation".into(),
@@ -244,14 +241,13 @@ pub fn charts(r: &SimulationResult) -> Vec<Chart> {
             lines: bounded
                 .iter()
                 .enumerate()
-                .map(|(k, (s, cap))| Line {
+                .map(|(k, (s, util))| Line {
                     label: s.name.clone(),
                     colour: PALETTE[k % PALETTE.len()],
-                    points: s
-                        .level_mean
+                    points: util
                         .iter()
                         .enumerate()
-                        .map(|(i, v)| (x.mid_h(i, fine), Some(v / cap * 100.0)))
+                        .map(|(i, u)| (x.mid_h(i, fine), Some(u * 100.0)))
                         .collect(),
                     markers: false,
                 })

@@ -205,6 +205,10 @@ fn series_fine(r: &SimulationResult) -> Result<OutFile, RenderError> {
     for x in &r.series.resources {
         let v = x.level_mean.iter().map(|x| Some(*x));
         series_rows(&mut t, &clock, w, "resource", &x.name, "level_mean", v)?;
+        if let Some(u) = &x.utilisation {
+            let v = u.iter().map(|x| Some(*x));
+            series_rows(&mut t, &clock, w, "resource", &x.name, "utilisation", v)?;
+        }
     }
     t.finish("series_fine.csv")
 }

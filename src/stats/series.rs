@@ -153,6 +153,8 @@ impl SeriesSum {
             .map(|(r, sums)| ResourceSeries {
                 name: r.name().to_string(),
                 level_mean: mean(sums),
+                // Filled by `summarize`, which knows the capacities.
+                utilisation: None,
             })
             .collect();
         Series {

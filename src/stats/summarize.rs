@@ -22,17 +22,20 @@ pub fn summarize(
     model: &Model,
     seed: u64,
     reps: &[Replication],
-    all_series: Series,
+    mut all_series: Series,
 ) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
     let mut resources: Vec<ResourceResult> = Resource::ALL
         .iter()
         .map(|r| resource_result(model, *r, reps))
         .collect();
-    for (r, s) in resources.iter_mut().zip(&all_series.resources) {
+    // Utilisation per bucket, computed once: the peak, the bottleneck and the charts
+    // all read it.
+    for (r, s) in resources.iter_mut().zip(&mut all_series.resources) {
         if let Some(cap) = r.capacity.filter(|c| *c > 0.0) {
-            let u = s.level_mean.iter().map(|x| Some(x / cap));
-            r.utilisation_peak = peak(model, all_series.fine_bucket_s, u);
+            let u: Vec<f64> = s.level_mean.iter().map(|x| x / cap).collect();
+            r.utilisation_peak = peak(model, all_series.fine_bucket_s, u.iter().map(|x| Some(*x)));
+            s.utilisation = Some(u);
         }
     }
     let mut classes: Vec<ClassResult> = (0..model.classes.len())
@@ -231,16 +234,15 @@ fn bottleneck(
 ) -> Bottleneck {
     let mut first: Option<(usize, f64, &ResourceResult)> = None;
     for (r, s) in resources.iter().zip(&series.resources) {
-        let Some(cap) = r.capacity.filter(|c| *c > 0.0) else {
+        let Some(util) = &s.utilisation else {
             continue;
         };
-        let hit = s
-            .level_mean
+        if let Some((b, u)) = util
             .iter()
+            .copied()
             .enumerate()
-            .find(|(_, x)| **x / cap >= SATURATION);
-        if let Some((b, x)) = hit {
-            let u = x / cap;
+            .find(|(_, u)| *u >= SATURATION)
+        {
             let better = match first {
                 None => true,
                 Some((fb, fu, _)) => b < fb || (b == fb && u > fu),
