@@ -107,19 +107,8 @@ pub fn lock_uses(
     path: &str,
     tables: &[&str],
 ) -> Option<Vec<LockUse>> {
-    let Some(list) = list else {
-        return Some(Vec::new());
-    };
-    if list.value.len() > MAX_USES {
-        let msg = format!("{} entries; the limit is {MAX_USES}", list.value.len());
-        cx.error(list.pos, path, msg, None);
-        return None;
-    }
-    let mut out = Vec::with_capacity(list.value.len());
-    let mut ok = true;
-    for (i, u) in list.value.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        let table = table_ref(cx, u, &p, tables);
+    cx.list(list, path, MAX_USES, |cx, u, p| {
+        let table = table_ref(cx, u, p, tables);
         let keys = dist(
             cx,
             u.value.keys.as_ref(),
@@ -128,12 +117,11 @@ pub fn lock_uses(
             Measure::Count,
             Some(1.0),
         );
-        match (table, keys) {
-            (Some(table), Some(keys)) => out.push(LockUse { table, keys }),
-            _ => ok = false,
-        }
-    }
-    ok.then_some(out)
+        Some(LockUse {
+            table: table?,
+            keys: keys?,
+        })
+    })
 }
 
 /// The index of the table a lock use names.

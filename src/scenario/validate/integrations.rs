@@ -215,19 +215,8 @@ pub fn call_uses(
     path: &str,
     integrations: &[&str],
 ) -> Option<Vec<CallUse>> {
-    let Some(list) = list else {
-        return Some(Vec::new());
-    };
-    if list.value.len() > MAX_USES {
-        let msg = format!("{} entries; the limit is {MAX_USES}", list.value.len());
-        cx.error(list.pos, path, msg, None);
-        return None;
-    }
-    let mut out = Vec::with_capacity(list.value.len());
-    let mut ok = true;
-    for (i, u) in list.value.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        let target = integration_ref(cx, u, &p, integrations);
+    cx.list(list, path, MAX_USES, |cx, u, p| {
+        let integration = integration_ref(cx, u, p, integrations);
         let calls = cx.int(
             u.value.count.as_ref(),
             u.pos,
@@ -236,12 +225,11 @@ pub fn call_uses(
             1..=MAX_CALLS,
             "calls per request; remove the entry for none",
         );
-        match (target, calls) {
-            (Some(integration), Some(calls)) => out.push(CallUse { integration, calls }),
-            _ => ok = false,
-        }
-    }
-    ok.then_some(out)
+        Some(CallUse {
+            integration: integration?,
+            calls: calls?,
+        })
+    })
 }
 
 /// The index of the integration a call names.

@@ -97,6 +97,34 @@ impl Ctx<'_> {
             .ok()
     }
 
+    /// Validates a list of at most `max` entries at `path`, each with `one` (given the
+    /// entry and its path `path[i]`). Absent = empty; `None` if any entry failed.
+    pub fn list<R, T>(
+        &mut self,
+        list: Option<&Located<Vec<Located<R>>>>,
+        path: &str,
+        max: usize,
+        mut one: impl FnMut(&mut Self, &Located<R>, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Some(list) = list else {
+            return Some(Vec::new());
+        };
+        if list.value.len() > max {
+            let msg = format!("{} entries; the limit is {max}", list.value.len());
+            self.error(list.pos, path, msg, None);
+            return None;
+        }
+        let mut out = Vec::with_capacity(list.value.len());
+        let mut ok = true;
+        for (i, item) in list.value.iter().enumerate() {
+            match one(self, item, &format!("{path}[{i}]")) {
+                Some(t) => out.push(t),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
     /// Resolves a reference by name to its index in `names` (a lock table, an
     /// integration…). `kind` and `section` name what is referred to ("lock table",
     /// "`contention.tables`"); `use_example` and `declare_example` go into the hints.
