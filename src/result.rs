@@ -82,6 +82,8 @@ pub struct ClassResult {
     pub jobs_failed_per_s: Estimate,
     /// Redis sessions evicted to make room for this class's new sessions, per second.
     pub sessions_evicted_per_s: Estimate,
+    /// Websocket connections dropped by an evented-worker restart, per second.
+    pub websocket_drops_per_s: Estimate,
     /// The fine bucket with the highest mean arrival rate.
     pub peak_arrivals_per_s: Option<Peak>,
     /// The coarse bucket with the highest mean p95 latency among those with at least

@@ -73,17 +73,25 @@ fn quickstart_prints_the_summary() {
     }
 }
 
+/// Every scenario shipped in `scenarios/`, as a path relative to the crate, sorted.
+fn shipped() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".yaml"))
+        .map(|n| format!("scenarios/{n}"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 8, "shipped scenarios: {names:?}");
+    names
+}
+
 #[test]
 fn json_is_byte_identical_on_one_and_two_threads() {
-    for (scenario, reps) in [
-        ("scenarios/quickstart.yaml", "4"),
-        ("scenarios/retail-black-friday.yaml", "2"),
-        ("scenarios/flash-sale-hot-skus.yaml", "3"),
-        ("scenarios/payment-outage.yaml", "3"),
-        ("scenarios/marketplace-backlog.yaml", "3"),
-        ("scenarios/redis-sessions.yaml", "2"),
-        ("scenarios/distributor-season.yaml", "2"),
-    ] {
+    for scenario in shipped() {
+        let scenario = scenario.as_str();
+        let reps = "2";
         let one = simulate_json(
             scenario,
             &["--threads", "1", "--replications", reps, "--seed", "7"],
@@ -232,15 +240,8 @@ fn bad_scenario_exits_2_with_location() {
 
 #[test]
 fn validate_accepts_the_shipped_scenarios() {
-    for s in [
-        "scenarios/quickstart.yaml",
-        "scenarios/retail-black-friday.yaml",
-        "scenarios/flash-sale-hot-skus.yaml",
-        "scenarios/payment-outage.yaml",
-        "scenarios/marketplace-backlog.yaml",
-        "scenarios/redis-sessions.yaml",
-        "scenarios/distributor-season.yaml",
-    ] {
+    for s in shipped() {
+        let s = s.as_str();
         let o = peakplan(&["validate", s]);
         assert_eq!(code(&o), 0, "{s}: {}", text(&o.stderr));
         assert!(text(&o.stdout).contains("ok"));

@@ -358,7 +358,7 @@ estate:
   odoo: {pods: 2, workers: 20}
   postgres:
     cores: 8
-    pgbouncer: {default_pool_size: 3, query_wait_timeout: 2s}
+    pgbouncer: {pool_mode: transaction, default_pool_size: 3, query_wait_timeout: 2s}
 ";
     let r = run(&model(yaml), 2);
     let level = |n: &str| r.resources.iter().find(|x| x.name == n).unwrap();

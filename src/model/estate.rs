@@ -73,6 +73,20 @@ pub struct LockUse {
     pub keys: Dist,
 }
 
+/// PgBouncer's `pool_mode` (`statement` forbids multi-statement transactions: Odoo
+/// cannot run on it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolMode {
+    /// A server connection per transaction — in Odoo, the whole request from its first
+    /// query to its commit (or a rollback before a retry).
+    Transaction,
+    /// PgBouncer's default: a server connection for the client connection's lifetime. An
+    /// Odoo worker keeps its connections open until the process exits, so it keeps its
+    /// server connection from its first query until it is recycled or killed: no
+    /// multiplexing, and a worker that finds the pool taken waits, then fails.
+    Session,
+}
+
 /// An external API (payment, shipping, marketplace).
 #[derive(Clone, Debug)]
 pub struct Integration {
@@ -129,13 +143,14 @@ pub struct Redis {
     pub active_window: SimTime,
 }
 
-/// PgBouncer in front of PostgreSQL, in `transaction` pool mode: Odoo's workers hold
-/// client connections; a transaction — in Odoo, the whole request from its first query to
-/// the commit — needs one of the `default_pool_size` server connections, and waits for
-/// one at most `query_wait_timeout`. Cron and the evented worker use LISTEN/NOTIFY,
-/// which transaction pooling does not carry, so they connect to PostgreSQL directly.
+/// PgBouncer in front of PostgreSQL: Odoo's HTTP workers hold client connections and
+/// borrow one of the `default_pool_size` server connections — per transaction or for the
+/// whole client connection, by `mode` — waiting for one at most `query_wait_timeout`.
+/// Cron and the evented worker use LISTEN/NOTIFY, which transaction pooling does not
+/// carry, so they connect to PostgreSQL directly.
 #[derive(Clone, Copy, Debug)]
 pub struct PgBouncer {
+    pub mode: PoolMode,
     /// `default_pool_size` (PgBouncer default 20): server connections per user+database.
     pub default_pool_size: u32,
     /// `max_client_conn` (default 100): client connections PgBouncer accepts.

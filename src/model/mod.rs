@@ -13,8 +13,8 @@ mod time;
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::Dist;
 pub use estate::{
-    CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer, RateLimit, Redis,
-    Volume,
+    CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer, PoolMode,
+    RateLimit, Redis, Volume,
 };
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
@@ -119,6 +119,21 @@ pub struct WorkloadClass {
     /// Jobs a completed request of this class enqueues (a checkout enqueues stock sync,
     /// label generation, invoice posting…).
     pub spawns: Vec<Spawn>,
+    /// This class is the websocket route (`/websocket`, `gevent_port` 8072): an arrival
+    /// opens a connection to a pod's evented worker, and its requests are the messages
+    /// sent over it (the upgrade first). `None` = an ordinary HTTP class.
+    pub websocket: Option<WebsocketUse>,
+}
+
+/// Connections of a websocket class (browser tabs running Odoo's bus).
+#[derive(Clone, Debug)]
+pub struct WebsocketUse {
+    /// How long a tab stays open (its connection is re-opened after an evented-worker
+    /// restart until then).
+    pub connected_s: Dist,
+    /// Messages per second over one open connection (a Poisson stream): subscriptions,
+    /// presence updates, notification polls. Each is a request of the class.
+    pub messages_per_s: f64,
 }
 
 /// When a cron class runs.
@@ -167,6 +182,15 @@ pub struct OdooTier {
     pub max_cron_threads: u32,
     /// Whether each pod runs the evented (gevent) worker, which keeps a DB connection open.
     pub evented_worker: bool,
+    /// `db_maxconn_gevent` (Odoo ≥ 17; default `db_maxconn`): the evented worker's pool.
+    /// A message needing a cursor when every one is busy fails at once (PoolError).
+    pub db_maxconn_gevent: u32,
+    /// `limit_memory_soft_gevent` (default `limit_memory_soft`): the evented server
+    /// restarts when its resident size is above it (checked every `kill_check_period`),
+    /// dropping every websocket connection of its pod.
+    pub limit_memory_soft_gevent_mib: f64,
+    /// Resident memory one open websocket connection adds to the evented worker, MiB.
+    pub websocket_memory_mib: f64,
     /// `db_maxconn`: per-process connection pool size; exhausted → immediate error.
     pub db_maxconn: u32,
     /// `limit_time_real`; `None` = unlimited. Kills happen on the master's beat.

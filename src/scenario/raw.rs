@@ -188,6 +188,19 @@ pub struct Workload {
     pub cron: L<CronSpec>,
     /// Jobs enqueued by each completed request; default none.
     pub spawns: L<Vec<Located<SpawnSpec>>>,
+    /// Makes this class the websocket route to the evented worker: `rate` is then the
+    /// rate at which connections open, and each message sent over one is a request.
+    pub websocket: L<WebsocketSpec>,
+}
+
+/// Connections of a websocket class.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebsocketSpec {
+    /// How long a browser tab stays connected (duration distribution); required.
+    pub connected: L<DistSpec>,
+    /// Messages per open connection, e.g. `2/min`; required, > 0, ≤ 100/s.
+    pub messages: L<Text>,
 }
 
 /// A scheduled action.
@@ -388,6 +401,14 @@ pub struct Odoo {
     pub evented_worker: L<bool>,
     /// Per-process pool; default 64.
     pub db_maxconn: L<i64>,
+    /// The evented worker's pool (Odoo ≥ 17); default `db_maxconn`.
+    pub db_maxconn_gevent: L<i64>,
+    /// The evented server restarts above this resident size (Odoo ≥ 18; checked every
+    /// `kill_check_period`); default `limit_memory_soft`.
+    pub limit_memory_soft_gevent: L<Text>,
+    /// Memory one open websocket adds to the evented worker; default `256KiB`
+    /// (assumption: not published).
+    pub websocket_memory: L<Text>,
     /// Default `120s`; `unlimited` disables it.
     pub limit_time_real: L<Text>,
     /// Default `4s`.
@@ -495,7 +516,8 @@ profiled!(
     memory_growth,
     job,
     cron,
-    spawns
+    spawns,
+    websocket
 );
 profiled!(
     Odoo,
@@ -505,6 +527,9 @@ profiled!(
     max_cron_threads,
     evented_worker,
     db_maxconn,
+    db_maxconn_gevent,
+    limit_memory_soft_gevent,
+    websocket_memory,
     limit_time_real,
     kill_check_period,
     worker_respawn,

@@ -9,6 +9,7 @@
 //! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
 //! tries (odoo/service/model.py); then the request fails.
 
+use super::evented::evented_pod;
 use super::locks::Acquire;
 use super::redis::Save;
 use super::request::Phase;
@@ -23,6 +24,31 @@ impl Sim<'_> {
     /// Starts a (re)run of the whole request on its worker.
     pub(super) fn begin_try(&mut self, req: u32) -> Step {
         let class_id = self.requests[req as usize].class as usize;
+        let class = &self.model.classes[class_id];
+        let (cpu_s, db_s, io_s) = self.sample_try(class_id);
+        let simple = db_s == 0.0 && io_s == 0.0 && class.locks.is_empty() && class.calls.is_empty();
+        let now = self.now;
+        let r = &mut self.requests[req as usize];
+        r.try_start = now;
+        r.tries += 1;
+        r.db_s = db_s;
+        r.io_s = io_s;
+        r.cpu2_s = cpu_s / 2.0;
+        if simple {
+            // One CPU phase: the fast path of the plain queue.
+            r.cpu2_s = cpu_s;
+            r.enter(Phase::Cpu2, now);
+            return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
+        }
+        if self.requests[req as usize].tries == 1 {
+            self.draw_rows(req);
+        }
+        self.requests[req as usize].enter(Phase::Cpu1, now);
+        self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::Step { req })
+    }
+
+    /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds).
+    pub(super) fn sample_try(&mut self, class_id: usize) -> (f64, f64, f64) {
         let class = &self.model.classes[class_id];
         let rng = &mut self.demand[class_id];
         let cpu_s = class.odoo_cpu_s.sample(rng);
@@ -43,25 +69,7 @@ impl Sim<'_> {
                 io_s = ios * v.io_latency.as_secs_f64();
             }
         }
-        let simple = db_s == 0.0 && io_s == 0.0 && class.locks.is_empty() && class.calls.is_empty();
-        let now = self.now;
-        let r = &mut self.requests[req as usize];
-        r.try_start = now;
-        r.tries += 1;
-        r.db_s = db_s;
-        r.io_s = io_s;
-        r.cpu2_s = cpu_s / 2.0;
-        if simple {
-            // One CPU phase: the fast path of the plain queue.
-            r.cpu2_s = cpu_s;
-            r.enter(Phase::Cpu2, now);
-            return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
-        }
-        if self.requests[req as usize].tries == 1 {
-            self.draw_rows(req);
-        }
-        self.requests[req as usize].enter(Phase::Cpu1, now);
-        self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::Step { req })
+        (cpu_s, db_s, io_s)
     }
 
     /// Draws the hot-spot rows the request will update (kept across retries: a re-run
@@ -273,6 +281,10 @@ impl Sim<'_> {
         let class_id = r.class as usize;
         let class = &self.model.classes[class_id];
         if r.calls_left == 0 {
+            if evented_pod(r.worker).is_some() {
+                // A websocket message's CPU was all spent before its queries.
+                return self.complete(req);
+            }
             let cpu2 = SimTime::from_secs_f64(r.cpu2_s);
             self.requests[req as usize].enter(Phase::Cpu2, self.now);
             return self.schedule(cpu2, Ev::Step { req });
@@ -356,7 +368,10 @@ impl Sim<'_> {
         let (w, class) = (r.worker, r.class);
         self.end_request(req, cause)?;
         match self.workers.get(w as usize) {
-            None => Ok(()),
+            None => match evented_pod(w) {
+                Some(pod) => self.evented_done(pod, class),
+                None => Ok(()),
+            },
             Some(worker) if worker.cron => self.cron_worker_free(w, class),
             Some(_) => self.worker_free(w),
         }

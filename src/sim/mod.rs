@@ -12,6 +12,7 @@
 
 mod arrivals;
 mod cron;
+mod evented;
 mod flow;
 mod ingress;
 mod jobs;
@@ -24,6 +25,7 @@ mod queue_job;
 mod redis;
 mod request;
 
+pub use evented::connections_per_pod;
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
 pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
@@ -75,6 +77,28 @@ enum Ev {
     PoolCheck,
     /// The Odoo master checks `limit_time_real`.
     MasterBeat,
+    /// The next message over a websocket connection.
+    WsMessage {
+        conn: u32,
+    },
+    /// A browser tab closes its websocket.
+    WsClose {
+        conn: u32,
+    },
+    /// A dropped or refused websocket tries again.
+    WsReconnect {
+        conn: u32,
+    },
+    /// A pod's evented CPU completes a message (stale unless it is the pod's `wake_at`).
+    EventedWake {
+        pod: u32,
+    },
+    /// The evented servers check their memory.
+    EventedBeat,
+    /// A restarted evented server is back.
+    EventedUp {
+        pod: u32,
+    },
     Respawned {
         worker: u32,
     },
@@ -170,6 +194,13 @@ pub struct Sim<'m> {
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
+    /// Evented workers (one per pod, only with a websocket class), websocket
+    /// connections and their free slots, the next pod in turn, connections open.
+    evented: Vec<evented::EventedPod>,
+    ws_conns: Vec<evented::Conn>,
+    ws_free: Vec<u32>,
+    ws_next_pod: usize,
+    ws_open: u32,
     obs: Observer,
     events: u64,
 }
@@ -275,6 +306,17 @@ impl<'m> Sim<'m> {
                 })
                 .collect(),
             started: VecDeque::new(),
+            evented: if model.classes.iter().any(|c| c.websocket.is_some()) {
+                (0..model.odoo.pods)
+                    .map(|_| evented::EventedPod::new())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            ws_conns: Vec::new(),
+            ws_free: Vec::new(),
+            ws_next_pod: 0,
+            ws_open: 0,
             obs: Observer::new(n, model.stats.fine_bucket, !warm),
             events: 0,
         };
@@ -297,6 +339,9 @@ impl<'m> Sim<'m> {
         }
         if model.odoo.limit_time_real.is_some() {
             sim.schedule(model.odoo.kill_check_period, Ev::MasterBeat)?;
+        }
+        if !sim.evented.is_empty() {
+            sim.schedule(model.odoo.kill_check_period, Ev::EventedBeat)?;
         }
         Ok(sim)
     }
@@ -370,8 +415,14 @@ impl<'m> Sim<'m> {
                         .sample_count(&mut self.demand[class as usize])
                         .clamp(1, MAX_BATCH),
                 };
-                for _ in 0..n {
-                    self.on_arrival(class)?;
+                if self.model.classes[class as usize].websocket.is_some() {
+                    for _ in 0..n {
+                        self.ws_arrival(class)?;
+                    }
+                } else {
+                    for _ in 0..n {
+                        self.on_arrival(class)?;
+                    }
                 }
                 Ok(())
             }
@@ -384,6 +435,12 @@ impl<'m> Sim<'m> {
             Ev::CronPoll => self.on_cron_poll(),
             Ev::PoolCheck => self.on_pool_check(),
             Ev::MasterBeat => self.on_master_beat(),
+            Ev::WsMessage { conn } => self.on_ws_message(conn),
+            Ev::WsClose { conn } => self.on_ws_close(conn),
+            Ev::WsReconnect { conn } => self.on_ws_reconnect(conn),
+            Ev::EventedWake { pod } => self.on_evented_wake(pod),
+            Ev::EventedBeat => self.on_evented_beat(),
+            Ev::EventedUp { pod } => self.on_evented_up(pod),
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {
                 self.job_tick();

@@ -34,10 +34,13 @@ pub enum Cause {
     RedisOom,
     /// PgBouncer disconnected the client after `query_wait_timeout`.
     PoolWaitTimeout,
+    /// The pod's evented worker was restarting: the websocket upgrade was refused, or
+    /// the message was in flight when the connection dropped.
+    WebsocketUnavailable,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 10] = [
+    pub const ALL: [Cause; 11] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -48,6 +51,7 @@ impl Cause {
         Cause::MemoryHardLimit,
         Cause::RedisOom,
         Cause::PoolWaitTimeout,
+        Cause::WebsocketUnavailable,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -63,6 +67,7 @@ impl Cause {
             Cause::MemoryHardLimit => "memory_hard_limit",
             Cause::RedisOom => "redis_oom",
             Cause::PoolWaitTimeout => "pgbouncer_query_wait_timeout",
+            Cause::WebsocketUnavailable => "websocket_unavailable",
         }
     }
 }
@@ -98,10 +103,16 @@ pub enum Resource {
     JobsRunning,
     /// Age of the oldest pending job, seconds (sampled at every queue change and tick).
     JobOldestAge,
+    /// Open websocket connections, all pods.
+    WebsocketConnections,
+    /// Evented workers' CPU busy (one core each).
+    EventedCpuBusy,
+    /// Cursors in use in the evented workers' pools.
+    EventedCursors,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 17] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -116,6 +127,9 @@ impl Resource {
         Resource::JobsPending,
         Resource::JobsRunning,
         Resource::JobOldestAge,
+        Resource::WebsocketConnections,
+        Resource::EventedCpuBusy,
+        Resource::EventedCursors,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -135,6 +149,9 @@ impl Resource {
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",
             Resource::JobOldestAge => "queue_job_oldest_age_s",
+            Resource::WebsocketConnections => "websocket_connections",
+            Resource::EventedCpuBusy => "evented_cpu_busy",
+            Resource::EventedCursors => "evented_cursors",
         }
     }
 }
@@ -208,6 +225,8 @@ pub struct ClassObs {
     pub sessions_evicted: u64,
     /// Serialization failures met (each one a retry or, on the last try, an error).
     pub conflicts: u64,
+    /// Websocket connections of this class dropped by an evented-worker restart.
+    pub websocket_drops: u64,
     /// Time-average number of this class's requests in the system over the window
     /// (set when the replication ends).
     pub in_system_mean: f64,
@@ -326,6 +345,12 @@ impl Observer {
     pub fn job_failed(&mut self, class: usize) {
         if self.window_open {
             self.classes[class].jobs_failed += 1;
+        }
+    }
+
+    pub fn websocket_dropped(&mut self, class: usize) {
+        if self.window_open {
+            self.classes[class].websocket_drops += 1;
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Worker {
     pub rss_mib: f64,
     /// Requests served since the process started.
     pub served: u32,
+    /// Holds a PgBouncer server connection (session pooling).
+    pub server_conn: bool,
 }
 
 /// Traefik Retry's first back-off (its `initialInterval` default, 100 ms), doubled on each
@@ -50,6 +52,7 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
                 conns: 0,
                 rss_mib: odoo.worker_base_memory_mib,
                 served: 0,
+                server_conn: false,
             });
         }
         // The first worker pops first (cosmetic, but stable).
@@ -92,6 +95,7 @@ impl Sim<'_> {
                     conns: 1,
                     rss_mib: o.worker_base_memory_mib,
                     served: 0,
+                    server_conn: false,
                 });
                 self.cron_workers.push(w);
                 self.cron_idle.push(w);
@@ -99,7 +103,7 @@ impl Sim<'_> {
         }
     }
 
-    fn pg_usable(&self) -> u32 {
+    pub(super) fn pg_usable(&self) -> u32 {
         let p = &self.model.postgres;
         p.max_connections.saturating_sub(p.superuser_reserved)
     }
@@ -293,6 +297,7 @@ impl Sim<'_> {
         wk.conns = 0;
         wk.rss_mib = self.model.odoo.worker_base_memory_mib;
         wk.served = 0;
+        self.pool_worker_exits(w)?;
         self.obs
             .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         self.respawning += 1;

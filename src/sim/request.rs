@@ -14,6 +14,8 @@ pub enum Phase {
     Backlog,
     /// Timed: first half of the Odoo CPU time.
     Cpu1,
+    /// A websocket message on its pod's evented CPU (processor sharing).
+    EventedCpu,
     /// Waiting for one of PgBouncer's server connections.
     PoolWait,
     /// On the PostgreSQL volume (reads that missed the cache).
@@ -49,7 +51,7 @@ impl Phase {
         match self {
             Phase::Ingress => Some(Part::Ingress),
             Phase::Backlog => Some(Part::Backlog),
-            Phase::Cpu1 | Phase::Cpu2 => Some(Part::OdooCpu),
+            Phase::Cpu1 | Phase::Cpu2 | Phase::EventedCpu => Some(Part::OdooCpu),
             Phase::PoolWait => Some(Part::ConnWait),
             Phase::Io => Some(Part::DbIo),
             Phase::Db => Some(Part::DbCpu),

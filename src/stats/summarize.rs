@@ -153,6 +153,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         serialization_failures_per_s: per_rep(&|r, o| o.conflicts as f64 / r.window_s),
         jobs_failed_per_s: per_rep(&|r, o| o.jobs_failed as f64 / r.window_s),
         sessions_evicted_per_s: per_rep(&|r, o| o.sessions_evicted as f64 / r.window_s),
+        websocket_drops_per_s: per_rep(&|r, o| o.websocket_drops as f64 / r.window_s),
         peak_arrivals_per_s: None,
         worst_latency_s_p95: None,
         totals: Totals {
@@ -200,6 +201,17 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
                 .filter(|_| jobs)
                 .map(f64::from)
         }
+        Resource::WebsocketConnections | Resource::EventedCpuBusy | Resource::EventedCursors
+            if !model.classes.iter().any(|c| c.websocket.is_some()) =>
+        {
+            None
+        }
+        // The connections at which the evented workers restart (their soft memory limit).
+        Resource::WebsocketConnections => {
+            Some(f64::from(o.pods) * crate::sim::connections_per_pod(o))
+        }
+        Resource::EventedCpuBusy => Some(f64::from(o.pods)),
+        Resource::EventedCursors => Some(f64::from(o.pods * o.db_maxconn_gevent)),
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),
         )),

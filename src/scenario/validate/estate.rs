@@ -8,8 +8,8 @@ use super::super::suggest;
 use super::super::units;
 use super::{Bounds, Ctx};
 use crate::model::{
-    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, Postgres, Redis, SimTime, Volume,
-    parse_channels,
+    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis, SimTime,
+    Volume, parse_channels,
 };
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
@@ -149,6 +149,17 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         1..=100_000,
         "each process needs at least one connection",
     );
+    let db_maxconn_gevent = match o.db_maxconn_gevent.as_ref() {
+        Some(_) => cx.int(
+            o.db_maxconn_gevent.as_ref(),
+            at,
+            &p("db_maxconn_gevent"),
+            None,
+            1..=100_000,
+            "the evented worker needs at least one connection",
+        ),
+        None => db_maxconn,
+    };
     let limit_time_real = match &o.limit_time_real {
         Some(v) if v.value.0 == "unlimited" => Some(None),
         Some(v) => match units::parse_duration(&v.value.0) {
@@ -222,6 +233,29 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         &p("limit_memory_hard"),
         2560.0,
     );
+    let soft_gevent = match o.limit_memory_soft_gevent.as_ref() {
+        Some(v) => cx.size_mib(Some(v), &p("limit_memory_soft_gevent"), 0.0),
+        None => soft,
+    };
+    let websocket_memory = cx.size_mib(o.websocket_memory.as_ref(), &p("websocket_memory"), 0.25);
+    let gevent_ok = match (base, soft_gevent, websocket_memory) {
+        (Some(b), Some(s), Some(m)) if !(b < s && m > 0.0 && m < s - b) => {
+            let at = o
+                .limit_memory_soft_gevent
+                .as_ref()
+                .or(o.websocket_memory.as_ref())
+                .map_or(at, |x| x.pos);
+            cx.error(
+                at,
+                &p("limit_memory_soft_gevent"),
+                format!("need worker_base_memory < limit_memory_soft_gevent and 0 < websocket_memory < their difference, found {b:.0} / {s:.0} MiB and {m:.3} MiB per connection"),
+                Some("the evented worker restarts above its soft limit: it must hold at least one connection".into()),
+            );
+            None
+        }
+        (Some(_), Some(_), Some(_)) => Some(()),
+        _ => None,
+    };
     let memory_ok = match (base, soft, hard) {
         (Some(b), Some(s), Some(h)) if !(b < s && s <= h) => {
             cx.error(
@@ -254,7 +288,11 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         },
     };
     memory_ok?;
+    gevent_ok?;
     Some(OdooTier {
+        db_maxconn_gevent: db_maxconn_gevent?,
+        limit_memory_soft_gevent_mib: soft_gevent?,
+        websocket_memory_mib: websocket_memory?,
         worker_base_memory_mib: base?,
         limit_memory_soft_mib: soft?,
         limit_memory_hard_mib: hard?,
@@ -345,23 +383,33 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
 fn pgbouncer(cx: &mut Ctx, b: &Located<raw::PgBouncerSpec>) -> Option<PgBouncer> {
     let (at, v) = (b.pos, &b.value);
     let p = |k: &str| format!("estate.postgres.pgbouncer.{k}");
-    if let Some(mode) = &v.pool_mode {
-        if mode.value != "transaction" {
-            let hint = if mode.value == "session" || mode.value == "statement" {
-                "only transaction pooling is modelled; in session mode PgBouncer behaves like direct connections capped at default_pool_size — model that with `max_connections`".to_string()
-            } else {
-                "PgBouncer's pool_mode is session, transaction or statement; write `transaction`"
-                    .to_string()
-            };
-            cx.error(
-                mode.pos,
-                &p("pool_mode"),
-                format!("pool_mode `{}` is not modelled", mode.value),
-                Some(hint),
-            );
-            return None;
-        }
-    }
+    // PgBouncer's own default is `session`.
+    let mode = match v.pool_mode.as_ref() {
+        None => Some(PoolMode::Session),
+        Some(m) => match m.value.as_str() {
+            "session" => Some(PoolMode::Session),
+            "transaction" => Some(PoolMode::Transaction),
+            other => {
+                let hint = if other == "statement" {
+                    "statement pooling forbids multi-statement transactions, and every Odoo request is one: use `transaction` or `session`".to_string()
+                } else {
+                    let guess = suggest::closest(other, ["session", "transaction"])
+                        .map(|g| format!("did you mean `{g}`? "))
+                        .unwrap_or_default();
+                    format!(
+                        "{guess}PgBouncer's pool_mode is `session` (its default) or `transaction`"
+                    )
+                };
+                cx.error(
+                    m.pos,
+                    &p("pool_mode"),
+                    format!("pool_mode `{other}` cannot serve Odoo"),
+                    Some(hint),
+                );
+                None
+            }
+        },
+    };
     let pool = cx.int(
         v.default_pool_size.as_ref(),
         at,
@@ -385,6 +433,7 @@ fn pgbouncer(cx: &mut Ctx, b: &Located<raw::PgBouncerSpec>) -> Option<PgBouncer>
         Some(SimTime::from_secs(120)),
     );
     Some(PgBouncer {
+        mode: mode?,
         default_pool_size: pool?,
         max_client_conn: clients?,
         query_wait_timeout: wait?,

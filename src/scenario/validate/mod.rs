@@ -418,6 +418,21 @@ pub fn validate(
         );
     }
 
+    if let (Some(cls), Some(est), Some(w)) = (&classes, &estate.odoo, &s.workloads) {
+        if !est.evented_worker {
+            for ((name, raw), c) in w.value.0.iter().zip(cls) {
+                if let (Some(ws), Some(_)) = (&raw.value.websocket, &c.websocket) {
+                    cx.error(
+                        ws.pos,
+                        &format!("workloads.{}.websocket", name.value),
+                        "a websocket class needs the evented worker, and `estate.odoo.evented_worker` is false",
+                        Some("set `evented_worker: true` (Odoo serves /websocket on gevent_port 8072)".into()),
+                    );
+                }
+            }
+        }
+    }
+
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {
         let expected: f64 = cls
             .iter()
@@ -428,6 +443,10 @@ pub fn validate(
                     .map(|seg| seg.integral())
                     .sum::<f64>()
                     * c.batch_size.mean().max(1.0)
+                    // A websocket connection sends messages for as long as it is open.
+                    * c.websocket.as_ref().map_or(1.0, |ws| {
+                        1.0 + ws.messages_per_s * ws.connected_s.mean()
+                    })
             })
             .sum();
         if expected > MAX_EXPECTED_ARRIVALS {

@@ -6,7 +6,7 @@ use super::super::raw;
 use super::super::units;
 use super::dist::{Measure, dist};
 use super::{Bounds, Ctx, contention, integrations};
-use crate::model::{Population, RateLimit, SimTime, WorkloadClass};
+use crate::model::{Population, RateLimit, SimTime, WebsocketUse, WorkloadClass};
 
 /// Highest base rate per class (requests per second).
 const MAX_RATE_PER_S: f64 = 1e6;
@@ -266,6 +266,10 @@ fn one(
         &format!("{path}.calls"),
         &names.integrations,
     );
+    let websocket = match &c.websocket {
+        None => Some(None),
+        Some(ws) => websocket(cx, ws, c, &path).map(Some),
+    };
     if name.value == "all" {
         return None;
     }
@@ -287,6 +291,123 @@ fn one(
         reads_per_query: reads_per_query?,
         locks: locks?,
         calls: calls?,
+        websocket: websocket?,
+    })
+}
+
+/// Most messages per second over one websocket (Odoo's own limiter closes a connection
+/// sending more than `websocket_rate_limit_burst` = 10 frames per 2 s, i.e. 5/s
+/// sustained: 100/s is a typo guard well above it).
+const MAX_WS_MESSAGES_PER_S: f64 = 100.0;
+
+/// `websocket:`: connection lifetime and message rate; the features a message cannot
+/// have are refused with the reason.
+fn websocket(
+    cx: &mut Ctx,
+    ws: &Located<raw::WebsocketSpec>,
+    c: &raw::Workload,
+    path: &str,
+) -> Option<WebsocketUse> {
+    let p = format!("{path}.websocket");
+    let unsupported: [(&str, Option<Pos>, &str); 9] = [
+        (
+            "new_session_ratio",
+            c.new_session_ratio.as_ref().map(|x| x.pos),
+            "sessions are created by HTTP requests (logins), not over the websocket",
+        ),
+        (
+            "memory_growth",
+            c.memory_growth.as_ref().map(|x| x.pos),
+            "the evented worker's memory grows per open connection: see `estate.odoo.websocket_memory`",
+        ),
+        (
+            "users",
+            c.users.as_ref().map(|x| x.pos),
+            "a websocket class is open: `rate` is the rate at which tabs connect",
+        ),
+        (
+            "job",
+            c.job.as_ref().map(|x| x.pos),
+            "jobs run on HTTP workers, not over a websocket",
+        ),
+        (
+            "cron",
+            c.cron.as_ref().map(|x| x.pos),
+            "scheduled actions run on cron workers",
+        ),
+        (
+            "locks",
+            c.locks.as_ref().map(|x| x.pos),
+            "bus messages do not update hot rows: model the writes in an HTTP class",
+        ),
+        (
+            "calls",
+            c.calls.as_ref().map(|x| x.pos),
+            "the evented worker does not call external APIs for bus messages",
+        ),
+        (
+            "spawns",
+            c.spawns.as_ref().map(|x| x.pos),
+            "bus messages enqueue no jobs",
+        ),
+        (
+            "rate_limit",
+            c.rate_limit.as_ref().map(|x| x.pos),
+            "Traefik's RateLimit counts connection upgrades, not the messages inside a websocket",
+        ),
+    ];
+    let mut ok = true;
+    for (key, at, why) in unsupported {
+        if let Some(at) = at {
+            cx.error(
+                at,
+                &format!("{path}.{key}"),
+                format!("`{key}` is not supported on a websocket class"),
+                Some(why.into()),
+            );
+            ok = false;
+        }
+    }
+    let connected = dist(
+        cx,
+        ws.value.connected.as_ref(),
+        ws.pos,
+        &format!("{p}.connected"),
+        Measure::Duration,
+        None,
+    );
+    let messages = match ws.value.messages.as_ref() {
+        None => {
+            cx.missing(
+                ws.pos,
+                &format!("{p}.messages"),
+                "add the messages per open connection, e.g. `messages: 2/min`",
+            );
+            None
+        }
+        Some(m) => match units::parse_rate(&m.value.0) {
+            Ok(r) if r > 0.0 && r <= MAX_WS_MESSAGES_PER_S => Some(r),
+            Ok(r) => {
+                cx.error(
+                    m.pos,
+                    &format!("{p}.messages"),
+                    format!("must be > 0 and ≤ 100/s per connection, found {r}/s"),
+                    Some("Odoo closes a websocket sending more than 10 frames per 2 s (websocket_rate_limit_burst × delay)".into()),
+                );
+                None
+            }
+            Err(e) => {
+                cx.error(m.pos, &format!("{p}.messages"), e.message, Some(e.hint));
+                None
+            }
+        },
+    };
+    if !ok {
+        return None;
+    }
+    Some(WebsocketUse {
+        connected_s: connected?,
+        messages_per_s: messages?,
     })
 }
 
