@@ -244,6 +244,16 @@ fn queue_job_respects_channel_capacity_and_drains() {
         running.level_max.mean >= 2.0 - 1e-9,
         "seed {SEED}: the channel never filled"
     );
+    // The channel's own gauge: its capacity, and the first resource to saturate.
+    let channel = level("queue_job_running[root.marketplace]");
+    assert_eq!(channel.capacity, Some(2.0));
+    assert!(channel.level_max.mean <= 2.0, "seed {SEED}: {channel:?}");
+    assert_eq!(
+        r.bottleneck.resource.as_deref(),
+        Some("queue_job_running[root.marketplace]"),
+        "seed {SEED}: {:?}",
+        r.bottleneck
+    );
     let pending = level("queue_job_pending");
     assert!(
         pending.level_max.mean > 100.0,

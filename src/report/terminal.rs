@@ -234,23 +234,36 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     }
 
     let _ = writeln!(o, "\n{}", st.bold("resources"));
-    let _ = writeln!(
-        o,
-        "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",
-        "resource", "capacity", "mean level", "max level", "utilisation %", "busiest bucket %"
-    );
-    for x in r
+    let shown: Vec<_> = r
         .resources
         .iter()
         .filter(|x| x.capacity.is_some() || x.level_max.mean > 0.0)
-    {
+        .collect();
+    // Per-channel gauges have long names (`queue_job_running[root.marketplace]`).
+    let width = shown
+        .iter()
+        .map(|x| x.name.chars().count())
+        .fold(20, usize::max);
+    let _ = writeln!(
+        o,
+        "  {:<width$} {:>10} {:>14} {:>10} {:>16} {:>16}",
+        "resource", "capacity", "mean level", "max level", "utilisation %", "busiest bucket %"
+    );
+    for x in shown {
+        // Small levels (a replication lag in seconds) keep their decimals.
+        let max = x.level_max.mean;
+        let max = if max.abs() >= 100.0 || max == max.trunc() {
+            format!("{max:.0}")
+        } else {
+            format!("{max:.3}")
+        };
         let _ = writeln!(
             o,
-            "  {:<20} {:>10} {:>14} {:>10} {:>16} {:>16}",
+            "  {:<width$} {:>10} {:>14} {:>10} {:>16} {:>16}",
             x.name,
             x.capacity.map_or("—".into(), |c| format!("{c}")),
             est(Some(&x.level_mean), 1.0, 2),
-            format!("{:.0}", x.level_max.mean),
+            max,
             est(x.utilisation.as_ref(), 100.0, 1),
             x.utilisation_peak
                 .as_ref()

@@ -133,6 +133,11 @@ impl Sim<'_> {
             .level(self.now, Resource::JobsPending, self.jobs.pending() as f64);
         self.obs
             .level(self.now, Resource::JobsRunning, self.jobs.running() as f64);
+        for ch in 1..self.model.odoo.queue_job_channels.len() {
+            let running = self.jobs.channel_running(ch);
+            self.obs
+                .level_at(self.now, Resource::COUNT + ch - 1, f64::from(running));
+        }
         let age = self
             .jobs
             .oldest_pending_created()

@@ -128,9 +128,10 @@ pub struct Replication {
     pub events: u64,
     pub window_s: f64,
     pub classes: Vec<ClassObs>,
-    /// Time-average level per resource over the window, and the maximum.
-    pub resource_mean: [f64; Resource::COUNT],
-    pub resource_max: [f64; Resource::COUNT],
+    /// Time-average level per gauge over the window, and the maximum: the fixed
+    /// resources in `Resource::ALL` order, then the per-channel gauges.
+    pub resource_mean: Vec<f64>,
+    pub resource_max: Vec<f64>,
     pub resource_fine: Vec<Vec<f32>>,
     /// Requests still in flight at the horizon, per class.
     pub in_flight_end: Vec<u64>,
@@ -203,6 +204,16 @@ pub struct Sim<'m> {
     ws_open: u32,
     obs: Observer,
     events: u64,
+}
+
+/// Gauges after the fixed resources: the running jobs of each queue_job channel below
+/// root (root's are `Resource::JobsRunning`), when the scenario has jobs.
+pub fn channel_gauges(model: &Model) -> usize {
+    if model.classes.iter().any(|c| c.job.is_some()) {
+        model.odoo.queue_job_channels.len() - 1
+    } else {
+        0
+    }
 }
 
 /// Largest batch one arrival brings (a larger sample is capped).
@@ -317,7 +328,7 @@ impl<'m> Sim<'m> {
             ws_free: Vec::new(),
             ws_next_pod: 0,
             ws_open: 0,
-            obs: Observer::new(n, model.stats.fine_bucket, !warm),
+            obs: Observer::new(n, model.stats.fine_bucket, !warm, channel_gauges(model)),
             events: 0,
         };
         sim.open_background_connections()?;
@@ -515,12 +526,11 @@ impl<'m> Sim<'m> {
             mut resources,
             resource_fine,
         } = self.obs.finish(now, window_s);
-        let mut resource_mean = [0.0; Resource::COUNT];
-        let mut resource_max = [0.0; Resource::COUNT];
-        for (i, r) in resources.iter_mut().enumerate() {
-            resource_mean[i] = r.mean(now, window_s);
-            resource_max[i] = r.max();
-        }
+        let resource_mean = resources
+            .iter_mut()
+            .map(|r| r.mean(now, window_s))
+            .collect();
+        let resource_max = resources.iter().map(|r| r.max()).collect();
         Replication {
             index: self.index,
             events: self.events,

@@ -271,13 +271,15 @@ pub struct Observer {
 }
 
 impl Observer {
-    pub fn new(classes: usize, fine_width: SimTime, window_open: bool) -> Self {
+    /// A collector for `classes` classes and the fixed resources, plus `extra` gauges
+    /// after them (see [`super::channel_gauge`]).
+    pub fn new(classes: usize, fine_width: SimTime, window_open: bool, extra: usize) -> Self {
         Observer {
             window_open,
             classes: (0..classes).map(|_| ClassObs::default()).collect(),
             work: (0..classes).map(|_| ClassWork::default()).collect(),
-            resources: vec![TimeWeighted::default(); Resource::COUNT],
-            resource_fine: vec![Vec::new(); Resource::COUNT],
+            resources: vec![TimeWeighted::default(); Resource::COUNT + extra],
+            resource_fine: vec![Vec::new(); Resource::COUNT + extra],
             fine_width_s: fine_width.as_secs_f64(),
             fine_start: SimTime::ZERO,
         }
@@ -286,6 +288,12 @@ impl Observer {
     #[inline]
     pub fn level(&mut self, now: SimTime, r: Resource, value: f64) {
         self.resources[r as usize].set(now, value);
+    }
+
+    /// Sets gauge `index` (a fixed resource's index, or an extra gauge's).
+    #[inline]
+    pub fn level_at(&mut self, now: SimTime, index: usize, value: f64) {
+        self.resources[index].set(now, value);
     }
 
     #[inline]

@@ -228,6 +228,11 @@ impl JobQueue {
     }
 
     /// Jobs dispatched and not finished (states enqueued, started).
+    /// Jobs running in channel `ch`, its descendants' included.
+    pub fn channel_running(&self, ch: usize) -> u32 {
+        self.chans[ch].running
+    }
+
     pub fn running(&self) -> usize {
         self.running
     }

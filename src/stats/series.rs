@@ -75,7 +75,7 @@ impl SeriesSum {
             classes: (0..model.classes.len())
                 .map(|_| ClassSums::default())
                 .collect(),
-            resources: vec![Vec::new(); Resource::COUNT],
+            resources: vec![Vec::new(); Resource::COUNT + crate::sim::channel_gauges(model)],
         }
     }
 
@@ -147,11 +147,11 @@ impl SeriesSum {
                 }
             })
             .collect();
-        let resources = Resource::ALL
-            .iter()
+        let resources = super::summarize::gauge_names(model)
+            .into_iter()
             .zip(self.resources)
-            .map(|(r, sums)| ResourceSeries {
-                name: r.name().to_string(),
+            .map(|(name, sums)| ResourceSeries {
+                name,
                 level_mean: mean(sums),
                 // Filled by `summarize`, which knows the capacities.
                 utilisation: None,

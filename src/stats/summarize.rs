@@ -25,9 +25,10 @@ pub fn summarize(
     mut all_series: Series,
 ) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
-    let mut resources: Vec<ResourceResult> = Resource::ALL
-        .iter()
-        .map(|r| resource_result(model, *r, reps))
+    let mut resources: Vec<ResourceResult> = gauge_names(model)
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| resource_result(name, gauge_capacity(model, i), i, reps))
         .collect();
     // Utilisation per bucket, computed once: the peak, the bottleneck and the charts
     // all read it.
@@ -218,12 +219,44 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
     }
 }
 
-fn resource_result(model: &Model, r: Resource, reps: &[Replication]) -> ResourceResult {
-    let i = r as usize;
-    let cap = capacity(model, r);
+/// Names of the gauges: the fixed resources, then `queue_job_running[CHANNEL]` for each
+/// channel below root (see [`crate::sim::channel_gauges`]).
+pub fn gauge_names(model: &Model) -> Vec<String> {
+    let channels = &model.odoo.queue_job_channels;
+    Resource::ALL
+        .iter()
+        .map(|r| r.name().to_string())
+        .chain(
+            (1..=crate::sim::channel_gauges(model))
+                .map(|ch| format!("queue_job_running[{}]", channels.get(ch).full_name)),
+        )
+        .collect()
+}
+
+fn gauge_capacity(model: &Model, i: usize) -> Option<f64> {
+    match Resource::ALL.get(i) {
+        Some(r) => capacity(model, *r),
+        None => {
+            let ch = i - Resource::COUNT + 1;
+            model
+                .odoo
+                .queue_job_channels
+                .get(ch)
+                .capacity
+                .map(f64::from)
+        }
+    }
+}
+
+fn resource_result(
+    name: String,
+    cap: Option<f64>,
+    i: usize,
+    reps: &[Replication],
+) -> ResourceResult {
     let mean = Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i]));
     ResourceResult {
-        name: r.name().to_string(),
+        name,
         capacity: cap,
         level_mean: mean,
         level_max: Estimate::from_f64s(reps.iter().map(|x| x.resource_max[i])),
