@@ -22,6 +22,7 @@ mod pgbouncer;
 mod postgres;
 mod queue_job;
 mod redis;
+mod replica;
 mod request;
 
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
@@ -81,6 +82,16 @@ enum Ev {
     FineTick,
     CoarseTick,
     WarmupEnd,
+    /// The replica's CPU station's next completion (ignored unless `epoch` is current).
+    ReplicaCpuWake {
+        epoch: u32,
+    },
+    /// The replica volume's next completion (ignored unless `epoch` is current).
+    ReplicaIoWake {
+        epoch: u32,
+    },
+    /// The head WAL record's `apply_delay` has passed: its replay may start.
+    ReplayReady,
 }
 
 /// A replication ended early because it hit a limit.
@@ -170,6 +181,8 @@ pub struct Sim<'m> {
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
+    /// The read replica (idle when none is configured).
+    replica: replica::ReplicaState,
     obs: Observer,
     events: u64,
 }
@@ -275,6 +288,7 @@ impl<'m> Sim<'m> {
                 })
                 .collect(),
             started: VecDeque::new(),
+            replica: replica::ReplicaState::new(model),
             obs: Observer::new(n, model.stats.fine_bucket, !warm),
             events: 0,
         };
@@ -403,6 +417,9 @@ impl<'m> Sim<'m> {
                 self.obs.open_window(self.now);
                 Ok(())
             }
+            Ev::ReplicaCpuWake { epoch } => self.on_replica_cpu_wake(epoch),
+            Ev::ReplicaIoWake { epoch } => self.on_replica_io_wake(epoch),
+            Ev::ReplayReady => self.on_replay_ready(),
         }
     }
 

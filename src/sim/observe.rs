@@ -34,10 +34,12 @@ pub enum Cause {
     RedisOom,
     /// PgBouncer disconnected the client after `query_wait_timeout`.
     PoolWaitTimeout,
+    /// The read replica's `max_connections` reached (53300 on the replica).
+    ReplicaTooManyClients,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 10] = [
+    pub const ALL: [Cause; 11] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -48,6 +50,7 @@ impl Cause {
         Cause::MemoryHardLimit,
         Cause::RedisOom,
         Cause::PoolWaitTimeout,
+        Cause::ReplicaTooManyClients,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -63,6 +66,7 @@ impl Cause {
             Cause::MemoryHardLimit => "memory_hard_limit",
             Cause::RedisOom => "redis_oom",
             Cause::PoolWaitTimeout => "pgbouncer_query_wait_timeout",
+            Cause::ReplicaTooManyClients => "replica_too_many_clients",
         }
     }
 }
@@ -98,10 +102,21 @@ pub enum Resource {
     JobsRunning,
     /// Age of the oldest pending job, seconds (sampled at every queue change and tick).
     JobOldestAge,
+    /// Read replica cores busy (read queries and the WAL replay).
+    ReplicaCoresBusy,
+    /// Read queries running on the replica (the replay not included).
+    ReplicaActiveQueries,
+    /// Open connections to the replica.
+    ReplicaConnections,
+    /// I/O operations per second on the replica's volume.
+    ReplicaVolumeIops,
+    /// Replication lag, seconds: now − commit time of the oldest record not yet replayed
+    /// (0 when caught up; integrated exactly, as it rises linearly between events).
+    ReplicationLag,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 19] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -116,6 +131,11 @@ impl Resource {
         Resource::JobsPending,
         Resource::JobsRunning,
         Resource::JobOldestAge,
+        Resource::ReplicaCoresBusy,
+        Resource::ReplicaActiveQueries,
+        Resource::ReplicaConnections,
+        Resource::ReplicaVolumeIops,
+        Resource::ReplicationLag,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -135,6 +155,11 @@ impl Resource {
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",
             Resource::JobOldestAge => "queue_job_oldest_age_s",
+            Resource::ReplicaCoresBusy => "replica_cores_busy",
+            Resource::ReplicaActiveQueries => "replica_active_queries",
+            Resource::ReplicaConnections => "replica_connections",
+            Resource::ReplicaVolumeIops => "replica_volume_iops",
+            Resource::ReplicationLag => "replication_lag_s",
         }
     }
 }
@@ -267,6 +292,11 @@ impl Observer {
     #[inline]
     pub fn level(&mut self, now: SimTime, r: Resource, value: f64) {
         self.resources[r as usize].set(now, value);
+    }
+
+    /// `r` is `value` at `now` and rises by one per second until the next change.
+    pub fn rising(&mut self, now: SimTime, r: Resource, value: f64) {
+        self.resources[r as usize].set_rising(now, value, 1.0);
     }
 
     #[inline]
