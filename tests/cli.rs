@@ -238,6 +238,37 @@ fn bad_scenario_exits_2_with_location() {
     );
 }
 
+/// A read-only class cannot lock rows; a replica's `replay_ratio` is a share: both are
+/// bad input (exit 2), reported where they are written.
+#[test]
+fn bad_replica_input_exits_2_with_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = OVERLOADED
+        .replace(
+            "    rate: 2/s\n",
+            "    rate: 2/s\n    readonly: true\n    locks: [{table: t}]\n",
+        )
+        .replace(
+            "max_connections: 100}",
+            "max_connections: 100, replica: {cores: 2, replay_ratio: 2}}",
+        )
+        + "contention: {tables: {t: {keys: 1}}}\n";
+    let file = scenario(dir.path(), &yaml);
+    for cmd in ["validate", "simulate"] {
+        let o = peakplan(&[cmd, &file]);
+        assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+        let e = text(&o.stderr);
+        assert!(
+            e.contains("s.yaml:8:")
+                && e.contains("workloads.slow.locks")
+                && e.contains("cannot update rows")
+                && e.contains("estate.postgres.replica.replay_ratio")
+                && e.contains("between 0 and 1, found 2"),
+            "{e}"
+        );
+    }
+}
+
 #[test]
 fn validate_accepts_the_shipped_scenarios() {
     for s in shipped() {

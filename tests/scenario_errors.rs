@@ -1348,3 +1348,142 @@ fn queue_job_errors() {
         check(&yaml, &expected);
     }
 }
+
+/// BASE with a read replica and a readonly class.
+fn replica_base() -> String {
+    edit(
+        "    db_time_per_query: {dist: exponential, mean: 0.8ms}\n",
+        "    db_time_per_query: {dist: exponential, mean: 0.8ms}\n    readonly: true\n",
+    )
+    .replace(
+        "  postgres:\n    cores: 4\n",
+        "  postgres:\n    cores: 4\n    max_connections: 200\n    volume: {iops: 3000}\n    buffer_hit_ratio: 0.95\n    replica:\n      cores: 2\n",
+    )
+}
+
+#[test]
+fn replica_defaults_follow_the_primary() {
+    let m = run(&replica_base(), Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert!(m.classes[0].readonly && !m.classes[1].readonly);
+    let r = m.postgres.replica.expect("replica");
+    assert_eq!(r.cores, 2);
+    assert_eq!((r.max_connections, r.superuser_reserved), (200, 3));
+    assert_eq!(
+        r.volume.map(|v| v.iops),
+        Some(3000.0),
+        "the primary's volume"
+    );
+    assert_eq!(r.buffer_hit_ratio, 0.95);
+    assert_eq!(r.replay_ratio, 0.25, "ASSUMPTION default");
+    assert_eq!(r.apply_delay.as_secs_f64(), 0.001);
+    // No replica: readonly is still parsed, and ignored by the simulation.
+    let m = run(
+        &edit(
+            "    db_time_per_query: {dist: exponential, mean: 0.8ms}\n",
+            "    db_time_per_query: {dist: exponential, mean: 0.8ms}\n    readonly: true\n",
+        ),
+        Path::new("."),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert!(m.classes[0].readonly && m.postgres.replica.is_none());
+}
+
+#[test]
+fn replica_takes_a_postgres_profile() {
+    let yaml = replica_base().replace(
+        "    replica:\n      cores: 2\n",
+        "    replica:\n      profile: ../profiles/postgres/db.r6g.xlarge.yaml\n      apply_delay: 5ms\n",
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let m = run(&yaml, &dir).unwrap_or_else(|d| panic!("{d}"));
+    let r = m.postgres.replica.unwrap();
+    assert_eq!(r.cores, 4, "db.r6g.xlarge");
+    assert_eq!(r.apply_delay.as_secs_f64(), 0.005);
+    assert_ne!(r.max_connections, 200, "the profile's, not the primary's");
+}
+
+#[test]
+fn replica_errors() {
+    let base = replica_base();
+    let line_of = |needle: &str| {
+        let at = base.find(needle).expect("needle");
+        base[..at].lines().count() + 1
+    };
+    let cores_line = format!("test.yaml:{}:", line_of("      cores: 2"));
+    let locks = base.replace(
+        "    readonly: true\n",
+        "    readonly: true\n    locks: [{table: stock.quant}]\n",
+    ) + "contention:\n  tables:\n    stock.quant: {keys: 10}\n";
+    let locks_line = format!("test.yaml:{}:", line_of("    readonly: true") + 1);
+    let cases: Vec<(String, Vec<String>)> =
+        vec![
+        (
+            locks,
+            vec![
+                locks_line,
+                "workloads.browse.locks".into(),
+                "a `readonly` class cannot update rows".into(),
+                "drop `readonly: true`".into(),
+            ],
+        ),
+        (
+            base.replace("      cores: 2\n", "      cores: 0\n"),
+            vec![
+                cores_line.clone(),
+                "estate.postgres.replica.cores".into(),
+                "must be ≥ 1, found 0".into(),
+            ],
+        ),
+        (
+            base.replace("      cores: 2\n", "      cores: 2\n      replay_ratio: 1.5\n"),
+            vec![
+                format!("test.yaml:{}:", line_of("      cores: 2") + 1),
+                "estate.postgres.replica.replay_ratio".into(),
+                "between 0 and 1, found 1.5".into(),
+            ],
+        ),
+        (
+            base.replace("      cores: 2\n", "      cores: 2\n      apply_delay: 5\n"),
+            vec![
+                "estate.postgres.replica.apply_delay".into(),
+                "has no unit".into(),
+            ],
+        ),
+        (
+            base.replace("      cores: 2\n", "      cores: 2\n      max_connections: 3\n"),
+            vec![
+                "estate.postgres.replica.max_connections".into(),
+                "must exceed superuser_reserved_connections (3)".into(),
+            ],
+        ),
+        (
+            base.replace("      cores: 2\n", "      cores: 2\n      replay_ration: 0.5\n"),
+            vec!["unknown key `replay_ration`".into(), "did you mean `replay_ratio`?".into()],
+        ),
+        (
+            base.replace("    replica:\n      cores: 2\n", "    replica: {}\n"),
+            vec![
+                "estate.postgres.replica.cores".into(),
+                "missing required key `cores`".into(),
+            ],
+        ),
+        (
+            base.replace(
+                "    readonly: true\n",
+                "    readonly: true\n    spawns: [{job: sync}]\n",
+            )
+            .replace(
+                "  checkout:\n",
+                "  sync:\n    job: {}\n    odoo_cpu: {dist: constant, value: 10ms}\n  checkout:\n",
+            ),
+            vec![
+                "workloads.browse.spawns".into(),
+                "cannot enqueue jobs".into(),
+            ],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        check(&yaml, &expected);
+    }
+}

@@ -158,3 +158,29 @@ pub struct PgBouncer {
     /// `query_wait_timeout` (default 120 s): a client waiting longer is disconnected.
     pub query_wait_timeout: SimTime,
 }
+
+/// A PostgreSQL streaming replica (Odoo 18 `db_replica_host`): read-only cursors of
+/// `readonly` routes run on it. Its startup process replays the primary's WAL one record
+/// at a time, in commit order, on one of its cores, competing with the read queries.
+#[derive(Clone, Copy, Debug)]
+pub struct Replica {
+    /// CPU cores; read queries and the replay share them (processor sharing, at most one
+    /// core each).
+    pub cores: u32,
+    /// `max_connections` of the replica (default: the primary's).
+    pub max_connections: u32,
+    /// `superuser_reserved_connections` (default: the primary's).
+    pub superuser_reserved: u32,
+    /// The replica's data volume (default: the primary's volume spec, replicas usually
+    /// having the same storage class); `None` = I/O not modelled.
+    pub volume: Option<Volume>,
+    /// Share of page reads served from memory on the replica (default: the primary's).
+    pub buffer_hit_ratio: f64,
+    /// Replay CPU time of one committed write transaction, as a fraction of its CPU time
+    /// on the primary. ASSUMPTION (default 0.25): not published — replay applies page
+    /// changes without planning, index searches or the client's round trips.
+    pub replay_ratio: f64,
+    /// WAL send and network delay before a record may be replayed. ASSUMPTION (default
+    /// 1 ms): a replica in the same region.
+    pub apply_delay: SimTime,
+}

@@ -14,7 +14,7 @@ pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, We
 pub use dist::Dist;
 pub use estate::{
     CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer, PoolMode,
-    RateLimit, Redis, Volume,
+    RateLimit, Redis, Replica, Volume,
 };
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
@@ -119,6 +119,11 @@ pub struct WorkloadClass {
     /// Jobs a completed request of this class enqueues (a checkout enqueues stock sync,
     /// label generation, invoice posting…).
     pub spawns: Vec<Spawn>,
+    /// A read-only route (Odoo 18 `@route(readonly=True)`): its cursor may go to the
+    /// replica (`db_replica_host`), so with `Postgres::replica` its queries and reads run
+    /// there and it opens replica connections. Without a replica it runs on the primary.
+    /// Such a class updates no row (no `locks`) and enqueues no job (no `spawns`).
+    pub readonly: bool,
     /// This class is the websocket route (`/websocket`, `gevent_port` 8072): an arrival
     /// opens a connection to a pod's evented worker, and its requests are the messages
     /// sent over it (the upgrade first). `None` = an ordinary HTTP class.
@@ -230,6 +235,9 @@ pub struct Postgres {
     pub buffer_hit_ratio: f64,
     /// PgBouncer (transaction pooling) between Odoo's HTTP workers and PostgreSQL.
     pub pgbouncer: Option<PgBouncer>,
+    /// A streaming read replica (Odoo 18 `db_replica_host`) serving the `readonly`
+    /// classes; `None` = no replica (`readonly` is then ignored).
+    pub replica: Option<Replica>,
 }
 
 /// Statistics settings.

@@ -196,6 +196,23 @@ pub fn resolve_profiles(
         }
         if let Some(pg) = estate.value.postgres.as_mut() {
             r.resolve(&mut pg.value, "estate.postgres", base_dir, &mut Vec::new());
+            if let Some(rep) = pg.value.replica.as_mut() {
+                // The replica block may come from the primary's profile: its `profile:`
+                // is then relative to that profile's directory.
+                let dir = match rep.value.profile.as_ref().map(|p| p.pos.file) {
+                    Some(f) if f > 0 => Path::new(&r.sources.names[f])
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default(),
+                    _ => base_dir.to_path_buf(),
+                };
+                r.resolve(
+                    &mut rep.value,
+                    "estate.postgres.replica",
+                    &dir,
+                    &mut Vec::new(),
+                );
+            }
         }
     }
     if let Some(workloads) = scenario.workloads.as_mut() {

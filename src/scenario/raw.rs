@@ -184,6 +184,10 @@ pub struct Workload {
     /// Memory each request adds to its worker's resident size (size distribution, e.g.
     /// `{dist: exponential, mean: 2MiB}`); default 0.
     pub memory_growth: L<DistSpec>,
+    /// A read-only route (Odoo 18 `readonly=True`): with `estate.postgres.replica`, its
+    /// queries and reads run on the replica; default false. No `locks`, `spawns`, `job`
+    /// or `cron` with it.
+    pub readonly: L<bool>,
     /// Makes this class a scheduled action (ir.cron) run by the cron workers.
     pub cron: L<CronSpec>,
     /// Jobs enqueued by each completed request; default none.
@@ -451,6 +455,34 @@ pub struct Postgres {
     pub buffer_hit_ratio: L<f64>,
     /// PgBouncer in transaction pool mode; absent = Odoo connects directly.
     pub pgbouncer: L<PgBouncerSpec>,
+    /// A streaming read replica (Odoo 18 `db_replica_host`) serving `readonly` classes;
+    /// absent = no replica.
+    pub replica: L<ReplicaSpec>,
+}
+
+/// A PostgreSQL streaming replica: its own cores, connections and volume; it replays the
+/// primary's WAL one record at a time.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaSpec {
+    /// Path of a PostgreSQL (or replica) profile, relative to this file; fields here
+    /// override it.
+    pub profile: L<String>,
+    /// CPU cores; required, ≥ 1.
+    pub cores: L<i64>,
+    /// Default: the primary's.
+    pub max_connections: L<i64>,
+    /// Default: the primary's.
+    pub superuser_reserved_connections: L<i64>,
+    /// Data volume; default: the primary's volume (same storage class).
+    pub volume: L<Volume>,
+    /// Default: the primary's.
+    pub buffer_hit_ratio: L<f64>,
+    /// Replay CPU per committed write transaction, as a fraction of its CPU time on the
+    /// primary; default 0.25 (assumption); 0..=1.
+    pub replay_ratio: L<f64>,
+    /// WAL send + network delay before replay may start; default `1ms` (assumption).
+    pub apply_delay: L<Text>,
 }
 
 /// PgBouncer settings (pgbouncer.ini).
@@ -517,7 +549,8 @@ profiled!(
     job,
     cron,
     spawns,
-    websocket
+    websocket,
+    readonly
 );
 profiled!(
     Odoo,
@@ -547,6 +580,17 @@ profiled!(
     superuser_reserved_connections,
     volume,
     buffer_hit_ratio,
-    pgbouncer
+    pgbouncer,
+    replica
+);
+profiled!(
+    ReplicaSpec,
+    cores,
+    max_connections,
+    superuser_reserved_connections,
+    volume,
+    buffer_hit_ratio,
+    replay_ratio,
+    apply_delay
 );
 profiled!(Integration, latency, error_ratio, timeout, outages);

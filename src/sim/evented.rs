@@ -209,7 +209,7 @@ impl Sim<'_> {
                 .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
         }
         self.evented_cursor_level();
-        let (cpu_s, db_s, io_s) = self.sample_try(class as usize);
+        let (cpu_s, db_s, io_s) = self.sample_try(class as usize, false);
         let now = self.now;
         let r = &mut self.requests[req as usize];
         r.tries = 1;

@@ -25,7 +25,8 @@ impl Sim<'_> {
     pub(super) fn begin_try(&mut self, req: u32) -> Step {
         let class_id = self.requests[req as usize].class as usize;
         let class = &self.model.classes[class_id];
-        let (cpu_s, db_s, io_s) = self.sample_try(class_id);
+        let on_replica = self.requests[req as usize].replica;
+        let (cpu_s, db_s, io_s) = self.sample_try(class_id, on_replica);
         let simple = db_s == 0.0 && io_s == 0.0 && class.locks.is_empty() && class.calls.is_empty();
         let now = self.now;
         let r = &mut self.requests[req as usize];
@@ -47,8 +48,9 @@ impl Sim<'_> {
         self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::Step { req })
     }
 
-    /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds).
-    pub(super) fn sample_try(&mut self, class_id: usize) -> (f64, f64, f64) {
+    /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds), on
+    /// the replica's volume if `on_replica`.
+    pub(super) fn sample_try(&mut self, class_id: usize, on_replica: bool) -> (f64, f64, f64) {
         let class = &self.model.classes[class_id];
         let rng = &mut self.demand[class_id];
         let cpu_s = class.odoo_cpu_s.sample(rng);
@@ -61,10 +63,14 @@ impl Sim<'_> {
                     db_s += class.db_time_per_query_s.sample(rng);
                 }
             }
-            if let Some(v) = &self.model.postgres.volume {
-                let misses = f64::from(n)
-                    * class.reads_per_query
-                    * (1.0 - self.model.postgres.buffer_hit_ratio);
+            // A replica request reads from the replica's volume, through its cache.
+            let pg = &self.model.postgres;
+            let (volume, hit_ratio) = match pg.replica {
+                Some(rep) if on_replica => (rep.volume, rep.buffer_hit_ratio),
+                _ => (pg.volume, pg.buffer_hit_ratio),
+            };
+            if let Some(v) = &volume {
+                let misses = f64::from(n) * class.reads_per_query * (1.0 - hit_ratio);
                 let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
                 io_s = ios * v.io_latency.as_secs_f64();
             }
@@ -114,6 +120,9 @@ impl Sim<'_> {
 
     /// The transaction's first query: with PgBouncer, it needs a server connection first.
     fn begin_db(&mut self, req: u32) -> Step {
+        if self.requests[req as usize].replica {
+            return self.begin_replica_work(req);
+        }
         if self.pool_acquire(req)? {
             self.begin_db_work(req)
         } else {
@@ -224,7 +233,7 @@ impl Sim<'_> {
     }
 
     /// The queries ran: lock the hot-spot rows, then call out.
-    fn after_db(&mut self, req: u32) -> Step {
+    pub(super) fn after_db(&mut self, req: u32) -> Step {
         if self.lock_keys[req as usize].is_empty() {
             return self.begin_calls(req);
         }
@@ -384,7 +393,15 @@ impl Sim<'_> {
         let now = self.now;
         let phase = self.requests[req as usize].phase;
         let txn = (req, self.requests[req as usize].inc);
+        let (on_replica, db_s) = {
+            let r = &self.requests[req as usize];
+            (r.replica, r.db_s)
+        };
         match phase {
+            Phase::Io | Phase::Db if on_replica => {
+                self.replica_abandon(phase);
+                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+            }
             Phase::Io => {
                 self.io.abandon(now);
                 self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
@@ -429,15 +446,23 @@ impl Sim<'_> {
         self.user_thinks(class_id as u32)?;
         if cause.is_none() {
             self.spawn_jobs(class_id)?;
+            if !on_replica {
+                // The commit's WAL record, for the replica to replay.
+                self.wal_commit(db_s)?;
+            }
         }
         if job != u32::MAX {
             self.job_ended(job, cause)?;
         }
-        if matches!(phase, Phase::Io) {
-            self.io_reschedule()?;
-        }
-        if matches!(phase, Phase::Db) {
-            self.pg_reschedule()?;
+        if on_replica {
+            self.replica_reschedule(phase)?;
+        } else {
+            if matches!(phase, Phase::Io) {
+                self.io_reschedule()?;
+            }
+            if matches!(phase, Phase::Db) {
+                self.pg_reschedule()?;
+            }
         }
         for (w, inc) in woken {
             let r = &self.requests[w as usize];

@@ -23,6 +23,7 @@ mod pgbouncer;
 mod postgres;
 mod queue_job;
 mod redis;
+mod replica;
 mod request;
 
 pub use evented::connections_per_pod;
@@ -105,6 +106,16 @@ enum Ev {
     FineTick,
     CoarseTick,
     WarmupEnd,
+    /// The replica's CPU station's next completion (ignored unless `epoch` is current).
+    ReplicaCpuWake {
+        epoch: u32,
+    },
+    /// The replica volume's next completion (ignored unless `epoch` is current).
+    ReplicaIoWake {
+        epoch: u32,
+    },
+    /// The head WAL record's `apply_delay` has passed: its replay may start.
+    ReplayReady,
 }
 
 /// A replication ended early because it hit a limit.
@@ -202,6 +213,8 @@ pub struct Sim<'m> {
     ws_free: Vec<u32>,
     ws_next_pod: usize,
     ws_open: u32,
+    /// The read replica (idle when none is configured).
+    replica: replica::ReplicaState,
     obs: Observer,
     events: u64,
 }
@@ -328,6 +341,7 @@ impl<'m> Sim<'m> {
             ws_free: Vec::new(),
             ws_next_pod: 0,
             ws_open: 0,
+            replica: replica::ReplicaState::new(model),
             obs: Observer::new(n, model.stats.fine_bucket, !warm, channel_gauges(model)),
             events: 0,
         };
@@ -471,6 +485,9 @@ impl<'m> Sim<'m> {
                 self.obs.open_window(self.now);
                 Ok(())
             }
+            Ev::ReplicaCpuWake { epoch } => self.on_replica_cpu_wake(epoch),
+            Ev::ReplicaIoWake { epoch } => self.on_replica_io_wake(epoch),
+            Ev::ReplayReady => self.on_replay_ready(),
         }
     }
 

@@ -37,10 +37,12 @@ pub enum Cause {
     /// The pod's evented worker was restarting: the websocket upgrade was refused, or
     /// the message was in flight when the connection dropped.
     WebsocketUnavailable,
+    /// The read replica's `max_connections` reached (53300 on the replica).
+    ReplicaTooManyClients,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 11] = [
+    pub const ALL: [Cause; 12] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -52,6 +54,7 @@ impl Cause {
         Cause::RedisOom,
         Cause::PoolWaitTimeout,
         Cause::WebsocketUnavailable,
+        Cause::ReplicaTooManyClients,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -68,6 +71,7 @@ impl Cause {
             Cause::RedisOom => "redis_oom",
             Cause::PoolWaitTimeout => "pgbouncer_query_wait_timeout",
             Cause::WebsocketUnavailable => "websocket_unavailable",
+            Cause::ReplicaTooManyClients => "replica_too_many_clients",
         }
     }
 }
@@ -109,10 +113,21 @@ pub enum Resource {
     EventedCpuBusy,
     /// Cursors in use in the evented workers' pools.
     EventedCursors,
+    /// Read replica cores busy (read queries and the WAL replay).
+    ReplicaCoresBusy,
+    /// Read queries running on the replica (the replay not included).
+    ReplicaActiveQueries,
+    /// Open connections to the replica.
+    ReplicaConnections,
+    /// I/O operations per second on the replica's volume.
+    ReplicaVolumeIops,
+    /// Replication lag, seconds: now − commit time of the oldest record not yet replayed
+    /// (0 when caught up; integrated exactly, as it rises linearly between events).
+    ReplicationLag,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 22] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -130,6 +145,11 @@ impl Resource {
         Resource::WebsocketConnections,
         Resource::EventedCpuBusy,
         Resource::EventedCursors,
+        Resource::ReplicaCoresBusy,
+        Resource::ReplicaActiveQueries,
+        Resource::ReplicaConnections,
+        Resource::ReplicaVolumeIops,
+        Resource::ReplicationLag,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -152,6 +172,11 @@ impl Resource {
             Resource::WebsocketConnections => "websocket_connections",
             Resource::EventedCpuBusy => "evented_cpu_busy",
             Resource::EventedCursors => "evented_cursors",
+            Resource::ReplicaCoresBusy => "replica_cores_busy",
+            Resource::ReplicaActiveQueries => "replica_active_queries",
+            Resource::ReplicaConnections => "replica_connections",
+            Resource::ReplicaVolumeIops => "replica_volume_iops",
+            Resource::ReplicationLag => "replication_lag_s",
         }
     }
 }
@@ -294,6 +319,11 @@ impl Observer {
     #[inline]
     pub fn level_at(&mut self, now: SimTime, index: usize, value: f64) {
         self.resources[index].set(now, value);
+    }
+
+    /// `r` is `value` at `now` and rises by one per second until the next change.
+    pub fn rising(&mut self, now: SimTime, r: Resource, value: f64) {
+        self.resources[r as usize].set_rising(now, value, 1.0);
     }
 
     #[inline]

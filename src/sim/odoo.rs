@@ -27,6 +27,8 @@ pub struct Worker {
     pub cron: bool,
     /// PostgreSQL connections this worker process holds open.
     pub conns: u32,
+    /// Connections to the read replica this worker process holds open (its replica pool).
+    pub replica_conns: u32,
     /// Resident memory, MiB.
     pub rss_mib: f64,
     /// Requests served since the process started.
@@ -50,6 +52,7 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
                 pod: p as u32,
                 cron: false,
                 conns: 0,
+                replica_conns: 0,
                 rss_mib: odoo.worker_base_memory_mib,
                 served: 0,
                 server_conn: false,
@@ -93,6 +96,7 @@ impl Sim<'_> {
                     pod: p,
                     cron: true,
                     conns: 1,
+                    replica_conns: 0,
                     rss_mib: o.worker_base_memory_mib,
                     served: 0,
                     server_conn: false,
@@ -174,7 +178,16 @@ impl Sim<'_> {
         if cursors > self.model.odoo.db_maxconn {
             return self.fail(req, Cause::DbPoolFull);
         }
-        let have = self.workers[w as usize].conns;
+        // A replica request opens connections in the worker's replica pool instead.
+        let replica = self.requests[req as usize].replica;
+        if replica && !self.replica_connect(w, cursors) {
+            return self.fail(req, Cause::ReplicaTooManyClients);
+        }
+        let have = if replica {
+            cursors
+        } else {
+            self.workers[w as usize].conns
+        };
         if have < cursors {
             let extra = cursors - have;
             match self.model.postgres.pgbouncer {
@@ -288,6 +301,7 @@ impl Sim<'_> {
     /// Worker `w`'s process ends (killed or recycled): its connections close, and the
     /// master spawns a fresh one after a delay.
     fn worker_dies(&mut self, w: u32) -> Step {
+        self.replica_disconnect(w);
         let wk = &mut self.workers[w as usize];
         if self.model.postgres.pgbouncer.is_some() {
             self.client_open -= wk.conns;

@@ -148,6 +148,8 @@ pub struct Request {
     pub server_conn: bool,
     /// The queue_job job this request runs (`u32::MAX`: an ordinary request).
     pub job: u32,
+    /// A `readonly` class's request with a replica configured: it runs on the replica.
+    pub replica: bool,
     /// Nanoseconds per [`Part`], whole request (integers: no conversion per phase).
     pub parts: [u64; Part::COUNT],
     /// Nanoseconds per [`Part`] of the current try.
@@ -217,6 +219,8 @@ impl Sim<'_> {
             holds_locks: false,
             server_conn: false,
             job: u32::MAX,
+            replica: self.model.postgres.replica.is_some()
+                && self.model.classes[class as usize].readonly,
             parts: [0; Part::COUNT],
             try_parts: [0; Part::COUNT],
         };

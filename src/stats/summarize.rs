@@ -216,6 +216,12 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),
         )),
+        Resource::ReplicaCoresBusy => p.replica.map(|r| f64::from(r.cores)),
+        Resource::ReplicaActiveQueries | Resource::ReplicationLag => None,
+        Resource::ReplicaConnections => p
+            .replica
+            .map(|r| f64::from(r.max_connections.saturating_sub(r.superuser_reserved))),
+        Resource::ReplicaVolumeIops => p.replica.and_then(|r| r.volume).map(|v| v.iops),
     }
 }
 

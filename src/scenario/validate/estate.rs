@@ -8,8 +8,8 @@ use super::super::suggest;
 use super::super::units;
 use super::{Bounds, Ctx};
 use crate::model::{
-    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis, SimTime,
-    Volume, parse_channels,
+    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis, Replica,
+    SimTime, Volume, parse_channels,
 };
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
@@ -26,6 +26,13 @@ const DEFAULT_MAX_TRIES: u32 = 5;
 const DEFAULT_BUFFER_HIT_RATIO: f64 = 0.99;
 /// ASSUMPTION: AWS documents "single-digit millisecond" latency for gp3.
 const DEFAULT_IO_LATENCY: SimTime = SimTime(1_000_000);
+/// ASSUMPTION: replay CPU per write transaction as a share of its primary CPU time; not
+/// published (replay applies page changes without planning or index searches).
+const DEFAULT_REPLAY_RATIO: f64 = 0.25;
+/// ASSUMPTION: WAL send + network delay of a replica in the same region.
+const DEFAULT_APPLY_DELAY: SimTime = SimTime(1_000_000);
+/// A WAL apply delay above this is a typo (`1h` for `1ms`), not a network.
+const MAX_APPLY_DELAY: SimTime = SimTime::from_secs(3_600);
 
 /// The validated `estate:` section.
 pub struct Estate {
@@ -370,13 +377,123 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
         None => Some(None),
         Some(b) => pgbouncer(cx, b).map(Some),
     };
+    let (volume, buffer_hit_ratio) = (volume?, buffer_hit_ratio?);
+    let primary = Primary {
+        max_connections,
+        reserved,
+        volume,
+        buffer_hit_ratio,
+    };
+    let replica = match &pg.replica {
+        None => Some(None),
+        Some(r) => replica(cx, r, &primary).map(Some),
+    };
     Some(Postgres {
+        cores: cores?,
+        max_connections,
+        superuser_reserved: reserved,
+        volume,
+        buffer_hit_ratio,
+        pgbouncer: pgbouncer?,
+        replica: replica?,
+    })
+}
+
+/// The primary's settings a replica inherits by default.
+struct Primary {
+    max_connections: u32,
+    reserved: u32,
+    volume: Option<Volume>,
+    buffer_hit_ratio: f64,
+}
+
+fn replica(cx: &mut Ctx, r: &Located<raw::ReplicaSpec>, primary: &Primary) -> Option<Replica> {
+    let (at, v) = (r.pos, &r.value);
+    let p = |k: &str| format!("estate.postgres.replica.{k}");
+    let cores = cx.int(
+        v.cores.as_ref(),
+        at,
+        &p("cores"),
+        None,
+        1..=MAX_CORES,
+        "a replica has at least one core (its startup process replays WAL on one)",
+    );
+    let max_connections = cx.int(
+        v.max_connections.as_ref(),
+        at,
+        &p("max_connections"),
+        Some(primary.max_connections),
+        1..=262_143,
+        "PostgreSQL needs at least one connection",
+    );
+    let reserved = cx.int(
+        v.superuser_reserved_connections.as_ref(),
+        at,
+        &p("superuser_reserved_connections"),
+        Some(primary.reserved),
+        0..=262_143,
+        "cannot be negative",
+    );
+    let volume = match &v.volume {
+        Some(vol) => volume_at(cx, vol, "estate.postgres.replica.volume").map(Some),
+        None => Some(primary.volume),
+    };
+    let buffer_hit_ratio = cx.real(
+        v.buffer_hit_ratio.as_ref(),
+        at,
+        &p("buffer_hit_ratio"),
+        Some(primary.buffer_hit_ratio),
+        Bounds::RATIO,
+        "the share of page reads served from memory, e.g. 0.99",
+    );
+    let replay_ratio = cx.real(
+        v.replay_ratio.as_ref(),
+        at,
+        &p("replay_ratio"),
+        Some(DEFAULT_REPLAY_RATIO),
+        Bounds::RATIO,
+        "replay CPU per write transaction as a share of its CPU on the primary, e.g. 0.25; 0 = free replay",
+    );
+    let apply_delay = cx.duration(
+        v.apply_delay.as_ref(),
+        at,
+        &p("apply_delay"),
+        Some(DEFAULT_APPLY_DELAY),
+    );
+    let apply_delay = apply_delay.and_then(|d| {
+        if d > MAX_APPLY_DELAY {
+            let pos = v.apply_delay.as_ref().map_or(at, |x| x.pos);
+            cx.error(
+                pos,
+                &p("apply_delay"),
+                format!("must be ≤ {MAX_APPLY_DELAY}, found {d}"),
+                Some("WAL send + network delay, e.g. `1ms` in one region".into()),
+            );
+            return None;
+        }
+        Some(d)
+    });
+    let (max_connections, reserved) = (max_connections?, reserved?);
+    if max_connections <= reserved {
+        let pos = v.max_connections.as_ref().map_or(at, |x| x.pos);
+        cx.error(
+            pos,
+            &p("max_connections"),
+            format!(
+                "max_connections ({max_connections}) must exceed superuser_reserved_connections ({reserved})"
+            ),
+            Some("PostgreSQL refuses to start otherwise; the replica defaults to the primary's".into()),
+        );
+        return None;
+    }
+    Some(Replica {
         cores: cores?,
         max_connections,
         superuser_reserved: reserved,
         volume: volume?,
         buffer_hit_ratio: buffer_hit_ratio?,
-        pgbouncer: pgbouncer?,
+        replay_ratio: replay_ratio?,
+        apply_delay: apply_delay?,
     })
 }
 
@@ -441,8 +558,13 @@ fn pgbouncer(cx: &mut Ctx, b: &Located<raw::PgBouncerSpec>) -> Option<PgBouncer>
 }
 
 fn volume(cx: &mut Ctx, v: &Located<raw::Volume>) -> Option<Volume> {
+    volume_at(cx, v, "estate.postgres.volume")
+}
+
+/// A volume written at YAML path `path` (the primary's or the replica's).
+fn volume_at(cx: &mut Ctx, v: &Located<raw::Volume>, path: &str) -> Option<Volume> {
     let (at, v) = (v.pos, &v.value);
-    let p = |k: &str| format!("estate.postgres.volume.{k}");
+    let p = |k: &str| format!("{path}.{k}");
     let iops = cx.real(
         v.iops.as_ref(),
         at,

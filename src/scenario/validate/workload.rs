@@ -270,10 +270,12 @@ fn one(
         None => Some(None),
         Some(ws) => websocket(cx, ws, c, &path).map(Some),
     };
+    let readonly = readonly(cx, c, &path);
     if name.value == "all" {
         return None;
     }
     Some(WorkloadClass {
+        readonly: readonly?,
         name: name.value.clone(),
         base_rate_per_s: rate?,
         population: population?,
@@ -309,7 +311,12 @@ fn websocket(
     path: &str,
 ) -> Option<WebsocketUse> {
     let p = format!("{path}.websocket");
-    let unsupported: [(&str, Option<Pos>, &str); 9] = [
+    let unsupported: [(&str, Option<Pos>, &str); 10] = [
+        (
+            "readonly",
+            c.readonly.as_ref().filter(|r| r.value).map(|x| x.pos),
+            "bus messages use the evented worker's cursors on the primary",
+        ),
         (
             "new_session_ratio",
             c.new_session_ratio.as_ref().map(|x| x.pos),
@@ -409,6 +416,57 @@ fn websocket(
         connected_s: connected?,
         messages_per_s: messages?,
     })
+}
+
+/// `readonly: true` (Odoo 18 `@route(readonly=True)`): a read-only transaction cannot
+/// update rows (`locks`) nor insert queue_job rows (`spawns`); queue_job's `runjob` and
+/// ir.cron run read-write, so a `job` or `cron` class cannot be read-only either.
+fn readonly(cx: &mut Ctx, c: &raw::Workload, path: &str) -> Option<bool> {
+    let Some(flag) = c.readonly.as_ref().filter(|f| f.value) else {
+        return Some(false);
+    };
+    let mut ok = true;
+    let line = flag.pos.line;
+    if let Some(l) = c.locks.as_ref().filter(|l| !l.value.is_empty()) {
+        cx.error(
+            l.pos,
+            &format!("{path}.locks"),
+            "a `readonly` class cannot update rows: a read-only transaction takes no row locks",
+            Some(format!(
+                "remove `locks`, or drop `readonly: true` (line {line}) if the route writes"
+            )),
+        );
+        ok = false;
+    }
+    if let Some(sp) = c.spawns.as_ref().filter(|s| !s.value.is_empty()) {
+        cx.error(
+            sp.pos,
+            &format!("{path}.spawns"),
+            "a `readonly` class cannot enqueue jobs: enqueueing inserts queue_job rows",
+            Some(format!(
+                "remove `spawns`, or drop `readonly: true` (line {line}) if the route writes"
+            )),
+        );
+        ok = false;
+    }
+    for (key, pos) in [
+        ("job", c.job.as_ref().map(|j| j.pos)),
+        ("cron", c.cron.as_ref().map(|j| j.pos)),
+    ] {
+        if let Some(pos) = pos {
+            cx.error(
+                pos,
+                &format!("{path}.readonly"),
+                format!("a `{key}` class cannot be `readonly`"),
+                Some(
+                    "queue_job's runjob and ir.cron run in read-write transactions; remove `readonly`"
+                        .into(),
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok.then_some(true)
 }
 
 /// Traefik RateLimit: `average` requests per `period`, bucket of `burst`.

@@ -1,0 +1,302 @@
+//! The read replica (Odoo 18 `db_replica_host`): `readonly` classes run their reads and
+//! queries on it, and its startup process replays the primary's WAL.
+//!
+//! A request of a `readonly` class opens connections in its worker's replica pool (Odoo
+//! keeps one pool per database host), counted against the replica's `max_connections −
+//! superuser_reserved` (beyond: `replica_too_many_clients`); they close when the worker
+//! process dies. Its cache misses go to the replica's volume and its queries to the
+//! replica's cores (processor sharing, as on the primary); PgBouncer is not in the way
+//! (Odoo connects to `db_replica_host` directly here).
+//!
+//! Every request of another class that commits after spending CPU on the primary writes
+//! one WAL record. The records wait in a FIFO (commit order); the startup process is
+//! single-threaded: `apply_delay` after its commit, the record at the head joins the
+//! replica's CPU station as one job of `replay_ratio × its primary CPU time`, and the next
+//! record starts only when it is done. Replay therefore competes with read queries for
+//! the replica's cores and never uses more than one. Lag = now − commit time of the
+//! oldest record not yet replayed.
+
+use super::postgres::PsStation;
+use super::request::Phase;
+use super::{Ev, Resource, Sim, Step};
+use crate::model::{Model, SimTime};
+use std::collections::VecDeque;
+
+/// The replay's job id on the replica's CPU station (no request has this index).
+const REPLAY: u32 = u32::MAX;
+
+/// What the startup process is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Replay {
+    /// Caught up: no record to replay.
+    Idle,
+    /// Waiting for the head record's `apply_delay` (one `Ev::ReplayReady` pending).
+    Waiting,
+    /// Replaying the head record on the CPU station.
+    Running,
+}
+
+/// The replica's state in one replication.
+pub struct ReplicaState {
+    cpu: PsStation,
+    cpu_epoch: u32,
+    io: PsStation,
+    io_epoch: u32,
+    /// Connections open in the HTTP workers' replica pools.
+    open: u32,
+    /// WAL records not yet replayed, in commit order: (commit time, replay CPU seconds).
+    wal: VecDeque<(SimTime, f64)>,
+    replay: Replay,
+    /// Number of the record being replayed (the incarnation of its station tag).
+    seq: u32,
+}
+
+impl ReplicaState {
+    pub fn new(model: &Model) -> Self {
+        let r = model.postgres.replica;
+        ReplicaState {
+            cpu: PsStation::new(r.map_or(1.0, |r| f64::from(r.cores))),
+            cpu_epoch: 0,
+            io: PsStation::new(
+                r.and_then(|r| r.volume)
+                    .map_or(1.0, |v| v.parallel_streams()),
+            ),
+            io_epoch: 0,
+            open: 0,
+            wal: VecDeque::new(),
+            replay: Replay::Idle,
+            seq: 0,
+        }
+    }
+}
+
+impl Sim<'_> {
+    fn replica_usable(&self) -> u32 {
+        self.model.postgres.replica.map_or(0, |r| {
+            r.max_connections.saturating_sub(r.superuser_reserved)
+        })
+    }
+
+    /// Worker `w` needs `cursors` replica connections; `false` if the replica refuses
+    /// the new ones (too many clients).
+    pub(super) fn replica_connect(&mut self, w: u32, cursors: u32) -> bool {
+        let have = self.workers[w as usize].replica_conns;
+        if have >= cursors {
+            return true;
+        }
+        let extra = cursors - have;
+        if self.replica.open + extra > self.replica_usable() {
+            return false;
+        }
+        self.replica.open += extra;
+        self.workers[w as usize].replica_conns = cursors;
+        self.obs.level(
+            self.now,
+            Resource::ReplicaConnections,
+            f64::from(self.replica.open),
+        );
+        true
+    }
+
+    /// Worker `w`'s process ended: its replica connections close.
+    pub(super) fn replica_disconnect(&mut self, w: u32) {
+        let conns = std::mem::take(&mut self.workers[w as usize].replica_conns);
+        if conns > 0 {
+            self.replica.open -= conns;
+            self.obs.level(
+                self.now,
+                Resource::ReplicaConnections,
+                f64::from(self.replica.open),
+            );
+        }
+    }
+
+    /// The reads and queries of a try of a replica request.
+    pub(super) fn begin_replica_work(&mut self, req: u32) -> Step {
+        let r = &mut self.requests[req as usize];
+        let (io_s, db_s, inc) = (r.io_s, r.db_s, r.inc);
+        if io_s > 0.0 {
+            r.enter(Phase::Io, self.now);
+            self.replica.io.join(self.now, io_s, req, inc);
+            self.replica_io_levels();
+            self.replica_io_reschedule()
+        } else if db_s > 0.0 {
+            r.enter(Phase::Db, self.now);
+            self.replica.cpu.join(self.now, db_s, req, inc);
+            self.replica_cpu_levels();
+            self.replica_cpu_reschedule()
+        } else {
+            self.after_db(req)
+        }
+    }
+
+    pub(super) fn on_replica_io_wake(&mut self, epoch: u32) -> Step {
+        if epoch != self.replica.io_epoch {
+            return Ok(());
+        }
+        loop {
+            let requests = &self.requests;
+            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+            let Some((req, _)) = self.replica.io.pop_finished(self.now, live) else {
+                break;
+            };
+            let r = &mut self.requests[req as usize];
+            r.enter(Phase::Done, self.now);
+            if r.db_s > 0.0 {
+                let (db_s, inc) = (r.db_s, r.inc);
+                r.enter(Phase::Db, self.now);
+                self.replica.cpu.join(self.now, db_s, req, inc);
+                self.replica_cpu_levels();
+                self.replica_cpu_reschedule()?;
+            } else {
+                self.after_db(req)?;
+            }
+        }
+        self.replica_io_levels();
+        self.replica_io_reschedule()
+    }
+
+    pub(super) fn on_replica_cpu_wake(&mut self, epoch: u32) -> Step {
+        if epoch != self.replica.cpu_epoch {
+            return Ok(());
+        }
+        loop {
+            let requests = &self.requests;
+            let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
+            let Some((req, _)) = self.replica.cpu.pop_finished(self.now, live) else {
+                break;
+            };
+            if req == REPLAY {
+                self.replay_done()?;
+                continue;
+            }
+            self.requests[req as usize].enter(Phase::Done, self.now);
+            self.after_db(req)?;
+        }
+        self.replica_cpu_levels();
+        self.replica_cpu_reschedule()
+    }
+
+    fn replica_cpu_levels(&mut self) {
+        let cpu = &self.replica.cpu;
+        let queries = cpu.active() - u32::from(self.replica.replay == Replay::Running);
+        self.obs
+            .level(self.now, Resource::ReplicaCoresBusy, cpu.busy_cores());
+        self.obs
+            .level(self.now, Resource::ReplicaActiveQueries, f64::from(queries));
+    }
+
+    fn replica_io_levels(&mut self) {
+        if let Some(v) = self.model.postgres.replica.and_then(|r| r.volume) {
+            let iops = self.replica.io.busy_cores() / v.io_latency.as_secs_f64();
+            self.obs.level(self.now, Resource::ReplicaVolumeIops, iops);
+        }
+    }
+
+    fn replica_cpu_reschedule(&mut self) -> Step {
+        let requests = &self.requests;
+        let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
+        if let Some(t) = self.replica.cpu.next_completion(self.now, live) {
+            self.replica.cpu_epoch = self.replica.cpu_epoch.wrapping_add(1);
+            let epoch = self.replica.cpu_epoch;
+            self.schedule(t - self.now, Ev::ReplicaCpuWake { epoch })?;
+        }
+        Ok(())
+    }
+
+    fn replica_io_reschedule(&mut self) -> Step {
+        let requests = &self.requests;
+        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+        if let Some(t) = self.replica.io.next_completion(self.now, live) {
+            self.replica.io_epoch = self.replica.io_epoch.wrapping_add(1);
+            let epoch = self.replica.io_epoch;
+            self.schedule(t - self.now, Ev::ReplicaIoWake { epoch })?;
+        }
+        Ok(())
+    }
+
+    /// A replica request ended in `phase` (killed, or failed elsewhere): it leaves the
+    /// replica's station. Its incarnation is bumped by the caller.
+    pub(super) fn replica_abandon(&mut self, phase: Phase) {
+        match phase {
+            Phase::Io => {
+                self.replica.io.abandon(self.now);
+                self.replica_io_levels();
+            }
+            Phase::Db => {
+                self.replica.cpu.abandon(self.now);
+                self.replica_cpu_levels();
+            }
+            _ => {}
+        }
+    }
+
+    /// After `replica_abandon` and the incarnation bump: the next completion moved.
+    pub(super) fn replica_reschedule(&mut self, phase: Phase) -> Step {
+        match phase {
+            Phase::Io => self.replica_io_reschedule(),
+            Phase::Db => self.replica_cpu_reschedule(),
+            _ => Ok(()),
+        }
+    }
+
+    /// A write transaction that spent `db_s` of CPU on the primary committed: its WAL
+    /// record joins the replay FIFO.
+    pub(super) fn wal_commit(&mut self, db_s: f64) -> Step {
+        let Some(r) = self.model.postgres.replica else {
+            return Ok(());
+        };
+        if db_s <= 0.0 {
+            return Ok(());
+        }
+        let cap = self.model.run.max_in_flight as usize;
+        if self.replica.wal.len() >= cap {
+            return Err(self.stopped(
+                format!(
+                    "the read replica is {cap} WAL records behind (run.max_in_flight): its replay cannot keep up"
+                ),
+                "replay is single-threaded, so more replica cores do not help: lower replay_ratio or the write load, or raise run.max_in_flight",
+            ));
+        }
+        if self.replica.wal.is_empty() {
+            self.obs.rising(self.now, Resource::ReplicationLag, 0.0);
+        }
+        self.replica
+            .wal
+            .push_back((self.now, r.replay_ratio * db_s));
+        if self.replica.replay == Replay::Idle {
+            self.replica.replay = Replay::Waiting;
+            self.schedule(r.apply_delay, Ev::ReplayReady)?;
+        }
+        Ok(())
+    }
+
+    /// The head record's `apply_delay` has passed: the startup process replays it.
+    pub(super) fn on_replay_ready(&mut self) -> Step {
+        let &(_, work_s) = self.replica.wal.front().expect("a record is waiting");
+        self.replica.replay = Replay::Running;
+        self.replica.seq = self.replica.seq.wrapping_add(1);
+        self.replica
+            .cpu
+            .join(self.now, work_s, REPLAY, self.replica.seq);
+        self.replica_cpu_levels();
+        self.replica_cpu_reschedule()
+    }
+
+    /// The head record is replayed: the lag drops to the next record's age.
+    fn replay_done(&mut self) -> Step {
+        self.replica.wal.pop_front();
+        self.replica.replay = Replay::Idle;
+        let Some(&(commit, _)) = self.replica.wal.front() else {
+            self.obs.level(self.now, Resource::ReplicationLag, 0.0);
+            return Ok(());
+        };
+        let age = self.now - commit;
+        self.obs
+            .rising(self.now, Resource::ReplicationLag, age.as_secs_f64());
+        let delay = self.model.postgres.replica.expect("replaying").apply_delay;
+        self.replica.replay = Replay::Waiting;
+        // `apply_delay` after the commit; records wait no longer once it has passed.
+        self.schedule(delay.saturating_sub(age), Ev::ReplayReady)
+    }
+}
