@@ -1348,3 +1348,48 @@ fn queue_job_errors() {
         check(&yaml, &expected);
     }
 }
+
+/// An integration's own rate limit: parsed into the model, and bad values are refused
+/// with their location.
+#[test]
+fn integration_rate_limits() {
+    let yaml = edit_estate(
+        "    timeout: 20s\n",
+        "    timeout: 20s\n    rate_limit: {average: 40, period: 1s, burst: 80}\n",
+    );
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let l = m.integrations[0].rate_limit.expect("rate limit");
+    assert_eq!((l.rate_per_s, l.burst), (40.0, 80));
+    assert!(m.integrations[1].rate_limit.is_none(), "absent = no limit");
+    let cases = [
+        (
+            "{average: 0, period: 1s, burst: 80}",
+            "integrations.payment.rate_limit.average",
+            "must be > 0",
+        ),
+        (
+            "{average: -5, period: 1s, burst: 80}",
+            "integrations.payment.rate_limit.average",
+            "must be > 0",
+        ),
+        (
+            "{average: 40, period: 1s, burst: 0}",
+            "integrations.payment.rate_limit.burst",
+            "must be ≥ 1, found 0",
+        ),
+        (
+            "{average: 40, period: 0s}",
+            "integrations.payment.rate_limit.period",
+            "must be > 0",
+        ),
+        (
+            "{period: 1s}",
+            "integrations.payment.rate_limit.average",
+            "missing required key `average`",
+        ),
+    ];
+    for (from, path, message) in cases {
+        let bad = yaml.replace("{average: 40, period: 1s, burst: 80}", from);
+        check(&bad, &["test.yaml:41:", path, message]);
+    }
+}

@@ -85,6 +85,11 @@ pub struct Integration {
     pub timeout: SimTime,
     /// Outage windows `[start, end)` in simulation time, sorted, not overlapping.
     pub outages: Vec<(SimTime, SimTime)>,
+    /// The API's own rate limit (`integrations.<name>.rate_limit`): a token bucket on the
+    /// provider's side, shared by every caller in the estate. A call that finds no token
+    /// is answered 429 at once (providers reject, they do not delay): the synchronous
+    /// call fails. `None` = no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Integration {

@@ -290,6 +290,9 @@ pub struct Integration {
     pub timeout: L<Text>,
     /// Outage windows (local start, duration); default none; must not overlap.
     pub outages: L<Vec<Located<Outage>>>,
+    /// The API's own rate limit (token bucket: `average` calls per `period`, `burst`); a
+    /// call finding no token is answered 429 at once; absent = no limit.
+    pub rate_limit: L<RateLimit>,
 }
 
 /// A window during which an integration does not answer.
@@ -524,4 +527,11 @@ profiled!(
     buffer_hit_ratio,
     pgbouncer
 );
-profiled!(Integration, latency, error_ratio, timeout, outages);
+profiled!(
+    Integration,
+    latency,
+    error_ratio,
+    timeout,
+    outages,
+    rate_limit
+);

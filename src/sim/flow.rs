@@ -292,6 +292,12 @@ impl Sim<'_> {
             })
             .expect("calls_left ≤ total");
         let api = &self.model.integrations[use_.integration];
+        if let Some(bucket) = &mut self.api_buckets[use_.integration] {
+            if !bucket.take(self.now) {
+                // The provider answers 429 at once: the synchronous call fails.
+                return self.fail(req, Cause::IntegrationRateLimited);
+            }
+        }
         let rng = &mut self.demand[class_id];
         let (duration, fails) = if api.is_down(self.now) {
             (api.timeout, true)

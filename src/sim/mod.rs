@@ -134,6 +134,8 @@ pub struct Sim<'m> {
     backlog_len: u32,
     /// Traefik rate limit per class.
     buckets: Vec<Option<TokenBucket>>,
+    /// Each integration's own rate limit (the API provider's token bucket).
+    api_buckets: Vec<Option<TokenBucket>>,
     pg: PsStation,
     pg_epoch: u32,
     pg_open: u32,
@@ -233,6 +235,11 @@ impl<'m> Sim<'m> {
                 .classes
                 .iter()
                 .map(|c| c.rate_limit.map(TokenBucket::new))
+                .collect(),
+            api_buckets: model
+                .integrations
+                .iter()
+                .map(|i| i.rate_limit.map(TokenBucket::new))
                 .collect(),
             pg: PsStation::new(f64::from(model.postgres.cores)),
             pg_epoch: 0,

@@ -34,10 +34,12 @@ pub enum Cause {
     RedisOom,
     /// PgBouncer disconnected the client after `query_wait_timeout`.
     PoolWaitTimeout,
+    /// An external API's own rate limit answered 429 to a synchronous call.
+    IntegrationRateLimited,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 10] = [
+    pub const ALL: [Cause; 11] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -48,6 +50,7 @@ impl Cause {
         Cause::MemoryHardLimit,
         Cause::RedisOom,
         Cause::PoolWaitTimeout,
+        Cause::IntegrationRateLimited,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -63,6 +66,7 @@ impl Cause {
             Cause::MemoryHardLimit => "memory_hard_limit",
             Cause::RedisOom => "redis_oom",
             Cause::PoolWaitTimeout => "pgbouncer_query_wait_timeout",
+            Cause::IntegrationRateLimited => "integration_rate_limited",
         }
     }
 }
