@@ -1393,3 +1393,62 @@ fn integration_rate_limits() {
         check(&bad, &["test.yaml:41:", path, message]);
     }
 }
+
+/// `estate.redis` takes a `profile:` like PostgreSQL: the shipped ElastiCache node gives
+/// `maxmemory` (75 % of the node) and ElastiCache's `volatile-lru`; a scenario key wins;
+/// a chain of profiles resolves and a cycle is reported at the `profile` key.
+#[test]
+fn redis_profiles_load_and_scenario_keys_override_them() {
+    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/redis");
+    let mib = |m: &Model| m.redis.as_ref().unwrap().maxmemory_bytes / (1024 * 1024);
+    let with = |redis: &str| {
+        QJ.replace(
+            "  odoo: {workers: 4,",
+            &format!("  redis: {redis}\n  odoo: {{workers: 4,"),
+        )
+    };
+    let m =
+        run(&with("{profile: cache.r6g.large.yaml}"), &profiles).unwrap_or_else(|d| panic!("{d}"));
+    let r = m.redis.as_ref().unwrap();
+    assert_eq!(mib(&m), 10037, "0.75 × 13.07 GiB");
+    assert_eq!(r.policy, peakplan::model::EvictionPolicy::Volatile);
+    assert_eq!(r.session_bytes, 4096, "defaults still apply");
+    let m = run(
+        &with("{profile: cache.r6g.large.yaml, policy: noeviction, maxmemory: 8GiB}"),
+        &profiles,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(mib(&m), 8192, "the scenario's maxmemory wins");
+    assert_eq!(
+        m.redis.as_ref().unwrap().policy,
+        peakplan::model::EvictionPolicy::NoEviction
+    );
+    // The self-managed profile has no maxmemory (redis.conf's 0 = no limit): the
+    // scenario must give it.
+    check_in(
+        &with("{profile: self-managed-default.yaml}"),
+        &profiles,
+        &["estate.redis.maxmemory", "missing required key `maxmemory`"],
+    );
+    // Chains and cycles.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("a.yaml"), "profile: b.yaml\nsession_size: 8KiB\n").unwrap();
+    std::fs::write(p.join("b.yaml"), "maxmemory: 1GiB\npolicy: allkeys-lru\n").unwrap();
+    let m = run(&with("{profile: a.yaml}"), p).unwrap_or_else(|d| panic!("{d}"));
+    let r = m.redis.as_ref().unwrap();
+    assert_eq!((mib(&m), r.session_bytes), (1024, 8192));
+    assert_eq!(r.policy, peakplan::model::EvictionPolicy::AllKeys);
+    std::fs::write(p.join("b.yaml"), "profile: a.yaml\n").unwrap();
+    check_in(
+        &with("{profile: a.yaml}"),
+        p,
+        &[
+            "b.yaml:1:10",
+            "estate.redis.profile",
+            "cycle",
+            "a.yaml → ",
+            "b.yaml → ",
+        ],
+    );
+}

@@ -350,6 +350,9 @@ pub struct Estate {
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSpec {
+    /// Path of a Redis profile (e.g. an ElastiCache node), relative to this file; fields
+    /// here override it.
+    pub profile: L<String>,
     /// `maxmemory`, e.g. `1GiB`; required.
     pub maxmemory: L<Text>,
     /// `maxmemory-policy`: `noeviction` (default), `volatile-lru`, `volatile-lfu`,
@@ -534,4 +537,12 @@ profiled!(
     timeout,
     outages,
     rate_limit
+);
+profiled!(
+    RedisSpec,
+    maxmemory,
+    policy,
+    session_size,
+    session_ttl,
+    active_window
 );
