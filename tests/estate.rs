@@ -522,3 +522,106 @@ integrations:
         pending.level_max.mean
     );
 }
+
+const CACHED: &str = "version: 1
+horizon: {start: 2026-11-27T10:00, duration: 1h}
+workloads:
+  shop:
+    rate: 50/s
+    odoo_cpu: {dist: constant, value: 5ms}
+    queries: {dist: constant, value: 2}
+    db_time_per_query: {dist: constant, value: 2ms}
+    new_session_ratio: 0.5
+    cache_lookups: {dist: constant, value: 2}
+    cache_miss_queries: 5
+estate:
+  redis:
+    maxmemory: MAXMEM
+    policy: POLICY
+    session_size: 8KiB
+    cache: {working_set: 256MiB, entry_size: 8KiB, hit_ratio: 0.95}
+  odoo: {workers: 40}
+  postgres: {cores: 4}
+";
+
+fn cached(maxmemory: &str, policy: &str) -> SimulationResult {
+    let yaml = CACHED
+        .replace("MAXMEM", maxmemory)
+        .replace("POLICY", policy);
+    run(&model(&yaml), 2)
+}
+
+fn resource<'a>(r: &'a SimulationResult, name: &str) -> &'a peakplan::result::ResourceResult {
+    r.resources.iter().find(|x| x.name == name).unwrap()
+}
+
+/// A fully resident cache hits at `hit_ratio`: each replication makes n ≈ 360,000
+/// lookups, so its hit share has standard deviation √(0.95·0.05/n) ≈ 3.6e-4, and the mean
+/// of two replications half that squared; 5 standard deviations is the tolerance.
+#[test]
+fn a_fully_resident_cache_hits_at_its_hit_ratio() {
+    let r = cached("8GiB", "allkeys-lru");
+    let c = &r.classes[0];
+    let n = c.totals.completed as f64 * 2.0 / 2.0; // lookups per replication
+    let sd = (0.95 * 0.05 / n).sqrt() / 2f64.sqrt();
+    let h = c.cache_hit_ratio.as_ref().expect("lookups were made").mean;
+    assert!(
+        (h - 0.95).abs() <= 5.0 * sd,
+        "seed {SEED}: hit ratio {h}, expected 0.95 ± {}",
+        5.0 * sd
+    );
+    let level = resource(&r, "redis_cache_hit_ratio").level_mean.mean;
+    assert!((level - 0.95).abs() < 1e-9, "seed {SEED}: {level}");
+    assert_eq!(
+        resource(&r, "redis_cache_resident_mib").level_mean.mean,
+        256.0
+    );
+    assert_eq!(c.sessions_evicted_per_s.mean, 0.0);
+}
+
+/// Sessions squeeze the cache under allkeys-lru: with the same seed (common random
+/// numbers), a 512 MiB maxmemory gives a lower hit ratio and busier PostgreSQL cores than
+/// 8 GiB; memory never exceeds maxmemory; under noeviction the cache is never evicted
+/// (its resident level stays at the working set) and no session is evicted.
+#[test]
+fn sessions_squeezing_the_cache_move_load_to_postgresql() {
+    let roomy = cached("8GiB", "allkeys-lru");
+    let squeezed = cached("512MiB", "allkeys-lru");
+    let hit = |r: &SimulationResult| r.classes[0].cache_hit_ratio.as_ref().unwrap().mean;
+    let pg = |r: &SimulationResult| resource(r, "pg_cores_busy").level_mean.mean;
+    assert!(
+        hit(&squeezed) < hit(&roomy) - 0.1,
+        "seed {SEED}: hit ratio {} squeezed vs {} roomy",
+        hit(&squeezed),
+        hit(&roomy)
+    );
+    // Each miss adds 5 × 2 ms of PostgreSQL time: 2 lookups × 50/s × Δmiss × 10 ms.
+    let expected_rise = 2.0 * 50.0 * (hit(&roomy) - hit(&squeezed)) * 0.010;
+    let rise = pg(&squeezed) - pg(&roomy);
+    assert!(
+        (rise - expected_rise).abs() <= 0.1 * expected_rise,
+        "seed {SEED}: PostgreSQL busy cores rose by {rise}, expected {expected_rise}"
+    );
+    for (r, policy) in [
+        (&roomy, "allkeys-lru"),
+        (&squeezed, "allkeys-lru"),
+        (&cached("512MiB", "noeviction"), "noeviction"),
+        (&cached("512MiB", "volatile-lru"), "volatile-lru"),
+    ] {
+        let mem = resource(r, "redis_memory_mib");
+        assert!(
+            mem.level_max.mean <= mem.capacity.unwrap(),
+            "seed {SEED}, {policy}: {} MiB over maxmemory",
+            mem.level_max.mean
+        );
+        if policy == "noeviction" {
+            assert_eq!(
+                resource(r, "redis_cache_resident_mib").level_mean.mean,
+                256.0,
+                "seed {SEED}: noeviction evicted cache entries"
+            );
+            assert_eq!(r.classes[0].sessions_evicted_per_s.mean, 0.0);
+            assert!(r.classes[0].totals.errors["redis_oom"] > 0, "seed {SEED}");
+        }
+    }
+}

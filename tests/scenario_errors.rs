@@ -1452,3 +1452,87 @@ fn redis_profiles_load_and_scenario_keys_override_them() {
         ],
     );
 }
+
+/// `estate.redis.cache` and the class keys that use it: parsed with defaults, and bad
+/// values refused at their location.
+#[test]
+fn redis_cache_keys() {
+    let yaml = QJ
+        .replace(
+            "  odoo: {workers: 4,",
+            "  redis:\n    maxmemory: 1GiB\n    cache: {working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95}\n  odoo: {workers: 4,",
+        )
+        .replace(
+            "    rate: 1/s\n",
+            "    rate: 1/s\n    cache_lookups: {dist: constant, value: 3}\n",
+        );
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let c = m.redis.as_ref().unwrap().cache.expect("cache");
+    assert_eq!(
+        (c.working_set_bytes, c.entry_bytes, c.hit_ratio, c.ttl),
+        (2 << 30, 8192, 0.95, true)
+    );
+    assert_eq!(m.classes[0].cache_lookups.mean(), 3.0);
+    assert_eq!(m.classes[0].cache_miss_queries, 5, "default (assumption)");
+    assert!(m.classes[1].cache_lookups.is_zero());
+    let cache = "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95}";
+    let cases = [
+        (
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 1.5}",
+            "estate.redis.cache.hit_ratio",
+            "between 0 and 1",
+        ),
+        (
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: -0.1}",
+            "estate.redis.cache.hit_ratio",
+            "between 0 and 1",
+        ),
+        (
+            "{working_set: 4KiB, entry_size: 8KiB, hit_ratio: 0.9}",
+            "estate.redis.cache.entry_size",
+            "larger than working_set",
+        ),
+        (
+            "{working_set: 2GiB, entry_size: 0KiB, hit_ratio: 0.9}",
+            "estate.redis.cache.entry_size",
+            "must be > 0",
+        ),
+        (
+            "{working_set: 0GiB, hit_ratio: 0.9}",
+            "estate.redis.cache.working_set",
+            "must be > 0",
+        ),
+        (
+            "{entry_size: 8KiB, hit_ratio: 0.9}",
+            "estate.redis.cache.working_set",
+            "missing required key",
+        ),
+    ];
+    for (to, path, message) in cases {
+        check(&yaml.replace(cache, to), &["test.yaml:16:", path, message]);
+    }
+    check(
+        &yaml.replace(
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95}",
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95, tll: true}",
+        ),
+        &["test.yaml:16:67", "unknown key `tll`", "did you mean `ttl`"],
+    );
+    // Lookups need a cache; the miss queries a count.
+    check(
+        &yaml.replace(&format!("\n    cache: {cache}"), ""),
+        &[
+            "test.yaml:6:",
+            "workloads.checkout.cache_lookups",
+            "`estate.redis` has no `cache`",
+        ],
+    );
+    check(
+        &yaml.replace("value: 3}\n", "value: 3}\n    cache_miss_queries: -1\n"),
+        &[
+            "test.yaml:7:",
+            "workloads.checkout.cache_miss_queries",
+            "must be ≥ 0",
+        ],
+    );
+}

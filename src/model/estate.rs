@@ -132,6 +132,24 @@ pub struct Redis {
     /// An evicted session younger than this belonged to a user still active: they log in
     /// again (an extra request of the same class).
     pub active_window: SimTime,
+    /// A cache kept in the same Redis (`estate.redis.cache`); `None` = sessions only.
+    pub cache: Option<RedisCache>,
+}
+
+/// A cache in Redis next to the sessions (website pages, computed results), sharing
+/// `maxmemory` with them. A fluid approximation: the cache is a number of resident bytes,
+/// not a set of keys, and a lookup hits with probability
+/// `hit_ratio × resident / working_set`.
+#[derive(Clone, Copy, Debug)]
+pub struct RedisCache {
+    /// Bytes a fully resident cache holds (every entry the workload reuses).
+    pub working_set_bytes: u64,
+    /// Size of one entry, bytes (0 < entry ≤ working set): what a miss writes back.
+    pub entry_bytes: u64,
+    /// Hit ratio when fully resident (misses then come from first views and expiry).
+    pub hit_ratio: f64,
+    /// Whether entries carry an expiry, so `volatile-*` policies may evict them.
+    pub ttl: bool,
 }
 
 /// PgBouncer in front of PostgreSQL, in `transaction` pool mode: Odoo's workers hold

@@ -188,6 +188,11 @@ pub struct Workload {
     pub cron: L<CronSpec>,
     /// Jobs enqueued by each completed request; default none.
     pub spawns: L<Vec<Located<SpawnSpec>>>,
+    /// Lookups in `estate.redis.cache` per request (count distribution); default 0.
+    pub cache_lookups: L<DistSpec>,
+    /// Extra PostgreSQL queries per cache miss, each costing `db_time_per_query` and
+    /// `reads_per_query`; default 5 (assumption); 0..=10,000.
+    pub cache_miss_queries: L<i64>,
 }
 
 /// A scheduled action.
@@ -365,6 +370,22 @@ pub struct RedisSpec {
     /// Users whose session was evicted within this time of its creation log in again;
     /// default `30m`.
     pub active_window: L<Text>,
+    /// A cache in the same Redis, sharing `maxmemory` with the sessions; absent = none.
+    pub cache: L<RedisCacheSpec>,
+}
+
+/// A cache kept in Redis (website pages, computed results).
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedisCacheSpec {
+    /// What a fully resident cache holds, e.g. `2GiB`; required, > 0.
+    pub working_set: L<Text>,
+    /// One entry, e.g. `8KiB`; default `8KiB` (assumption); > 0, ≤ working_set.
+    pub entry_size: L<Text>,
+    /// Hit ratio when fully resident; required; 0..=1.
+    pub hit_ratio: L<f64>,
+    /// Whether entries carry an expiry (so `volatile-*` may evict them); default true.
+    pub ttl: L<bool>,
 }
 
 /// Traefik ingress.
@@ -501,7 +522,9 @@ profiled!(
     memory_growth,
     job,
     cron,
-    spawns
+    spawns,
+    cache_lookups,
+    cache_miss_queries
 );
 profiled!(
     Odoo,
@@ -544,5 +567,6 @@ profiled!(
     policy,
     session_size,
     session_ttl,
-    active_window
+    active_window,
+    cache
 );

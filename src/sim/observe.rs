@@ -90,7 +90,7 @@ pub enum Resource {
     WorkersRespawning,
     /// Cron workers running a scheduled action.
     CronWorkersBusy,
-    /// Redis memory used by sessions, MiB.
+    /// Redis memory used by sessions and the cache, MiB.
     RedisMemory,
     /// PgBouncer server connections in use.
     PgBouncerServerConns,
@@ -102,10 +102,14 @@ pub enum Resource {
     JobsRunning,
     /// Age of the oldest pending job, seconds (sampled at every queue change and tick).
     JobOldestAge,
+    /// Redis cache resident, MiB (`estate.redis.cache`).
+    RedisCacheResident,
+    /// Probability that a cache lookup hits now: `hit_ratio × resident / working_set`.
+    RedisCacheHitRatio,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 16] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -120,6 +124,8 @@ impl Resource {
         Resource::JobsPending,
         Resource::JobsRunning,
         Resource::JobOldestAge,
+        Resource::RedisCacheResident,
+        Resource::RedisCacheHitRatio,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -139,6 +145,8 @@ impl Resource {
             Resource::JobsPending => "queue_job_pending",
             Resource::JobsRunning => "queue_job_running",
             Resource::JobOldestAge => "queue_job_oldest_age_s",
+            Resource::RedisCacheResident => "redis_cache_resident_mib",
+            Resource::RedisCacheHitRatio => "redis_cache_hit_ratio",
         }
     }
 }
@@ -212,6 +220,9 @@ pub struct ClassObs {
     pub sessions_evicted: u64,
     /// Serialization failures met (each one a retry or, on the last try, an error).
     pub conflicts: u64,
+    /// Redis cache lookups made by this class's requests, and how many hit.
+    pub cache_lookups: u64,
+    pub cache_hits: u64,
     /// Time-average number of this class's requests in the system over the window
     /// (set when the replication ends).
     pub in_system_mean: f64,
@@ -330,6 +341,14 @@ impl Observer {
     pub fn job_failed(&mut self, class: usize) {
         if self.window_open {
             self.classes[class].jobs_failed += 1;
+        }
+    }
+
+    pub fn cache(&mut self, class: usize, lookups: u64, hits: u64) {
+        if self.window_open {
+            let c = &mut self.classes[class];
+            c.cache_lookups += lookups;
+            c.cache_hits += hits;
         }
     }
 

@@ -153,6 +153,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         serialization_failures_per_s: per_rep(&|r, o| o.conflicts as f64 / r.window_s),
         jobs_failed_per_s: per_rep(&|r, o| o.jobs_failed as f64 / r.window_s),
         sessions_evicted_per_s: per_rep(&|r, o| o.sessions_evicted as f64 / r.window_s),
+        cache_hit_ratio: opt_rep(&|_, o| ratio(o.cache_hits as f64, o.cache_lookups as f64)),
         peak_arrivals_per_s: None,
         worst_latency_s_p95: None,
         totals: Totals {
@@ -203,6 +204,10 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
         Resource::PgConnections => Some(f64::from(
             p.max_connections.saturating_sub(p.superuser_reserved),
         )),
+        // No capacity: a fully resident cache, or a hit ratio near 1, is health, not
+        // saturation (they would otherwise count for the bottleneck verdict). The
+        // memory they share with the sessions is `redis_memory_mib`'s.
+        Resource::RedisCacheResident | Resource::RedisCacheHitRatio => None,
     }
 }
 
