@@ -84,6 +84,9 @@ pub struct ClassResult {
     pub sessions_evicted_per_s: Estimate,
     /// Websocket connections dropped by an evented-worker restart, per second.
     pub websocket_drops_per_s: Estimate,
+    /// Share of this class's Redis cache lookups that hit (`None`: no lookups).
+    #[serde(default)]
+    pub cache_hit_ratio: Option<Estimate>,
     /// The fine bucket with the highest mean arrival rate.
     pub peak_arrivals_per_s: Option<Peak>,
     /// The coarse bucket with the highest mean p95 latency among those with at least

@@ -341,3 +341,39 @@ fn help_documents_exit_codes() {
         assert!(s.contains(want), "missing {want:?}");
     }
 }
+
+/// Bad values of the Redis cache and of an integration's rate limit exit with code 2 and
+/// name the file, line and key.
+#[test]
+fn bad_cache_and_api_rate_limit_exit_2_with_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = |estate_extra: &str| {
+        OVERLOADED.replace(
+            "  postgres: {cores: 2, max_connections: 100}\n",
+            &format!("  postgres: {{cores: 2, max_connections: 100}}\n{estate_extra}"),
+        )
+    };
+    for (body, fragment) in [
+        (
+            with("  redis: {maxmemory: 1GiB, cache: {working_set: 1GiB, hit_ratio: 1.2}}\n"),
+            "s.yaml:14:",
+        ),
+        (
+            with(
+                "  redis: {maxmemory: 1GiB, cache: {working_set: 4KiB, entry_size: 8KiB, hit_ratio: 0.9}}\n",
+            ),
+            "estate.redis.cache.entry_size",
+        ),
+        (
+            format!(
+                "{OVERLOADED}integrations:\n  api:\n    latency: {{dist: constant, value: 10ms}}\n    rate_limit: {{average: 0, burst: 10}}\n"
+            ),
+            "integrations.api.rate_limit.average",
+        ),
+    ] {
+        let file = scenario(dir.path(), &body);
+        let o = peakplan(&["validate", &file]);
+        assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(fragment), "{}", text(&o.stderr));
+    }
+}

@@ -420,3 +420,218 @@ estate:
         "seed {SEED}: {batches} batches"
     );
 }
+
+const API_LIMITED: &str = "version: 1
+horizon: {start: 2026-11-27T20:00, duration: 10m}
+workloads:
+  checkout:
+    rate: 100/s
+    odoo_cpu: {dist: constant, value: 1ms}
+    calls: [{integration: marketplace}]
+estate:
+  odoo: {workers: 50}
+  postgres: {cores: 2}
+integrations:
+  marketplace:
+    latency: {dist: constant, value: 1ms}
+    rate_limit: {average: 40, period: 1s, burst: 80}
+";
+
+/// An API's own rate limit: over T the calls it admits never exceed rate × T + burst
+/// (strict: completed requests made their call), and with demand 2.5 × the rate it uses
+/// every token, so the 429s are demand − admitted. The only tokens left unused are those
+/// refilled before the first call and after the last (gaps of a 100/s Poisson stream:
+/// 0.4 tokens each on average) and the last fraction of one: more than 5 in a replication
+/// has probability below 1e-3.
+#[test]
+fn an_api_rate_limit_admits_rate_times_t_plus_burst_and_rejects_the_rest_at_once() {
+    let m = model(API_LIMITED);
+    let bound = 40.0 * 600.0 + 80.0;
+    for seed in [SEED, SEED + 1, SEED + 2] {
+        let p = Progress::new(&m, 1);
+        let r = simulate(&m, seed, 1, 1, &p).unwrap();
+        let c = &r.classes[0];
+        let t = &c.totals;
+        let limited = t.errors["integration_rate_limited"];
+        assert!(
+            t.completed as f64 <= bound,
+            "seed {seed}: {} calls completed, bound {bound}",
+            t.completed
+        );
+        // Nothing else fails: 429 count = demand − admitted exactly.
+        assert_eq!(
+            t.completed + t.in_flight_at_horizon + limited,
+            t.arrivals,
+            "seed {seed}"
+        );
+        let admitted = (t.arrivals - limited) as f64;
+        assert!(
+            admitted >= bound - 5.0 && admitted <= bound + t.in_flight_at_horizon as f64,
+            "seed {seed}: {admitted} admitted, expected ≈ {bound}"
+        );
+        // Rejected at once: the admitted calls took their 1 ms, nobody waited for a token.
+        let ext = c.time_breakdown.external_calls_s.unwrap().mean;
+        assert!((ext - 0.001).abs() < 1e-9, "seed {seed}: {ext}");
+        // A 429 is its own cause, not an `integration_failed`.
+        assert_eq!(t.errors["integration_failed"], 0);
+    }
+}
+
+/// A queue_job job whose call gets 429 follows its retry policy: it is retried (each
+/// retry is one more runjob request) instead of failing, so the limit becomes a backlog.
+#[test]
+fn a_rate_limited_job_retries_per_its_pattern() {
+    let yaml = "version: 1
+horizon: {start: 2026-11-27T20:00, duration: 30m}
+workloads:
+  order:
+    rate: 5/s
+    odoo_cpu: {dist: constant, value: 1ms}
+    spawns: [{job: export}]
+  export:
+    job: {retry_pattern: \"{1: 10}\", max_retries: 0}
+    odoo_cpu: {dist: constant, value: 1ms}
+    calls: [{integration: marketplace}]
+estate:
+  odoo: {workers: 20, queue_job_channels: \"root:8\"}
+  postgres: {cores: 2}
+integrations:
+  marketplace:
+    latency: {dist: constant, value: 1ms}
+    rate_limit: {average: 2, period: 1s, burst: 10}
+";
+    let r = run(&model(yaml), 2);
+    let (orders, export) = (&r.classes[0].totals, &r.classes[1].totals);
+    let limited = export.errors["integration_rate_limited"];
+    // More 429s than jobs ever spawned: each 429 sent its job back to wait, not to `failed`.
+    assert!(
+        limited > orders.completed,
+        "seed {SEED}: {limited} 429s for {} jobs",
+        orders.completed
+    );
+    assert_eq!(
+        r.classes[1].jobs_failed_per_s.mean, 0.0,
+        "seed {SEED}: max_retries 0 = retry for ever"
+    );
+    // The API admits 2/s + burst: no more jobs can be done.
+    assert!(
+        export.completed as f64 <= (2.0 * 1800.0 + 10.0) * 2.0,
+        "seed {SEED}"
+    );
+    // The storm: runjob requests (tries) far above the 5/s of new jobs, and a backlog.
+    let tries_per_s = r.classes[1].arrivals_per_s.mean;
+    assert!(tries_per_s > 20.0, "seed {SEED}: {tries_per_s} tries/s");
+    let pending = r
+        .resources
+        .iter()
+        .find(|x| x.name == "queue_job_pending")
+        .unwrap();
+    assert!(
+        pending.level_max.mean > 1000.0,
+        "seed {SEED}: no backlog ({})",
+        pending.level_max.mean
+    );
+}
+
+const CACHED: &str = "version: 1
+horizon: {start: 2026-11-27T10:00, duration: 1h}
+workloads:
+  shop:
+    rate: 50/s
+    odoo_cpu: {dist: constant, value: 5ms}
+    queries: {dist: constant, value: 2}
+    db_time_per_query: {dist: constant, value: 2ms}
+    new_session_ratio: 0.5
+    cache_lookups: {dist: constant, value: 2}
+    cache_miss_queries: 5
+estate:
+  redis:
+    maxmemory: MAXMEM
+    policy: POLICY
+    session_size: 8KiB
+    cache: {working_set: 256MiB, entry_size: 8KiB, hit_ratio: 0.95}
+  odoo: {workers: 40}
+  postgres: {cores: 4}
+";
+
+fn cached(maxmemory: &str, policy: &str) -> SimulationResult {
+    let yaml = CACHED
+        .replace("MAXMEM", maxmemory)
+        .replace("POLICY", policy);
+    run(&model(&yaml), 2)
+}
+
+fn resource<'a>(r: &'a SimulationResult, name: &str) -> &'a peakplan::result::ResourceResult {
+    r.resources.iter().find(|x| x.name == name).unwrap()
+}
+
+/// A fully resident cache hits at `hit_ratio`: each replication makes n ≈ 360,000
+/// lookups, so its hit share has standard deviation √(0.95·0.05/n) ≈ 3.6e-4, and the mean
+/// of two replications half that squared; 5 standard deviations is the tolerance.
+#[test]
+fn a_fully_resident_cache_hits_at_its_hit_ratio() {
+    let r = cached("8GiB", "allkeys-lru");
+    let c = &r.classes[0];
+    let n = c.totals.completed as f64 * 2.0 / 2.0; // lookups per replication
+    let sd = (0.95 * 0.05 / n).sqrt() / 2f64.sqrt();
+    let h = c.cache_hit_ratio.as_ref().expect("lookups were made").mean;
+    assert!(
+        (h - 0.95).abs() <= 5.0 * sd,
+        "seed {SEED}: hit ratio {h}, expected 0.95 ± {}",
+        5.0 * sd
+    );
+    let level = resource(&r, "redis_cache_hit_ratio").level_mean.mean;
+    assert!((level - 0.95).abs() < 1e-9, "seed {SEED}: {level}");
+    assert_eq!(
+        resource(&r, "redis_cache_resident_mib").level_mean.mean,
+        256.0
+    );
+    assert_eq!(c.sessions_evicted_per_s.mean, 0.0);
+}
+
+/// Sessions squeeze the cache under allkeys-lru: with the same seed (common random
+/// numbers), a 512 MiB maxmemory gives a lower hit ratio and busier PostgreSQL cores than
+/// 8 GiB; memory never exceeds maxmemory; under noeviction the cache is never evicted
+/// (its resident level stays at the working set) and no session is evicted.
+#[test]
+fn sessions_squeezing_the_cache_move_load_to_postgresql() {
+    let roomy = cached("8GiB", "allkeys-lru");
+    let squeezed = cached("512MiB", "allkeys-lru");
+    let hit = |r: &SimulationResult| r.classes[0].cache_hit_ratio.as_ref().unwrap().mean;
+    let pg = |r: &SimulationResult| resource(r, "pg_cores_busy").level_mean.mean;
+    assert!(
+        hit(&squeezed) < hit(&roomy) - 0.1,
+        "seed {SEED}: hit ratio {} squeezed vs {} roomy",
+        hit(&squeezed),
+        hit(&roomy)
+    );
+    // Each miss adds 5 × 2 ms of PostgreSQL time: 2 lookups × 50/s × Δmiss × 10 ms.
+    let expected_rise = 2.0 * 50.0 * (hit(&roomy) - hit(&squeezed)) * 0.010;
+    let rise = pg(&squeezed) - pg(&roomy);
+    assert!(
+        (rise - expected_rise).abs() <= 0.1 * expected_rise,
+        "seed {SEED}: PostgreSQL busy cores rose by {rise}, expected {expected_rise}"
+    );
+    for (r, policy) in [
+        (&roomy, "allkeys-lru"),
+        (&squeezed, "allkeys-lru"),
+        (&cached("512MiB", "noeviction"), "noeviction"),
+        (&cached("512MiB", "volatile-lru"), "volatile-lru"),
+    ] {
+        let mem = resource(r, "redis_memory_mib");
+        assert!(
+            mem.level_max.mean <= mem.capacity.unwrap(),
+            "seed {SEED}, {policy}: {} MiB over maxmemory",
+            mem.level_max.mean
+        );
+        if policy == "noeviction" {
+            assert_eq!(
+                resource(r, "redis_cache_resident_mib").level_mean.mean,
+                256.0,
+                "seed {SEED}: noeviction evicted cache entries"
+            );
+            assert_eq!(r.classes[0].sessions_evicted_per_s.mean, 0.0);
+            assert!(r.classes[0].totals.errors["redis_oom"] > 0, "seed {SEED}");
+        }
+    }
+}

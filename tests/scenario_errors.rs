@@ -1487,3 +1487,191 @@ fn replica_errors() {
         check(&yaml, &expected);
     }
 }
+
+/// An integration's own rate limit: parsed into the model, and bad values are refused
+/// with their location.
+#[test]
+fn integration_rate_limits() {
+    let yaml = edit_estate(
+        "    timeout: 20s\n",
+        "    timeout: 20s\n    rate_limit: {average: 40, period: 1s, burst: 80}\n",
+    );
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let l = m.integrations[0].rate_limit.expect("rate limit");
+    assert_eq!((l.rate_per_s, l.burst), (40.0, 80));
+    assert!(m.integrations[1].rate_limit.is_none(), "absent = no limit");
+    let cases = [
+        (
+            "{average: 0, period: 1s, burst: 80}",
+            "integrations.payment.rate_limit.average",
+            "must be > 0",
+        ),
+        (
+            "{average: -5, period: 1s, burst: 80}",
+            "integrations.payment.rate_limit.average",
+            "must be > 0",
+        ),
+        (
+            "{average: 40, period: 1s, burst: 0}",
+            "integrations.payment.rate_limit.burst",
+            "must be ≥ 1, found 0",
+        ),
+        (
+            "{average: 40, period: 0s}",
+            "integrations.payment.rate_limit.period",
+            "must be > 0",
+        ),
+        (
+            "{period: 1s}",
+            "integrations.payment.rate_limit.average",
+            "missing required key `average`",
+        ),
+    ];
+    for (from, path, message) in cases {
+        let bad = yaml.replace("{average: 40, period: 1s, burst: 80}", from);
+        check(&bad, &["test.yaml:41:", path, message]);
+    }
+}
+
+/// `estate.redis` takes a `profile:` like PostgreSQL: the shipped ElastiCache node gives
+/// `maxmemory` (75 % of the node) and ElastiCache's `volatile-lru`; a scenario key wins;
+/// a chain of profiles resolves and a cycle is reported at the `profile` key.
+#[test]
+fn redis_profiles_load_and_scenario_keys_override_them() {
+    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/redis");
+    let mib = |m: &Model| m.redis.as_ref().unwrap().maxmemory_bytes / (1024 * 1024);
+    let with = |redis: &str| {
+        QJ.replace(
+            "  odoo: {workers: 4,",
+            &format!("  redis: {redis}\n  odoo: {{workers: 4,"),
+        )
+    };
+    let m =
+        run(&with("{profile: cache.r6g.large.yaml}"), &profiles).unwrap_or_else(|d| panic!("{d}"));
+    let r = m.redis.as_ref().unwrap();
+    assert_eq!(mib(&m), 10037, "0.75 × 13.07 GiB");
+    assert_eq!(r.policy, peakplan::model::EvictionPolicy::Volatile);
+    assert_eq!(r.session_bytes, 4096, "defaults still apply");
+    let m = run(
+        &with("{profile: cache.r6g.large.yaml, policy: noeviction, maxmemory: 8GiB}"),
+        &profiles,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(mib(&m), 8192, "the scenario's maxmemory wins");
+    assert_eq!(
+        m.redis.as_ref().unwrap().policy,
+        peakplan::model::EvictionPolicy::NoEviction
+    );
+    // The self-managed profile has no maxmemory (redis.conf's 0 = no limit): the
+    // scenario must give it.
+    check_in(
+        &with("{profile: self-managed-default.yaml}"),
+        &profiles,
+        &["estate.redis.maxmemory", "missing required key `maxmemory`"],
+    );
+    // Chains and cycles.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("a.yaml"), "profile: b.yaml\nsession_size: 8KiB\n").unwrap();
+    std::fs::write(p.join("b.yaml"), "maxmemory: 1GiB\npolicy: allkeys-lru\n").unwrap();
+    let m = run(&with("{profile: a.yaml}"), p).unwrap_or_else(|d| panic!("{d}"));
+    let r = m.redis.as_ref().unwrap();
+    assert_eq!((mib(&m), r.session_bytes), (1024, 8192));
+    assert_eq!(r.policy, peakplan::model::EvictionPolicy::AllKeys);
+    std::fs::write(p.join("b.yaml"), "profile: a.yaml\n").unwrap();
+    check_in(
+        &with("{profile: a.yaml}"),
+        p,
+        &[
+            "b.yaml:1:10",
+            "estate.redis.profile",
+            "cycle",
+            "a.yaml → ",
+            "b.yaml → ",
+        ],
+    );
+}
+
+/// `estate.redis.cache` and the class keys that use it: parsed with defaults, and bad
+/// values refused at their location.
+#[test]
+fn redis_cache_keys() {
+    let yaml = QJ
+        .replace(
+            "  odoo: {workers: 4,",
+            "  redis:\n    maxmemory: 1GiB\n    cache: {working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95}\n  odoo: {workers: 4,",
+        )
+        .replace(
+            "    rate: 1/s\n",
+            "    rate: 1/s\n    cache_lookups: {dist: constant, value: 3}\n",
+        );
+    let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    let c = m.redis.as_ref().unwrap().cache.expect("cache");
+    assert_eq!(
+        (c.working_set_bytes, c.entry_bytes, c.hit_ratio, c.ttl),
+        (2 << 30, 8192, 0.95, true)
+    );
+    assert_eq!(m.classes[0].cache_lookups.mean(), 3.0);
+    assert_eq!(m.classes[0].cache_miss_queries, 5, "default (assumption)");
+    assert!(m.classes[1].cache_lookups.is_zero());
+    let cache = "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95}";
+    let cases = [
+        (
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 1.5}",
+            "estate.redis.cache.hit_ratio",
+            "between 0 and 1",
+        ),
+        (
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: -0.1}",
+            "estate.redis.cache.hit_ratio",
+            "between 0 and 1",
+        ),
+        (
+            "{working_set: 4KiB, entry_size: 8KiB, hit_ratio: 0.9}",
+            "estate.redis.cache.entry_size",
+            "larger than working_set",
+        ),
+        (
+            "{working_set: 2GiB, entry_size: 0KiB, hit_ratio: 0.9}",
+            "estate.redis.cache.entry_size",
+            "must be > 0",
+        ),
+        (
+            "{working_set: 0GiB, hit_ratio: 0.9}",
+            "estate.redis.cache.working_set",
+            "must be > 0",
+        ),
+        (
+            "{entry_size: 8KiB, hit_ratio: 0.9}",
+            "estate.redis.cache.working_set",
+            "missing required key",
+        ),
+    ];
+    for (to, path, message) in cases {
+        check(&yaml.replace(cache, to), &["test.yaml:16:", path, message]);
+    }
+    check(
+        &yaml.replace(
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95}",
+            "{working_set: 2GiB, entry_size: 8KiB, hit_ratio: 0.95, tll: true}",
+        ),
+        &["test.yaml:16:67", "unknown key `tll`", "did you mean `ttl`"],
+    );
+    // Lookups need a cache; the miss queries a count.
+    check(
+        &yaml.replace(&format!("\n    cache: {cache}"), ""),
+        &[
+            "test.yaml:6:",
+            "workloads.checkout.cache_lookups",
+            "`estate.redis` has no `cache`",
+        ],
+    );
+    check(
+        &yaml.replace("value: 3}\n", "value: 3}\n    cache_miss_queries: -1\n"),
+        &[
+            "test.yaml:7:",
+            "workloads.checkout.cache_miss_queries",
+            "must be ≥ 0",
+        ],
+    );
+}

@@ -22,6 +22,11 @@ pub enum Stream {
     Station(u32),
     /// Think times of one closed class's users.
     Think(u32),
+    /// Redis cache lookups of one class: how many, and hit or miss.
+    CacheLookups(u32),
+    /// The PostgreSQL work of one class's cache misses (the extra queries' time and
+    /// reads): the i-th extra query draws the same numbers whatever the hit ratio.
+    CacheMisses(u32),
 }
 
 impl Stream {
@@ -31,6 +36,8 @@ impl Stream {
             Stream::Demand(c) => (2 << 32) | u64::from(c),
             Stream::Station(s) => (3 << 32) | u64::from(s),
             Stream::Think(c) => (4 << 32) | u64::from(c),
+            Stream::CacheLookups(c) => (0x5201 << 32) | u64::from(c),
+            Stream::CacheMisses(c) => (0x5202 << 32) | u64::from(c),
         }
     }
 }

@@ -99,6 +99,11 @@ pub struct Integration {
     pub timeout: SimTime,
     /// Outage windows `[start, end)` in simulation time, sorted, not overlapping.
     pub outages: Vec<(SimTime, SimTime)>,
+    /// The API's own rate limit (`integrations.<name>.rate_limit`): a token bucket on the
+    /// provider's side, shared by every caller in the estate. A call that finds no token
+    /// is answered 429 at once (providers reject, they do not delay): the synchronous
+    /// call fails. `None` = no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Integration {
@@ -141,6 +146,24 @@ pub struct Redis {
     /// An evicted session younger than this belonged to a user still active: they log in
     /// again (an extra request of the same class).
     pub active_window: SimTime,
+    /// A cache kept in the same Redis (`estate.redis.cache`); `None` = sessions only.
+    pub cache: Option<RedisCache>,
+}
+
+/// A cache in Redis next to the sessions (website pages, computed results), sharing
+/// `maxmemory` with them. A fluid approximation: the cache is a number of resident bytes,
+/// not a set of keys, and a lookup hits with probability
+/// `hit_ratio × resident / working_set`.
+#[derive(Clone, Copy, Debug)]
+pub struct RedisCache {
+    /// Bytes a fully resident cache holds (every entry the workload reuses).
+    pub working_set_bytes: u64,
+    /// Size of one entry, bytes (0 < entry ≤ working set): what a miss writes back.
+    pub entry_bytes: u64,
+    /// Hit ratio when fully resident (misses then come from first views and expiry).
+    pub hit_ratio: f64,
+    /// Whether entries carry an expiry, so `volatile-*` policies may evict them.
+    pub ttl: bool,
 }
 
 /// PgBouncer in front of PostgreSQL: Odoo's HTTP workers hold client connections and

@@ -14,7 +14,7 @@ pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, We
 pub use dist::Dist;
 pub use estate::{
     CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer, PoolMode,
-    RateLimit, Redis, Replica, Volume,
+    RateLimit, Redis, RedisCache, Replica, Volume,
 };
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
@@ -119,6 +119,13 @@ pub struct WorkloadClass {
     /// Jobs a completed request of this class enqueues (a checkout enqueues stock sync,
     /// label generation, invoice posting…).
     pub spawns: Vec<Spawn>,
+    /// Lookups in `estate.redis.cache` per request (a count distribution; constant 0 =
+    /// none). Each misses with probability `1 − hit_ratio × resident / working_set`.
+    pub cache_lookups: Dist,
+    /// Extra PostgreSQL queries per cache miss (recomputing the entry), each costing the
+    /// class's `db_time_per_query_s` and `reads_per_query`. Default 5 (ASSUMPTION: a
+    /// page or computed result rebuilt from a handful of reads; measure yours).
+    pub cache_miss_queries: u32,
     /// A read-only route (Odoo 18 `@route(readonly=True)`): its cursor may go to the
     /// replica (`db_replica_host`), so with `Postgres::replica` its queries and reads run
     /// there and it opens replica connections. Without a replica it runs on the primary.

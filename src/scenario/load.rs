@@ -7,8 +7,9 @@
 //! Scenario files are a few kilobytes, so the extra pass costs microseconds.
 //!
 //! A profile is a YAML file holding the fields of the section that names it
-//! (`estate.odoo`, `estate.postgres`, each workload, each integration). Profiles may chain; the fields
-//! written nearer the scenario win. Paths are relative to the file that names them.
+//! (`estate.odoo`, `estate.postgres`, `estate.redis`, each workload, each integration).
+//! Profiles may chain; the fields written nearer the scenario win. Paths are relative to
+//! the file that names them.
 
 use super::diag::Diagnostic;
 use super::located::{Located, with_file};
@@ -213,6 +214,9 @@ pub fn resolve_profiles(
                     &mut Vec::new(),
                 );
             }
+        }
+        if let Some(redis) = estate.value.redis.as_mut() {
+            r.resolve(&mut redis.value, "estate.redis", base_dir, &mut Vec::new());
         }
     }
     if let Some(workloads) = scenario.workloads.as_mut() {

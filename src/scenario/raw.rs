@@ -192,6 +192,11 @@ pub struct Workload {
     pub cron: L<CronSpec>,
     /// Jobs enqueued by each completed request; default none.
     pub spawns: L<Vec<Located<SpawnSpec>>>,
+    /// Lookups in `estate.redis.cache` per request (count distribution); default 0.
+    pub cache_lookups: L<DistSpec>,
+    /// Extra PostgreSQL queries per cache miss, each costing `db_time_per_query` and
+    /// `reads_per_query`; default 5 (assumption); 0..=10,000.
+    pub cache_miss_queries: L<i64>,
     /// Makes this class the websocket route to the evented worker: `rate` is then the
     /// rate at which connections open, and each message sent over one is a request.
     pub websocket: L<WebsocketSpec>,
@@ -307,6 +312,9 @@ pub struct Integration {
     pub timeout: L<Text>,
     /// Outage windows (local start, duration); default none; must not overlap.
     pub outages: L<Vec<Located<Outage>>>,
+    /// The API's own rate limit (token bucket: `average` calls per `period`, `burst`); a
+    /// call finding no token is answered 429 at once; absent = no limit.
+    pub rate_limit: L<RateLimit>,
 }
 
 /// A window during which an integration does not answer.
@@ -364,6 +372,9 @@ pub struct Estate {
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSpec {
+    /// Path of a Redis profile (e.g. an ElastiCache node), relative to this file; fields
+    /// here override it.
+    pub profile: L<String>,
     /// `maxmemory`, e.g. `1GiB`; required.
     pub maxmemory: L<Text>,
     /// `maxmemory-policy`: `noeviction` (default), `volatile-lru`, `volatile-lfu`,
@@ -376,6 +387,22 @@ pub struct RedisSpec {
     /// Users whose session was evicted within this time of its creation log in again;
     /// default `30m`.
     pub active_window: L<Text>,
+    /// A cache in the same Redis, sharing `maxmemory` with the sessions; absent = none.
+    pub cache: L<RedisCacheSpec>,
+}
+
+/// A cache kept in Redis (website pages, computed results).
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedisCacheSpec {
+    /// What a fully resident cache holds, e.g. `2GiB`; required, > 0.
+    pub working_set: L<Text>,
+    /// One entry, e.g. `8KiB`; default `8KiB` (assumption); > 0, ≤ working_set.
+    pub entry_size: L<Text>,
+    /// Hit ratio when fully resident; required; 0..=1.
+    pub hit_ratio: L<f64>,
+    /// Whether entries carry an expiry (so `volatile-*` may evict them); default true.
+    pub ttl: L<bool>,
 }
 
 /// Traefik ingress.
@@ -550,7 +577,9 @@ profiled!(
     cron,
     spawns,
     websocket,
-    readonly
+    readonly,
+    cache_lookups,
+    cache_miss_queries
 );
 profiled!(
     Odoo,
@@ -593,4 +622,20 @@ profiled!(
     replay_ratio,
     apply_delay
 );
-profiled!(Integration, latency, error_ratio, timeout, outages);
+profiled!(
+    Integration,
+    latency,
+    error_ratio,
+    timeout,
+    outages,
+    rate_limit
+);
+profiled!(
+    RedisSpec,
+    maxmemory,
+    policy,
+    session_size,
+    session_ttl,
+    active_window,
+    cache
+);

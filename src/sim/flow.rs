@@ -75,7 +75,48 @@ impl Sim<'_> {
                 io_s = ios * v.io_latency.as_secs_f64();
             }
         }
+        if !class.cache_lookups.is_zero() && self.sessions.is_some() {
+            let (extra_db_s, extra_io_s) = self.cache_lookups(class_id);
+            db_s += extra_db_s;
+            io_s += extra_io_s;
+        }
         (cpu_s, db_s, io_s)
+    }
+
+    /// The try's Redis cache lookups: each hits with the cache's current hit probability;
+    /// each miss writes its entry back and costs `cache_miss_queries` extra queries
+    /// (PostgreSQL time and reads, drawn from the class's miss stream). Returns the extra
+    /// PostgreSQL CPU and volume seconds.
+    fn cache_lookups(&mut self, class_id: usize) -> (f64, f64) {
+        let model = self.model;
+        let class = &model.classes[class_id];
+        let store = self.sessions.as_mut().expect("checked by the caller");
+        let rng = &mut self.cache_rng[class_id];
+        let n = class.cache_lookups.sample_count(rng);
+        let mut hits = 0u32;
+        for _ in 0..n {
+            hits += u32::from(store.lookup(self.now, rng.random::<f64>()));
+        }
+        self.obs.cache(class_id, u64::from(n), u64::from(hits));
+        self.redis_levels();
+        let extra = u64::from(n - hits) * u64::from(class.cache_miss_queries);
+        let rng = &mut self.miss_rng[class_id];
+        let mut db_s = 0.0;
+        if !class.db_time_per_query_s.is_zero() {
+            for _ in 0..extra {
+                db_s += class.db_time_per_query_s.sample(rng);
+            }
+        }
+        let mut io_s = 0.0;
+        if let Some(v) = &model.postgres.volume {
+            let misses =
+                extra as f64 * class.reads_per_query * (1.0 - model.postgres.buffer_hit_ratio);
+            if misses > 0.0 {
+                let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
+                io_s = ios * v.io_latency.as_secs_f64();
+            }
+        }
+        (db_s, io_s)
     }
 
     /// Draws the hot-spot rows the request will update (kept across retries: a re-run
@@ -313,6 +354,12 @@ impl Sim<'_> {
             })
             .expect("calls_left ≤ total");
         let api = &self.model.integrations[use_.integration];
+        if let Some(bucket) = &mut self.api_buckets[use_.integration] {
+            if !bucket.take(self.now) {
+                // The provider answers 429 at once: the synchronous call fails.
+                return self.fail(req, Cause::IntegrationRateLimited);
+            }
+        }
         let rng = &mut self.demand[class_id];
         let (duration, fails) = if api.is_down(self.now) {
             (api.timeout, true)
@@ -350,8 +397,7 @@ impl Sim<'_> {
         {
             let store = self.sessions.as_mut().expect("checked");
             let save = store.save_new(self.now);
-            let used = store.used_mib(self.now);
-            self.obs.level(self.now, Resource::RedisMemory, used);
+            self.redis_levels();
             match save {
                 Save::Stored => {}
                 Save::OutOfMemory => return self.finish_on_worker(req, Some(Cause::RedisOom)),

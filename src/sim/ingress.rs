@@ -4,6 +4,10 @@
 //! `rate` up to `burst`; a reservation may drive it negative, and the request then waits
 //! until its token exists — unless that wait would exceed 1/(2·rate), in which case the
 //! reservation is cancelled and Traefik answers 429 at once.
+//!
+//! The same bucket also stands for an external API's own rate limit
+//! (`integrations.<name>.rate_limit`): API providers reject rather than delay, so a call
+//! that finds no whole token is answered 429 at once ([`TokenBucket::take`]).
 
 use crate::model::{RateLimit, SimTime};
 
@@ -47,6 +51,23 @@ impl TokenBucket {
             Admission::Reject
         } else {
             Admission::After(wait)
+        }
+    }
+}
+
+impl TokenBucket {
+    /// An API provider's limit: takes a token if a whole one is there, else rejects at
+    /// once (no reservation, no delay). A rejected call leaves the bucket as it was.
+    pub fn take(&mut self, now: SimTime) -> bool {
+        let elapsed_s = (now - self.last).as_secs_f64();
+        self.tokens =
+            (self.tokens + elapsed_s * self.limit.rate_per_s).min(f64::from(self.limit.burst));
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 }
@@ -97,5 +118,48 @@ mod tests {
         for i in 0..100 {
             assert_eq!(b.admit(SimTime::from_secs(i)), Admission::Now);
         }
+    }
+
+    /// An API's bucket never admits more than rate × T + burst calls over T (strict), and
+    /// under a flood uses every token: the rest are rejected at once.
+    #[test]
+    fn take_admits_at_most_rate_times_t_plus_burst_and_rejects_the_rest() {
+        let limit = RateLimit {
+            rate_per_s: 40.0,
+            burst: 80,
+        };
+        let mut b = TokenBucket::new(limit);
+        let t_s = 120.0;
+        let (mut admitted, mut rejected) = (0u32, 0u32);
+        // 1,000 calls per second, evenly spaced: 25 × the rate.
+        let demand = t_s as u64 * 1000;
+        for i in 0..demand {
+            let now = SimTime::from_secs_f64(i as f64 / 1000.0);
+            if b.take(now) {
+                admitted += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        let bound = limit.rate_per_s * t_s + f64::from(limit.burst);
+        assert!(f64::from(admitted) <= bound, "{admitted} > {bound}");
+        // Tokens refilled after the last call (1 ms) and a fraction of one are all that
+        // can be left unused.
+        assert!(f64::from(admitted) >= bound - 1.0, "{admitted} ≪ {bound}");
+        assert_eq!(u64::from(admitted + rejected), demand);
+    }
+
+    /// Light traffic: every call gets a token; the bucket refills between calls.
+    #[test]
+    fn take_passes_light_traffic_and_never_delays() {
+        let mut b = TokenBucket::new(RateLimit {
+            rate_per_s: 2.0,
+            burst: 1,
+        });
+        for i in 0..100 {
+            assert!(b.take(SimTime::from_secs(i)));
+        }
+        // Two calls at the same instant with burst 1: the second is rejected.
+        assert!(!b.take(SimTime::from_secs(99)));
     }
 }

@@ -5,8 +5,9 @@
 //!
 //! Failures map to queue_job's own handling: a serialization failure that survived Odoo's
 //! retry loop is a PostgreSQL concurrency error (retried after 5 s, tries not checked); a
-//! failed external call is a `RetryableJobError` (the retry pattern, up to
-//! `max_retries`). Infrastructure failures of the runjob call (refused connection, killed
+//! failed external call — a 429 from the API's rate limit included — is a
+//! `RetryableJobError` (the retry pattern, up to `max_retries`): an aggressive retry
+//! pattern against a rate-limited API turns the limit into a backlog of retries. Infrastructure failures of the runjob call (refused connection, killed
 //! worker, connection limits) are treated as retryable too — a simplification: the real
 //! runner re-enqueues such jobs when it notices them, on its own timer.
 

@@ -158,6 +158,9 @@ pub struct Sim<'m> {
     demand: Vec<Rng>,
     /// Think times per class (closed classes only draw from it).
     think: Vec<Rng>,
+    /// Redis cache lookups per class, and the PostgreSQL work of their misses.
+    cache_rng: Vec<Rng>,
+    miss_rng: Vec<Rng>,
     requests: Vec<Request>,
     free: Vec<u32>,
     in_flight: u32,
@@ -170,6 +173,8 @@ pub struct Sim<'m> {
     backlog_len: u32,
     /// Traefik rate limit per class.
     buckets: Vec<Option<TokenBucket>>,
+    /// Each integration's own rate limit (the API provider's token bucket).
+    api_buckets: Vec<Option<TokenBucket>>,
     pg: PsStation,
     pg_epoch: u32,
     pg_open: u32,
@@ -264,6 +269,12 @@ impl<'m> Sim<'m> {
         let think = (0..n)
             .map(|c| engine::stream(seed, Stream::Think(c as u32)))
             .collect();
+        let cache_rng = (0..n)
+            .map(|c| engine::stream(seed, Stream::CacheLookups(c as u32)))
+            .collect();
+        let miss_rng = (0..n)
+            .map(|c| engine::stream(seed, Stream::CacheMisses(c as u32)))
+            .collect();
         let cap = model.run.max_in_flight as usize * 4 + 1024;
         let (pods, workers) = odoo::build(&model.odoo);
         let warm = model.horizon.warmup > SimTime::ZERO;
@@ -275,6 +286,8 @@ impl<'m> Sim<'m> {
             arrivals,
             demand,
             think,
+            cache_rng,
+            miss_rng,
             requests: Vec::new(),
             free: Vec::new(),
             in_flight: 0,
@@ -288,6 +301,11 @@ impl<'m> Sim<'m> {
                 .classes
                 .iter()
                 .map(|c| c.rate_limit.map(TokenBucket::new))
+                .collect(),
+            api_buckets: model
+                .integrations
+                .iter()
+                .map(|i| i.rate_limit.map(TokenBucket::new))
                 .collect(),
             pg: PsStation::new(f64::from(model.postgres.cores)),
             pg_epoch: 0,
@@ -345,6 +363,7 @@ impl<'m> Sim<'m> {
             obs: Observer::new(n, model.stats.fine_bucket, !warm, channel_gauges(model)),
             events: 0,
         };
+        sim.redis_levels();
         sim.open_background_connections()?;
         sim.add_cron_workers();
         sim.start_crons()?;
@@ -469,10 +488,7 @@ impl<'m> Sim<'m> {
             Ev::Respawned { worker } => self.on_respawned(worker),
             Ev::FineTick => {
                 self.job_tick();
-                if let Some(store) = &mut self.sessions {
-                    let used = store.used_mib(self.now);
-                    self.obs.level(self.now, Resource::RedisMemory, used);
-                }
+                self.redis_levels();
                 self.obs.close_fine(self.now);
                 self.prune_locks();
                 self.schedule(self.model.stats.fine_bucket, Ev::FineTick)
@@ -488,6 +504,21 @@ impl<'m> Sim<'m> {
             Ev::ReplicaCpuWake { epoch } => self.on_replica_cpu_wake(epoch),
             Ev::ReplicaIoWake { epoch } => self.on_replica_io_wake(epoch),
             Ev::ReplayReady => self.on_replay_ready(),
+        }
+    }
+
+    /// Redis memory (sessions and cache), the cache resident and its hit probability.
+    fn redis_levels(&mut self) {
+        let Some(store) = &mut self.sessions else {
+            return;
+        };
+        let used = store.used_mib(self.now);
+        self.obs.level(self.now, Resource::RedisMemory, used);
+        if self.model.redis.as_ref().is_some_and(|r| r.cache.is_some()) {
+            let (resident, p) = (store.cache_resident_mib(), store.hit_probability());
+            self.obs
+                .level(self.now, Resource::RedisCacheResident, resident);
+            self.obs.level(self.now, Resource::RedisCacheHitRatio, p);
         }
     }
 

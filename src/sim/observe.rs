@@ -39,10 +39,12 @@ pub enum Cause {
     WebsocketUnavailable,
     /// The read replica's `max_connections` reached (53300 on the replica).
     ReplicaTooManyClients,
+    /// An external API's own rate limit answered 429 to a synchronous call.
+    IntegrationRateLimited,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 12] = [
+    pub const ALL: [Cause; 13] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -55,6 +57,7 @@ impl Cause {
         Cause::PoolWaitTimeout,
         Cause::WebsocketUnavailable,
         Cause::ReplicaTooManyClients,
+        Cause::IntegrationRateLimited,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -72,6 +75,7 @@ impl Cause {
             Cause::PoolWaitTimeout => "pgbouncer_query_wait_timeout",
             Cause::WebsocketUnavailable => "websocket_unavailable",
             Cause::ReplicaTooManyClients => "replica_too_many_clients",
+            Cause::IntegrationRateLimited => "integration_rate_limited",
         }
     }
 }
@@ -95,7 +99,7 @@ pub enum Resource {
     WorkersRespawning,
     /// Cron workers running a scheduled action.
     CronWorkersBusy,
-    /// Redis memory used by sessions, MiB.
+    /// Redis memory used by sessions and the cache, MiB.
     RedisMemory,
     /// PgBouncer server connections in use.
     PgBouncerServerConns,
@@ -124,10 +128,14 @@ pub enum Resource {
     /// Replication lag, seconds: now − commit time of the oldest record not yet replayed
     /// (0 when caught up; integrated exactly, as it rises linearly between events).
     ReplicationLag,
+    /// Redis cache resident, MiB (`estate.redis.cache`).
+    RedisCacheResident,
+    /// Probability that a cache lookup hits now: `hit_ratio × resident / working_set`.
+    RedisCacheHitRatio,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 22] = [
+    pub const ALL: [Resource; 24] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
         Resource::PgCoresBusy,
@@ -150,6 +158,8 @@ impl Resource {
         Resource::ReplicaConnections,
         Resource::ReplicaVolumeIops,
         Resource::ReplicationLag,
+        Resource::RedisCacheResident,
+        Resource::RedisCacheHitRatio,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -177,6 +187,8 @@ impl Resource {
             Resource::ReplicaConnections => "replica_connections",
             Resource::ReplicaVolumeIops => "replica_volume_iops",
             Resource::ReplicationLag => "replication_lag_s",
+            Resource::RedisCacheResident => "redis_cache_resident_mib",
+            Resource::RedisCacheHitRatio => "redis_cache_hit_ratio",
         }
     }
 }
@@ -252,6 +264,9 @@ pub struct ClassObs {
     pub conflicts: u64,
     /// Websocket connections of this class dropped by an evented-worker restart.
     pub websocket_drops: u64,
+    /// Redis cache lookups made by this class's requests, and how many hit.
+    pub cache_lookups: u64,
+    pub cache_hits: u64,
     /// Time-average number of this class's requests in the system over the window
     /// (set when the replication ends).
     pub in_system_mean: f64,
@@ -389,6 +404,14 @@ impl Observer {
     pub fn websocket_dropped(&mut self, class: usize) {
         if self.window_open {
             self.classes[class].websocket_drops += 1;
+        }
+    }
+
+    pub fn cache(&mut self, class: usize, lookups: u64, hits: u64) {
+        if self.window_open {
+            let c = &mut self.classes[class];
+            c.cache_lookups += lookups;
+            c.cache_hits += hits;
         }
     }
 

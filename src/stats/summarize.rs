@@ -155,6 +155,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
         jobs_failed_per_s: per_rep(&|r, o| o.jobs_failed as f64 / r.window_s),
         sessions_evicted_per_s: per_rep(&|r, o| o.sessions_evicted as f64 / r.window_s),
         websocket_drops_per_s: per_rep(&|r, o| o.websocket_drops as f64 / r.window_s),
+        cache_hit_ratio: opt_rep(&|_, o| ratio(o.cache_hits as f64, o.cache_lookups as f64)),
         peak_arrivals_per_s: None,
         worst_latency_s_p95: None,
         totals: Totals {
@@ -222,6 +223,10 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
             .replica
             .map(|r| f64::from(r.max_connections.saturating_sub(r.superuser_reserved))),
         Resource::ReplicaVolumeIops => p.replica.and_then(|r| r.volume).map(|v| v.iops),
+        // No capacity: a fully resident cache, or a hit ratio near 1, is health, not
+        // saturation (they would otherwise count for the bottleneck verdict). The
+        // memory they share with the sessions is `redis_memory_mib`'s.
+        Resource::RedisCacheResident | Resource::RedisCacheHitRatio => None,
     }
 }
 

@@ -2,14 +2,14 @@
 //! PostgreSQL defaults (sources in docs/scenario-format.md and
 //! /work/shared/docs/odoo-facts.md).
 
-use super::super::located::{Located, Pos};
+use super::super::located::{Located, OrderedMap, Pos};
 use super::super::raw;
 use super::super::suggest;
 use super::super::units;
 use super::{Bounds, Ctx};
 use crate::model::{
-    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis, Replica,
-    SimTime, Volume, parse_channels,
+    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis, RedisCache,
+    Replica, SimTime, Volume, parse_channels,
 };
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
@@ -647,6 +647,10 @@ fn redis(cx: &mut Ctx, r: &Located<raw::RedisSpec>) -> Option<Redis> {
             }
         },
     };
+    let cache = match &v.cache {
+        None => Some(None),
+        Some(c) => cache(cx, c).map(Some),
+    };
     let (maxmemory, session) = (maxmemory?, session?);
     if session <= 0.0 || maxmemory < session {
         let pos = v.maxmemory.as_ref().map_or(at, |x| x.pos);
@@ -667,5 +671,106 @@ fn redis(cx: &mut Ctx, r: &Located<raw::RedisSpec>) -> Option<Redis> {
         session_bytes: bytes(session).max(1),
         session_ttl: ttl?,
         active_window: window?,
+        cache: cache?,
     })
+}
+
+/// ASSUMPTION: a cached page fragment or computed result of a few KiB; measure yours
+/// (`MEMORY USAGE key` on a sample).
+const DEFAULT_CACHE_ENTRY_MIB: f64 = 8.0 / 1024.0;
+
+fn cache(cx: &mut Ctx, c: &Located<raw::RedisCacheSpec>) -> Option<RedisCache> {
+    let (at, v) = (c.pos, &c.value);
+    let p = |k: &str| format!("estate.redis.cache.{k}");
+    let bytes = |mib: f64| (mib * 1024.0 * 1024.0).round() as u64;
+    let working_set = match &v.working_set {
+        None => {
+            cx.missing(
+                at,
+                &p("working_set"),
+                "add what a fully resident cache holds, e.g. `working_set: 2GiB`",
+            );
+            None
+        }
+        Some(w) => match cx.size_mib(Some(w), &p("working_set"), 0.0) {
+            Some(m) if bytes(m) == 0 => {
+                cx.error(
+                    w.pos,
+                    &p("working_set"),
+                    "must be > 0",
+                    Some("remove `cache` for a Redis without a cache".into()),
+                );
+                None
+            }
+            m => m.map(bytes),
+        },
+    };
+    let entry_pos = v.entry_size.as_ref().map_or(at, |x| x.pos);
+    let entry = match cx.size_mib(
+        v.entry_size.as_ref(),
+        &p("entry_size"),
+        DEFAULT_CACHE_ENTRY_MIB,
+    ) {
+        Some(m) if bytes(m) == 0 => {
+            cx.error(
+                entry_pos,
+                &p("entry_size"),
+                "must be > 0",
+                Some("one cached entry's size, e.g. `8KiB`".into()),
+            );
+            None
+        }
+        m => m.map(bytes),
+    };
+    let hit_ratio = cx.real(
+        v.hit_ratio.as_ref(),
+        at,
+        &p("hit_ratio"),
+        None,
+        Bounds::RATIO,
+        "the hit ratio of the fully resident cache, e.g. 0.95 (Redis INFO: keyspace_hits / (hits + misses))",
+    );
+    let ttl = v.ttl.as_ref().is_none_or(|b| b.value);
+    let (working_set, entry) = (working_set?, entry?);
+    if entry > working_set {
+        cx.error(
+            entry_pos,
+            &p("entry_size"),
+            format!("entry_size ({entry} bytes) is larger than working_set ({working_set} bytes)"),
+            Some(
+                "the working set holds at least one entry; check the units (`8KiB`, `2GiB`)".into(),
+            ),
+        );
+        return None;
+    }
+    Some(RedisCache {
+        working_set_bytes: working_set,
+        entry_bytes: entry,
+        hit_ratio: hit_ratio?,
+        ttl,
+    })
+}
+
+/// A class that looks up a cache needs `estate.redis.cache`.
+pub fn cache_lookups_need_a_cache(
+    cx: &mut Ctx,
+    workloads: &Located<OrderedMap<Located<raw::Workload>>>,
+    classes: &[crate::model::WorkloadClass],
+    redis: &Option<Redis>,
+) {
+    if redis.as_ref().is_some_and(|r| r.cache.is_some()) {
+        return;
+    }
+    for ((name, w), c) in workloads.value.0.iter().zip(classes) {
+        if c.cache_lookups.is_zero() {
+            continue;
+        }
+        let at = w.value.cache_lookups.as_ref().map_or(w.pos, |x| x.pos);
+        cx.error(
+            at,
+            &format!("workloads.{}.cache_lookups", name.value),
+            format!("class `{}` looks up a cache, but `estate.redis` has no `cache`", name.value),
+            Some("add `estate.redis.cache: {working_set: 2GiB, hit_ratio: 0.95}`, or remove `cache_lookups`".into()),
+        );
+    }
 }

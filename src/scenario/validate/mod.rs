@@ -407,6 +407,9 @@ pub fn validate(
         .as_ref()
         .and_then(|h| calendar::calendar(&mut cx, s.calendar.as_ref(), s.workloads.as_ref(), h));
     let estate = estate::estate(&mut cx, s.estate.as_ref(), root);
+    if let (Some(cls), Some(redis), Some(w)) = (&classes, &estate.redis, &s.workloads) {
+        estate::cache_lookups_need_a_cache(&mut cx, w, cls, redis);
+    }
     let mut classes = classes;
     if let (Some(cls), Some(est), Some(w)) = (&mut classes, &estate.odoo, &s.workloads) {
         jobs::link(

@@ -17,6 +17,10 @@ const MAX_READS_PER_QUERY: f64 = 1e6;
 /// Largest `rate_limit.average` and `burst`: typo guards far above any single route.
 const MAX_RATE_LIMIT_AVERAGE: f64 = 1e9;
 const MAX_BURST: u32 = 1_000_000_000;
+/// Extra queries per cache miss. ASSUMPTION: an entry (a page fragment, a computed
+/// result) is rebuilt from a handful of reads; Odoo's website tests count 3–11 queries a
+/// page (odoo-facts.md). Measure yours.
+const DEFAULT_CACHE_MISS_QUERIES: u32 = 5;
 /// Longest `rate_limit.period`: a day (Traefik accepts any duration).
 const MAX_PERIOD: SimTime = SimTime::from_secs(86_400);
 
@@ -271,6 +275,22 @@ fn one(
         Some(ws) => websocket(cx, ws, c, &path).map(Some),
     };
     let readonly = readonly(cx, c, &path);
+    let cache_lookups = dist(
+        cx,
+        c.cache_lookups.as_ref(),
+        at,
+        &format!("{path}.cache_lookups"),
+        Measure::Count,
+        Some(0.0),
+    );
+    let cache_miss_queries = cx.int(
+        c.cache_miss_queries.as_ref(),
+        at,
+        &format!("{path}.cache_miss_queries"),
+        Some(DEFAULT_CACHE_MISS_QUERIES),
+        0..=10_000,
+        "extra queries per cache miss; 0 = a miss costs PostgreSQL nothing",
+    );
     if name.value == "all" {
         return None;
     }
@@ -285,6 +305,8 @@ fn one(
         new_session_ratio: new_session_ratio?,
         batch_size: batch_size?,
         spawns: Vec::new(),
+        cache_lookups: cache_lookups?,
+        cache_miss_queries: cache_miss_queries?,
         odoo_cpu_s: odoo_cpu?,
         queries: queries?,
         db_time_per_query_s: db?,
