@@ -234,6 +234,16 @@ pub fn channel_gauges(model: &Model) -> usize {
     }
 }
 
+/// Per gauge (the fixed resources in `Resource::ALL` order, then the channel gauges):
+/// whether the scenario has it.
+pub fn gauges_active(model: &Model) -> Vec<bool> {
+    Resource::ALL
+        .iter()
+        .map(|r| r.active(model))
+        .chain(std::iter::repeat_n(true, channel_gauges(model)))
+        .collect()
+}
+
 /// Largest batch one arrival brings (a larger sample is capped).
 const MAX_BATCH: u32 = 10_000;
 
@@ -360,7 +370,7 @@ impl<'m> Sim<'m> {
             ws_next_pod: 0,
             ws_open: 0,
             replica: replica::ReplicaState::new(model),
-            obs: Observer::new(n, model.stats.fine_bucket, !warm, channel_gauges(model)),
+            obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges_active(model)),
             events: 0,
         };
         sim.redis_levels();

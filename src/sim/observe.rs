@@ -163,6 +163,40 @@ impl Resource {
     ];
     pub const COUNT: usize = Self::ALL.len();
 
+    /// Whether the scenario has this resource at all: a resource it lacks (no replica,
+    /// no websocket class…) is left out of the result, and its per-bucket series is not
+    /// kept, so memory grows with the horizon only for what is modelled.
+    pub fn active(self, model: &crate::model::Model) -> bool {
+        let has = |f: fn(&crate::model::WorkloadClass) -> bool| model.classes.iter().any(f);
+        let pg = &model.postgres;
+        match self {
+            Resource::OdooWorkersBusy
+            | Resource::Backlog
+            | Resource::PgCoresBusy
+            | Resource::PgActiveQueries
+            | Resource::PgConnections
+            | Resource::WorkersRespawning => true,
+            Resource::VolumeIops => pg.volume.is_some(),
+            Resource::CronWorkersBusy => has(|c| c.cron.is_some()),
+            Resource::RedisMemory => model.redis.is_some(),
+            Resource::PgBouncerServerConns | Resource::PgBouncerWaiting => pg.pgbouncer.is_some(),
+            Resource::JobsPending | Resource::JobsRunning | Resource::JobOldestAge => {
+                has(|c| c.job.is_some())
+            }
+            Resource::WebsocketConnections
+            | Resource::EventedCpuBusy
+            | Resource::EventedCursors => has(|c| c.websocket.is_some()),
+            Resource::ReplicaCoresBusy
+            | Resource::ReplicaActiveQueries
+            | Resource::ReplicaConnections
+            | Resource::ReplicationLag => pg.replica.is_some(),
+            Resource::ReplicaVolumeIops => pg.replica.is_some_and(|r| r.volume.is_some()),
+            Resource::RedisCacheResident | Resource::RedisCacheHitRatio => {
+                model.redis.as_ref().is_some_and(|r| r.cache.is_some())
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Resource::OdooWorkersBusy => "odoo_workers_busy",
@@ -303,6 +337,8 @@ pub struct Observer {
     pub window_open: bool,
     pub classes: Vec<ClassObs>,
     work: Vec<ClassWork>,
+    /// Per gauge: whether the scenario has it (its bucket series is kept).
+    active: Vec<bool>,
     pub resources: Vec<TimeWeighted>,
     /// Per resource, per fine bucket: time-average level (f32: stored per bucket).
     pub resource_fine: Vec<Vec<f32>>,
@@ -311,15 +347,17 @@ pub struct Observer {
 }
 
 impl Observer {
-    /// A collector for `classes` classes and the fixed resources, plus `extra` gauges
-    /// after them (see [`super::channel_gauge`]).
-    pub fn new(classes: usize, fine_width: SimTime, window_open: bool, extra: usize) -> Self {
+    /// A collector for `classes` classes and the gauges (the fixed resources, then the
+    /// extra ones); `active[i]` says whether gauge `i`'s per-bucket series is kept.
+    pub fn new(classes: usize, fine_width: SimTime, window_open: bool, active: Vec<bool>) -> Self {
+        let n = active.len();
         Observer {
+            active,
             window_open,
             classes: (0..classes).map(|_| ClassObs::default()).collect(),
             work: (0..classes).map(|_| ClassWork::default()).collect(),
-            resources: vec![TimeWeighted::default(); Resource::COUNT + extra],
-            resource_fine: vec![Vec::new(); Resource::COUNT + extra],
+            resources: vec![TimeWeighted::default(); n],
+            resource_fine: vec![Vec::new(); n],
             fine_width_s: fine_width.as_secs_f64(),
             fine_start: SimTime::ZERO,
         }
@@ -452,8 +490,16 @@ impl Observer {
             c.fine.push(std::mem::take(&mut w.fine_now).store());
             w.in_system.close_bucket(now);
         }
-        for (r, series) in self.resources.iter_mut().zip(&mut self.resource_fine) {
-            series.push((r.close_bucket(now) / width_s) as f32);
+        for ((r, series), on) in self
+            .resources
+            .iter_mut()
+            .zip(&mut self.resource_fine)
+            .zip(&self.active)
+        {
+            let level = r.close_bucket(now) / width_s;
+            if *on {
+                series.push(level as f32);
+            }
         }
         self.fine_start = now;
         debug_assert!(self.fine_width_s > 0.0);

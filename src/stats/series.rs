@@ -7,7 +7,7 @@
 
 use crate::model::Model;
 use crate::result::{ClassSeries, ResourceSeries, Series};
-use crate::sim::{Replication, Resource};
+use crate::sim::Replication;
 
 /// Running sum and count of an optional per-bucket value.
 #[derive(Clone, Copy, Default)]
@@ -75,7 +75,7 @@ impl SeriesSum {
             classes: (0..model.classes.len())
                 .map(|_| ClassSums::default())
                 .collect(),
-            resources: vec![Vec::new(); Resource::COUNT + crate::sim::channel_gauges(model)],
+            resources: vec![Vec::new(); crate::sim::gauges_active(model).len()],
         }
     }
 
@@ -147,12 +147,12 @@ impl SeriesSum {
                 }
             })
             .collect();
-        let resources = super::summarize::gauge_names(model)
+        let mut sums = self.resources;
+        let resources = super::summarize::gauges(model)
             .into_iter()
-            .zip(self.resources)
-            .map(|(name, sums)| ResourceSeries {
+            .map(|(i, name)| ResourceSeries {
                 name,
-                level_mean: mean(sums),
+                level_mean: mean(std::mem::take(&mut sums[i])),
                 // Filled by `summarize`, which knows the capacities.
                 utilisation: None,
             })

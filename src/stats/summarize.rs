@@ -25,9 +25,8 @@ pub fn summarize(
     mut all_series: Series,
 ) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
-    let mut resources: Vec<ResourceResult> = gauge_names(model)
+    let mut resources: Vec<ResourceResult> = gauges(model)
         .into_iter()
-        .enumerate()
         .map(|(i, name)| resource_result(name, gauge_capacity(model, i), i, reps))
         .collect();
     // Utilisation per bucket, computed once: the peak, the bottleneck and the charts
@@ -230,9 +229,10 @@ fn capacity(model: &Model, r: Resource) -> Option<f64> {
     }
 }
 
-/// Names of the gauges: the fixed resources, then `queue_job_running[CHANNEL]` for each
-/// channel below root (see [`crate::sim::channel_gauges`]).
-pub fn gauge_names(model: &Model) -> Vec<String> {
+/// The gauges the scenario has, as (index, name): the fixed resources it models, then
+/// `queue_job_running[CHANNEL]` for each channel below root (see
+/// [`crate::sim::channel_gauges`]).
+pub fn gauges(model: &Model) -> Vec<(usize, String)> {
     let channels = &model.odoo.queue_job_channels;
     Resource::ALL
         .iter()
@@ -241,6 +241,10 @@ pub fn gauge_names(model: &Model) -> Vec<String> {
             (1..=crate::sim::channel_gauges(model))
                 .map(|ch| format!("queue_job_running[{}]", channels.get(ch).full_name)),
         )
+        .zip(crate::sim::gauges_active(model))
+        .enumerate()
+        .filter(|(_, (_, on))| *on)
+        .map(|(i, (name, _))| (i, name))
         .collect()
 }
 
