@@ -20,8 +20,10 @@ use plotters::prelude::*;
 pub const WIDTH: u32 = 1000;
 pub const HEIGHT: u32 = 500;
 
-/// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
-const PALETTE: [RGBColor; 7] = [
+/// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies; its
+/// yellow left out, unreadable on white), then three darker hues for estates with many
+/// resources (replica, websocket, queue_job channels).
+const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
@@ -29,6 +31,9 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(204, 121, 167),
     RGBColor(86, 180, 233),
     RGBColor(0, 0, 0),
+    RGBColor(117, 112, 179),
+    RGBColor(166, 86, 40),
+    RGBColor(120, 120, 120),
 ];
 const GRID: RGBColor = RGBColor(225, 225, 225);
 const WARMUP: RGBColor = RGBColor(242, 242, 242);

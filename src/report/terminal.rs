@@ -252,10 +252,11 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     for x in shown {
         // Small levels (a replication lag in seconds) keep their decimals.
         let max = x.level_max.mean;
-        let max = if max.abs() >= 100.0 || max == max.trunc() {
-            format!("{max:.0}")
-        } else {
-            format!("{max:.3}")
+        let max = match max.abs() {
+            m if m >= 100.0 || max == max.trunc() => format!("{max:.0}"),
+            m if m >= 10.0 => format!("{max:.1}"),
+            m if m >= 1.0 => format!("{max:.2}"),
+            _ => format!("{max:.3}"),
         };
         let _ = writeln!(
             o,
