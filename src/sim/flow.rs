@@ -23,11 +23,19 @@ const MAX_KEYS_PER_USE: u32 = 64;
 impl Sim<'_> {
     /// Starts a (re)run of the whole request on its worker.
     pub(super) fn begin_try(&mut self, req: u32) -> Step {
-        let class_id = self.requests[req as usize].class as usize;
-        let class = &self.model.classes[class_id];
-        let on_replica = self.requests[req as usize].replica;
-        let (cpu_s, db_s, io_s) = self.sample_try(class_id, on_replica);
-        let simple = db_s == 0.0 && io_s == 0.0 && class.locks.is_empty() && class.calls.is_empty();
+        let r = &self.requests[req as usize];
+        let (class_id, on_replica) = (r.class as usize, r.replica);
+        let facts = self.facts[class_id];
+        let (cpu_s, db_s, io_s) = if facts.cpu_only {
+            // The same single draw as `sample_try` makes for such a class.
+            let cpu_s = self.model.classes[class_id]
+                .odoo_cpu_s
+                .sample(&mut self.demand[class_id]);
+            (cpu_s, 0.0, 0.0)
+        } else {
+            self.sample_try(class_id, on_replica)
+        };
+        let simple = db_s == 0.0 && io_s == 0.0 && !facts.locks_or_calls;
         let now = self.now;
         let r = &mut self.requests[req as usize];
         r.try_start = now;
@@ -56,7 +64,8 @@ impl Sim<'_> {
         let cpu_s = class.odoo_cpu_s.sample(rng);
         let mut db_s = 0.0;
         let mut io_s = 0.0;
-        if !class.queries.is_zero() {
+        let facts = self.facts[class_id];
+        if facts.queries {
             let n = class.queries.sample_count(rng);
             if !class.db_time_per_query_s.is_zero() {
                 for _ in 0..n {
@@ -75,7 +84,7 @@ impl Sim<'_> {
                 io_s = ios * v.io_latency.as_secs_f64();
             }
         }
-        if !class.cache_lookups.is_zero() && self.sessions.is_some() {
+        if facts.cache_lookups {
             let (extra_db_s, extra_io_s) = self.cache_lookups(class_id);
             db_s += extra_db_s;
             io_s += extra_io_s;
@@ -316,12 +325,7 @@ impl Sim<'_> {
 
     fn begin_calls(&mut self, req: u32) -> Step {
         let class_id = self.requests[req as usize].class as usize;
-        let calls: u32 = self.model.classes[class_id]
-            .calls
-            .iter()
-            .map(|c| c.calls)
-            .sum();
-        self.requests[req as usize].calls_left = calls;
+        self.requests[req as usize].calls_left = self.facts[class_id].calls;
         self.next_call(req)
     }
 
@@ -340,7 +344,7 @@ impl Sim<'_> {
             return self.schedule(cpu2, Ev::Step { req });
         }
         // Which call: count down through the class's call list.
-        let total: u32 = class.calls.iter().map(|c| c.calls).sum();
+        let total = self.facts[class_id].calls;
         let mut index = total - r.calls_left;
         let use_ = class
             .calls
@@ -390,10 +394,9 @@ impl Sim<'_> {
     /// The response is ready; if the request created a session, Odoo saves it now.
     fn complete(&mut self, req: u32) -> Step {
         let class = self.requests[req as usize].class;
-        let ratio = self.model.classes[class as usize].new_session_ratio;
-        if ratio > 0.0
-            && self.sessions.is_some()
-            && self.demand[class as usize].random::<f64>() < ratio
+        if self.facts[class as usize].new_sessions
+            && self.demand[class as usize].random::<f64>()
+                < self.model.classes[class as usize].new_session_ratio
         {
             let store = self.sessions.as_mut().expect("checked");
             let save = store.save_new(self.now);
@@ -471,27 +474,31 @@ impl Sim<'_> {
         let class_id = r.class as usize;
         let job = r.job;
         match cause {
-            None => {
-                r.close_parts();
-                let parts = r.parts;
-                self.obs.completed(now, class_id, now - r.arrival, &parts);
-            }
+            None => self
+                .obs
+                .completed(now, class_id, now - r.arrival, &r.parts, &r.try_parts),
             Some(c) => self.obs.failed(now, class_id, c, now - r.arrival),
         }
+        // Most requests hold no locks: they skip the release and its list of waiters.
         let woken = if held {
             let rows = std::mem::take(&mut self.lock_keys[req as usize]);
             let woken = self.locks.release(txn, &rows, cause.is_none(), now);
             self.lock_keys[req as usize] = rows;
-            woken
+            Some(woken)
         } else {
-            Vec::new()
+            None
         };
         self.release(req);
         self.pool_release(req)?;
-        // The user of a closed class gets the answer (or the error) and thinks again.
-        self.user_thinks(class_id as u32)?;
+        let facts = self.facts[class_id];
+        if facts.closed {
+            // The user gets the answer (or the error) and thinks again.
+            self.user_thinks(class_id as u32)?;
+        }
         if cause.is_none() {
-            self.spawn_jobs(class_id)?;
+            if facts.spawns {
+                self.spawn_jobs(class_id)?;
+            }
             if !on_replica {
                 // The commit's WAL record, for the replica to replay.
                 self.wal_commit(db_s)?;
@@ -510,10 +517,18 @@ impl Sim<'_> {
                 self.pg_reschedule()?;
             }
         }
+        match woken {
+            Some(woken) => self.wake_lock_waiters(woken),
+            None => Ok(()),
+        }
+    }
+
+    /// The transactions a lock release woke retry their locks, in the order given.
+    fn wake_lock_waiters(&mut self, woken: Vec<(u32, u32)>) -> Step {
         for (w, inc) in woken {
             let r = &self.requests[w as usize];
             if r.inc == inc && r.phase == Phase::LockWait {
-                self.requests[w as usize].enter(Phase::Done, now);
+                self.requests[w as usize].enter(Phase::Done, self.now);
                 self.after_db(w)?;
             }
         }

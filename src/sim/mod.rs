@@ -13,6 +13,7 @@
 mod arrivals;
 mod cron;
 mod evented;
+mod facts;
 mod flow;
 mod ingress;
 mod jobs;
@@ -34,6 +35,7 @@ pub use request::Part;
 use crate::engine::{self, EventQueue, Rng, Stream};
 use crate::model::{Model, SimTime};
 use arrivals::ArrivalStream;
+use facts::ClassFacts;
 use ingress::TokenBucket;
 use locks::{Locks, Row};
 use observe::Observer;
@@ -151,6 +153,8 @@ pub struct Replication {
 /// The state of one running replication.
 pub struct Sim<'m> {
     model: &'m Model,
+    /// Per class, the features its requests use (the hot path's checks).
+    facts: Vec<ClassFacts>,
     index: u32,
     now: SimTime,
     queue: EventQueue<Ev>,
@@ -290,6 +294,7 @@ impl<'m> Sim<'m> {
         let warm = model.horizon.warmup > SimTime::ZERO;
         let mut sim = Sim {
             model,
+            facts: ClassFacts::all(model),
             index,
             now: SimTime::ZERO,
             queue: EventQueue::new(cap),
@@ -462,14 +467,16 @@ impl<'m> Sim<'m> {
         match ev {
             Ev::Arrival { class } => {
                 self.schedule_arrival(class)?;
-                let batch = &self.model.classes[class as usize].batch_size;
-                let n = match batch {
-                    crate::model::Dist::Constant(v) if *v == 1.0 => 1,
-                    b => b
+                let facts = self.facts[class as usize];
+                let n = if facts.single_arrivals {
+                    1
+                } else {
+                    self.model.classes[class as usize]
+                        .batch_size
                         .sample_count(&mut self.demand[class as usize])
-                        .clamp(1, MAX_BATCH),
+                        .clamp(1, MAX_BATCH)
                 };
-                if self.model.classes[class as usize].websocket.is_some() {
+                if facts.websocket {
                     for _ in 0..n {
                         self.ws_arrival(class)?;
                     }

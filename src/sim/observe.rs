@@ -407,6 +407,7 @@ impl Observer {
         class: usize,
         latency: SimTime,
         parts: &[u64; Part::COUNT],
+        last_try: &[u64; Part::COUNT],
     ) {
         let (c, w) = (&mut self.classes[class], &mut self.work[class]);
         c.completed_total += 1;
@@ -421,8 +422,9 @@ impl Observer {
             c.latency_s_sum += s;
             c.sojourn_s_sum_all += s;
             c.ended += 1;
-            for (sum, ns) in c.parts_ns_sum.iter_mut().zip(parts) {
-                *sum += u128::from(*ns);
+            // The last try's work is the real work (earlier tries' is in `LockRetry`).
+            for ((sum, ns), try_ns) in c.parts_ns_sum.iter_mut().zip(parts).zip(last_try) {
+                *sum += u128::from(ns + try_ns);
             }
         }
     }

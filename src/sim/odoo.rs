@@ -159,7 +159,7 @@ impl Sim<'_> {
         self.fail(req, Cause::BacklogFull)
     }
 
-    /// Request `req` starts on worker `w`.
+    /// Request `req` starts on worker `w`, which was idle.
     fn start(&mut self, req: u32, w: u32) -> Step {
         self.busy_workers += 1;
         self.obs.level(
@@ -167,6 +167,11 @@ impl Sim<'_> {
             Resource::OdooWorkersBusy,
             f64::from(self.busy_workers),
         );
+        self.start_on(req, w)
+    }
+
+    /// Request `req` starts on worker `w`, already counted busy.
+    fn start_on(&mut self, req: u32, w: u32) -> Step {
         let r = &mut self.requests[req as usize];
         r.worker = w;
         let (class, arrival, inc) = (r.class, r.arrival, r.inc);
@@ -212,11 +217,12 @@ impl Sim<'_> {
         }
         // Memory: the request's allocations grow the worker; crossing limit_memory_hard
         // fails the allocation (MemoryError) and so the request.
-        let growth = &self.model.classes[class as usize].memory_growth_mib;
-        let grown = if growth.is_zero() {
-            0.0
+        let grown = if self.facts[class as usize].memory_growth {
+            self.model.classes[class as usize]
+                .memory_growth_mib
+                .sample(&mut self.demand[class as usize])
         } else {
-            growth.sample(&mut self.demand[class as usize])
+            0.0
         };
         let wk = &mut self.workers[w as usize];
         wk.served += 1;
@@ -238,31 +244,41 @@ impl Sim<'_> {
             !self.workers[w as usize].cron,
             "cron workers are freed by cron_worker_free"
         );
+        let o = &self.model.odoo;
+        let wk = &self.workers[w as usize];
+        let recycled = wk.rss_mib > o.limit_memory_soft_mib || wk.served >= o.limit_request;
+        let pod = wk.pod as usize;
+        let next = if recycled {
+            None
+        } else {
+            self.pods[pod].backlog.pop_front()
+        };
+        if let Some(next) = next {
+            // The worker goes straight to the next request: the busy count does not
+            // change. One update at `now` books exactly the area the former pair
+            // (−1, then +1 at the same instant, which spans 0 ns) booked.
+            self.obs.level(
+                self.now,
+                Resource::OdooWorkersBusy,
+                f64::from(self.busy_workers),
+            );
+            self.backlog_len -= 1;
+            self.obs
+                .level(self.now, Resource::Backlog, f64::from(self.backlog_len));
+            return self.start_on(next, w);
+        }
         self.busy_workers -= 1;
         self.obs.level(
             self.now,
             Resource::OdooWorkersBusy,
             f64::from(self.busy_workers),
         );
-        let o = &self.model.odoo;
-        let wk = &self.workers[w as usize];
-        if wk.rss_mib > o.limit_memory_soft_mib || wk.served >= o.limit_request {
+        if recycled {
             // Recycled after its request: the process exits, a new one is spawned.
             return self.worker_dies(w);
         }
-        let pod = wk.pod as usize;
-        match self.pods[pod].backlog.pop_front() {
-            Some(next) => {
-                self.backlog_len -= 1;
-                self.obs
-                    .level(self.now, Resource::Backlog, f64::from(self.backlog_len));
-                self.start(next, w)
-            }
-            None => {
-                self.pods[pod].idle.push(w);
-                Ok(())
-            }
-        }
+        self.pods[pod].idle.push(w);
+        Ok(())
     }
 
     /// The master's beat: kill every request that has run for `limit_time_real`.

@@ -157,6 +157,33 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request of `class` that arrives at `now`, in a slot at incarnation `inc`.
+    #[inline]
+    fn fresh(class: u32, now: SimTime, inc: u32, replica: bool) -> Request {
+        Request {
+            class,
+            worker: u32::MAX,
+            arrival: now,
+            inc,
+            phase: Phase::Done,
+            phase_start: now,
+            try_start: now,
+            tries: 0,
+            attempts: 0,
+            io_s: 0.0,
+            db_s: 0.0,
+            cpu2_s: 0.0,
+            calls_left: 0,
+            call_fails: false,
+            holds_locks: false,
+            server_conn: false,
+            job: u32::MAX,
+            replica,
+            parts: [0; Part::COUNT],
+            try_parts: [0; Part::COUNT],
+        }
+    }
+
     pub fn is_live(&self) -> bool {
         !matches!(self.phase, Phase::Free | Phase::Zombie)
     }
@@ -182,13 +209,6 @@ impl Request {
         self.parts[Part::LockRetry as usize] += wasted;
         self.try_parts = [0; Part::COUNT];
     }
-
-    /// The request completed: the last try's work is the real work.
-    pub fn close_parts(&mut self) {
-        for (p, t) in self.parts.iter_mut().zip(self.try_parts) {
-            *p += t;
-        }
-    }
 }
 
 impl Sim<'_> {
@@ -201,37 +221,18 @@ impl Sim<'_> {
             ));
         }
         self.in_flight += 1;
-        let fresh = Request {
-            class,
-            worker: u32::MAX,
-            arrival: self.now,
-            inc: 0,
-            phase: Phase::Done,
-            phase_start: self.now,
-            try_start: self.now,
-            tries: 0,
-            attempts: 0,
-            io_s: 0.0,
-            db_s: 0.0,
-            cpu2_s: 0.0,
-            calls_left: 0,
-            call_fails: false,
-            holds_locks: false,
-            server_conn: false,
-            job: u32::MAX,
-            replica: self.model.postgres.replica.is_some()
-                && self.model.classes[class as usize].readonly,
-            parts: [0; Part::COUNT],
-            try_parts: [0; Part::COUNT],
-        };
+        let replica = self.facts[class as usize].on_replica;
+        let now = self.now;
+        // Built straight into its slot: a `Request` is large, and building it aside and
+        // copying it in showed in profiles.
         Ok(match self.free.pop() {
             Some(i) => {
-                let inc = self.requests[i as usize].inc.wrapping_add(1);
-                self.requests[i as usize] = Request { inc, ..fresh };
+                let slot = &mut self.requests[i as usize];
+                *slot = Request::fresh(class, now, slot.inc.wrapping_add(1), replica);
                 i
             }
             None => {
-                self.requests.push(fresh);
+                self.requests.push(Request::fresh(class, now, 0, replica));
                 self.lock_keys.push(Vec::new());
                 (self.requests.len() - 1) as u32
             }
