@@ -2,6 +2,9 @@
 //! component truths (token bucket, serialization failures and Odoo's retry loop, the IOPS
 //! budget) and monotonicity under common random numbers. Every failure names its seed.
 
+mod common;
+
+use common::{assert_conserved, model, shipped};
 use peakplan::model::Model;
 use peakplan::result::SimulationResult;
 use peakplan::run::{Progress, simulate};
@@ -9,23 +12,8 @@ use std::path::Path;
 
 const SEED: u64 = 20261122;
 
-fn model(yaml: &str) -> Model {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    peakplan::scenario::load_str(yaml, "test.yaml", &dir).unwrap_or_else(|d| panic!("{d}"))
-}
-
 fn run(m: &Model, reps: u32) -> SimulationResult {
-    let p = Progress::new(m, reps);
-    simulate(m, SEED, reps, 2, &p).unwrap_or_else(|s| panic!("seed {SEED}: {s:?}"))
-}
-
-fn shipped(name: &str) -> Model {
-    peakplan::scenario::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(name),
-    )
-    .unwrap()
+    common::run_seeded(m, SEED, reps)
 }
 
 fn total_errors(r: &SimulationResult, class: usize, cause: &str) -> u64 {
@@ -42,15 +30,7 @@ fn every_arrival_ends_exactly_once() {
         "quickstart.yaml",
     ] {
         let r = run(&shipped(name), 2);
-        for c in &r.classes {
-            let t = &c.totals;
-            let ended = t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon;
-            assert_eq!(
-                ended, t.arrivals,
-                "{name}, class {}, seed {SEED}: {t:?}",
-                c.name
-            );
-        }
+        assert_conserved(&r, SEED);
     }
 }
 

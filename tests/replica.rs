@@ -2,25 +2,17 @@
 //! work goes, the replication lag under light and heavy writes, connections, and the
 //! accounting of every request. Every failure names its seed.
 
+mod common;
+
+use common::{assert_conserved, model, resource};
 use peakplan::model::Model;
-use peakplan::result::{ResourceResult, SimulationResult};
+use peakplan::result::SimulationResult;
 use peakplan::run::{Progress, simulate};
-use std::path::Path;
 
 const SEED: u64 = 20261130;
 
-fn model(yaml: &str) -> Model {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    peakplan::scenario::load_str(yaml, "test.yaml", &dir).unwrap_or_else(|d| panic!("{d}"))
-}
-
 fn run(m: &Model, reps: u32) -> SimulationResult {
-    let p = Progress::new(m, reps);
-    simulate(m, SEED, reps, 2, &p).unwrap_or_else(|s| panic!("seed {SEED}: {s:?}"))
-}
-
-fn resource<'a>(r: &'a SimulationResult, name: &str) -> &'a ResourceResult {
-    r.resources.iter().find(|x| x.name == name).unwrap()
+    common::run_seeded(m, SEED, reps)
 }
 
 /// Reports (readonly): 20/s × 10 queries × 5 ms = 1.0 core. Orders: 10/s × 20 × 2 ms =
@@ -247,11 +239,7 @@ fn every_arrival_ends_once_with_a_replica() {
         ("6", "replica_too_many_clients"),
     ] {
         let r = run(&model(&CROWDED.replace("MAXCONN", maxconn)), 3);
-        for c in &r.classes {
-            let t = &c.totals;
-            let ended = t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon;
-            assert_eq!(ended, t.arrivals, "seed {SEED}, class {}: {t:?}", c.name);
-        }
+        assert_conserved(&r, SEED);
         let errors = r.classes[0].totals.errors[cause];
         assert!(
             errors > 0,

@@ -4,25 +4,17 @@
 //! dropping its connections. Bad input is refused with its location. Every failure names
 //! its seed.
 
+mod common;
+
+use common::{assert_conserved, model, resource};
 use peakplan::model::Model;
-use peakplan::result::{ResourceResult, SimulationResult};
-use peakplan::run::{Progress, simulate};
+use peakplan::result::SimulationResult;
 use std::path::Path;
 
 const SEED: u64 = 20261123;
 
-fn model(yaml: &str) -> Model {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    peakplan::scenario::load_str(yaml, "test.yaml", &dir).unwrap_or_else(|d| panic!("{d}"))
-}
-
 fn run(m: &Model, reps: u32) -> SimulationResult {
-    let p = Progress::new(m, reps);
-    simulate(m, SEED, reps, 2, &p).unwrap_or_else(|s| panic!("seed {SEED}: {s:?}"))
-}
-
-fn resource<'a>(r: &'a SimulationResult, name: &str) -> &'a ResourceResult {
-    r.resources.iter().find(|x| x.name == name).unwrap()
+    common::run_seeded(m, SEED, reps)
 }
 
 /// Two pods; tabs open at 0.5/s and stay 20 min (exponential): 600 open on average.
@@ -71,12 +63,7 @@ fn connections_and_messages_follow_the_offered_load() {
         bus.websocket_drops_per_s.mean, 0.0,
         "seed {SEED}: no restart"
     );
-    let t = &bus.totals;
-    assert_eq!(
-        t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon,
-        t.arrivals,
-        "seed {SEED}: conservation {t:?}"
-    );
+    assert_conserved(&r, SEED);
 }
 
 #[test]
@@ -98,12 +85,7 @@ fn the_soft_limit_restarts_the_evented_server_and_drops_its_tabs() {
         unavailable > 0,
         "seed {SEED}: no refused upgrade or lost message"
     );
-    let t = &bus.totals;
-    assert_eq!(
-        t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon,
-        t.arrivals,
-        "seed {SEED}: conservation {t:?}"
-    );
+    assert_conserved(&r, SEED);
     // Tabs spend time reconnecting: fewer are connected on average than the 600 open.
     let open = resource(&r, "websocket_connections").level_mean;
     assert!(

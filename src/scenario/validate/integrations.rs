@@ -12,8 +12,8 @@ use super::super::raw;
 use super::contention::MAX_USES;
 use super::dist::{Measure, dist};
 use super::time::{HorizonInfo, local_instant};
-use super::{Bounds, Ctx};
-use crate::model::{CallUse, Integration, RateLimit, SimTime};
+use super::{Bounds, Ctx, bucket};
+use crate::model::{CallUse, Integration, SimTime};
 
 /// Most integrations in a scenario.
 const MAX_INTEGRATIONS: usize = 1_000;
@@ -29,11 +29,6 @@ const DEFAULT_TIMEOUT: SimTime = SimTime::from_secs(30);
 const MAX_TIMEOUT: SimTime = SimTime::from_secs(3_600);
 /// Longest outage: the horizon cap.
 const MAX_OUTAGE: SimTime = SimTime::from_secs(366 * 86_400);
-/// Largest `rate_limit.average` and `burst`: typo guards far above any public API quota.
-const MAX_API_AVERAGE: f64 = 1e9;
-const MAX_API_BURST: u32 = 1_000_000_000;
-/// Longest `rate_limit.period`: a day (daily quotas exist; longer ones are typos).
-const MAX_API_PERIOD: SimTime = SimTime::from_secs(86_400);
 
 type Map = Located<OrderedMap<Located<raw::Integration>>>;
 
@@ -109,7 +104,9 @@ fn one(
         None => Some(Vec::new()),
     };
     let rate_limit = match &x.rate_limit {
-        Some(r) => api_rate_limit(cx, r, &format!("{path}.rate_limit")).map(Some),
+        Some(r) => {
+            bucket::token_bucket(cx, r, &format!("{path}.rate_limit"), &bucket::API).map(Some)
+        }
         None => Some(None),
     };
     Some(Integration {
@@ -119,39 +116,6 @@ fn one(
         timeout: timeout?,
         outages: outages?,
         rate_limit: rate_limit?,
-    })
-}
-
-/// The API's own rate limit: `average` calls per `period`, bucket of `burst`.
-fn api_rate_limit(cx: &mut Ctx, r: &Located<raw::RateLimit>, path: &str) -> Option<RateLimit> {
-    let (at, r) = (r.pos, &r.value);
-    let average = cx.real(
-        r.average.as_ref(),
-        at,
-        &format!("{path}.average"),
-        None,
-        Bounds::positive(MAX_API_AVERAGE),
-        "calls the API allows per `period`, e.g. `average: 40` (its published quota); remove `rate_limit` for none",
-    );
-    let period = cx.positive_duration(
-        r.period.as_ref(),
-        at,
-        &format!("{path}.period"),
-        Some(SimTime::from_secs(1)),
-        MAX_API_PERIOD,
-        "the period `average` is counted over, e.g. `1s` or `1m`",
-    );
-    let burst = cx.int(
-        r.burst.as_ref(),
-        at,
-        &format!("{path}.burst"),
-        Some(1),
-        1..=MAX_API_BURST,
-        "the bucket holds at least one token: with `burst: 0` every call would get 429",
-    );
-    Some(RateLimit {
-        rate_per_s: average? / period?.as_secs_f64(),
-        burst: burst?,
     })
 }
 

@@ -7,6 +7,7 @@
 //! (ingress, Odoo, PostgreSQL and its volume), `contention` (lock tables and each class's
 //! `locks:`), `integrations` (external APIs and each class's `calls:`).
 
+mod bucket;
 mod calendar;
 mod contention;
 mod dist;

@@ -5,8 +5,8 @@ use super::super::located::{Located, OrderedMap, Pos, Text};
 use super::super::raw;
 use super::super::units;
 use super::dist::{Measure, dist};
-use super::{Bounds, Ctx, contention, integrations};
-use crate::model::{Population, RateLimit, SimTime, WebsocketUse, WorkloadClass};
+use super::{Bounds, Ctx, bucket, contention, integrations};
+use crate::model::{Population, SimTime, WebsocketUse, WorkloadClass};
 
 /// Highest base rate per class (requests per second).
 const MAX_RATE_PER_S: f64 = 1e6;
@@ -14,15 +14,10 @@ const MAX_RATE_PER_S: f64 = 1e6;
 const MAX_CLASSES: usize = 1_000;
 /// Most pages one query reads (a typo guard: 1e6 8-KiB pages is 8 GB per query).
 const MAX_READS_PER_QUERY: f64 = 1e6;
-/// Largest `rate_limit.average` and `burst`: typo guards far above any single route.
-const MAX_RATE_LIMIT_AVERAGE: f64 = 1e9;
-const MAX_BURST: u32 = 1_000_000_000;
 /// Extra queries per cache miss. ASSUMPTION: an entry (a page fragment, a computed
 /// result) is rebuilt from a handful of reads; Odoo's website tests count 3–11 queries a
 /// page (odoo-facts.md). Measure yours.
 const DEFAULT_CACHE_MISS_QUERIES: u32 = 5;
-/// Longest `rate_limit.period`: a day (Traefik accepts any duration).
-const MAX_PERIOD: SimTime = SimTime::from_secs(86_400);
 
 /// What a class may refer to by name: `contention.tables` and `integrations`, in file order.
 pub struct Names<'a> {
@@ -247,7 +242,9 @@ fn one(
         "a request holds at least one cursor",
     );
     let rate_limit = match &c.rate_limit {
-        Some(r) => rate_limit(cx, r, &format!("{path}.rate_limit")).map(Some),
+        Some(r) => {
+            bucket::token_bucket(cx, r, &format!("{path}.rate_limit"), &bucket::TRAEFIK).map(Some)
+        }
         None => Some(None),
     };
     let reads_per_query = cx.real(
@@ -489,39 +486,6 @@ fn readonly(cx: &mut Ctx, c: &raw::Workload, path: &str) -> Option<bool> {
         }
     }
     ok.then_some(true)
-}
-
-/// Traefik RateLimit: `average` requests per `period`, bucket of `burst`.
-fn rate_limit(cx: &mut Ctx, r: &Located<raw::RateLimit>, path: &str) -> Option<RateLimit> {
-    let (at, r) = (r.pos, &r.value);
-    let average = cx.real(
-        r.average.as_ref(),
-        at,
-        &format!("{path}.average"),
-        None,
-        Bounds::positive(MAX_RATE_LIMIT_AVERAGE),
-        "requests allowed per `period`; Traefik reads 0 as \"no limit\": remove `rate_limit` instead",
-    );
-    let period = cx.positive_duration(
-        r.period.as_ref(),
-        at,
-        &format!("{path}.period"),
-        Some(SimTime::from_secs(1)),
-        MAX_PERIOD,
-        "the period `average` is counted over, e.g. `1s` or `1m`",
-    );
-    let burst = cx.int(
-        r.burst.as_ref(),
-        at,
-        &format!("{path}.burst"),
-        Some(1),
-        1..=MAX_BURST,
-        "the bucket holds at least one token (Traefik's default burst is 1)",
-    );
-    Some(RateLimit {
-        rate_per_s: average? / period?.as_secs_f64(),
-        burst: burst?,
-    })
 }
 
 fn rate(cx: &mut Ctx, v: Option<&Located<Text>>, at: Pos, path: &str) -> Option<f64> {

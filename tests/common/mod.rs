@@ -1,0 +1,47 @@
+//! Helpers shared by the simulation tests: load a scenario, run it under a named seed,
+//! find a resource, and check that every request is accounted for.
+#![allow(dead_code)] // each test file uses its own subset
+
+use peakplan::model::Model;
+use peakplan::result::{ResourceResult, SimulationResult};
+use peakplan::run::{Progress, simulate};
+use std::path::Path;
+
+/// A scenario given as text; profiles resolve against `scenarios/`.
+pub fn model(yaml: &str) -> Model {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    peakplan::scenario::load_str(yaml, "test.yaml", &dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
+/// A scenario shipped in `scenarios/`.
+pub fn shipped(name: &str) -> Model {
+    peakplan::scenario::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// `reps` replications of `m` on 2 threads under `seed` (named if the run stops).
+pub fn run_seeded(m: &Model, seed: u64, reps: u32) -> SimulationResult {
+    let p = Progress::new(m, reps);
+    simulate(m, seed, reps, 2, &p).unwrap_or_else(|s| panic!("seed {seed}: {s:?}"))
+}
+
+pub fn resource<'a>(r: &'a SimulationResult, name: &str) -> &'a ResourceResult {
+    r.resources
+        .iter()
+        .find(|x| x.name == name)
+        .unwrap_or_else(|| panic!("no resource `{name}` in the result"))
+}
+
+/// Every arrival of every class ended exactly once: completed, one error cause, or in
+/// flight at the horizon.
+pub fn assert_conserved(r: &SimulationResult, seed: u64) {
+    for c in &r.classes {
+        let t = &c.totals;
+        let ended = t.completed + t.errors.values().sum::<u64>() + t.in_flight_at_horizon;
+        assert_eq!(ended, t.arrivals, "seed {seed}, class {}: {t:?}", c.name);
+    }
+}
