@@ -98,6 +98,26 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
             10.5,
         );
     }
+    let b = &r.bottleneck;
+    let bucket_min = r.series.fine_bucket_s / 60.0;
+    let first = match (&b.resource, &b.at) {
+        (Some(name), Some(at)) => format!(
+            "First bottleneck: {name}, the first resource to reach {:.0} % in a {bucket_min:.0}-minute \
+             bucket: {:.0} % from {}.",
+            b.threshold * 100.0,
+            at.value * 100.0,
+            at.start_local
+        ),
+        _ => format!(
+            "First bottleneck: none — no resource reached {:.0} % in any {bucket_min:.0}-minute bucket.",
+            b.threshold * 100.0
+        ),
+    };
+    let dominant = match (&b.dominant_error, b.dominant_error_per_s) {
+        (Some(cause), Some(rate)) => format!(" Dominant error: {cause}, {rate:.3} per second."),
+        _ => " No request failed in the observation window.".to_string(),
+    };
+    f.paragraph(&(first + &dominant), 10.5);
     f.paragraph(
         "This scenario format defines no service-level objectives yet, so there is no pass/fail \
          verdict: read the busiest bucket and the worst hours below against your own targets.",
