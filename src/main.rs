@@ -75,15 +75,56 @@ fn load(file: &Path) -> Result<Model, Failure> {
 fn validate(file: &Path) -> Result<(), Failure> {
     let m = load(file)?;
     let o = &m.odoo;
-    println!(
-        "{}: ok — {} workload classes, {} calendar events, {} pods × {} workers, PostgreSQL {} cores",
-        file.display(),
-        m.classes.len(),
-        m.calendar.events.len(),
-        o.pods,
-        o.workers,
-        m.postgres.cores
-    );
+    let count_of =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        count_of(m.classes.len(), "workload class", "workload classes"),
+        count_of(m.calendar.events.len(), "calendar event", "calendar events"),
+        format!("{} pods × {} workers", o.pods, o.workers),
+        format!("PostgreSQL {} cores", m.postgres.cores),
+    ];
+    // The optional parts of the estate the scenario switches on.
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    if let Some(b) = &m.postgres.pgbouncer {
+        let mode = match b.mode {
+            peakplan::model::PoolMode::Session => "session",
+            peakplan::model::PoolMode::Transaction => "transaction",
+        };
+        parts.push(format!(
+            "PgBouncer {mode} pooling (pool {})",
+            b.default_pool_size
+        ));
+    }
+    if let Some(r) = &m.postgres.replica {
+        parts.push(format!("read replica {} cores", r.cores));
+    }
+    if let Some(r) = &m.redis {
+        let cache = r.cache.as_ref().map_or(String::new(), |c| {
+            format!(" (cache {:.0} MiB)", mib(c.working_set_bytes))
+        });
+        parts.push(format!("Redis {:.0} MiB{cache}", mib(r.maxmemory_bytes)));
+    }
+    let count =
+        |f: fn(&peakplan::model::WorkloadClass) -> bool| m.classes.iter().filter(|c| f(c)).count();
+    for (n, one, many) in [
+        (
+            count(|c| c.job.is_some()),
+            "queue_job job class",
+            "queue_job job classes",
+        ),
+        (count(|c| c.cron.is_some()), "cron class", "cron classes"),
+        (
+            count(|c| c.websocket.is_some()),
+            "websocket class",
+            "websocket classes",
+        ),
+        (m.integrations.len(), "integration", "integrations"),
+    ] {
+        if n > 0 {
+            parts.push(count_of(n, one, many));
+        }
+    }
+    println!("{}: ok — {}", file.display(), parts.join(", "));
     Ok(())
 }
 
