@@ -9,11 +9,12 @@
 //! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
 //! tries (odoo/service/model.py); then the request fails.
 
+use super::database::Db;
 use super::evented::evented_pod;
 use super::locks::Acquire;
 use super::redis::Save;
 use super::request::Phase;
-use super::{Cause, Ev, Resource, Sim, Step};
+use super::{Cause, Ev, Sim, Step};
 use crate::model::SimTime;
 use rand::RngExt;
 
@@ -168,118 +169,17 @@ impl Sim<'_> {
         }
     }
 
-    /// The transaction's first query: with PgBouncer, it needs a server connection first.
+    /// The transaction's first query: with PgBouncer, it needs a server connection first
+    /// (not on the replica, which Odoo reaches directly).
     fn begin_db(&mut self, req: u32) -> Step {
         if self.requests[req as usize].replica {
-            return self.begin_replica_work(req);
+            return self.begin_db_work(req);
         }
         if self.pool_acquire(req)? {
             self.begin_db_work(req)
         } else {
             Ok(())
         }
-    }
-
-    /// The reads and queries of the try.
-    pub(super) fn begin_db_work(&mut self, req: u32) -> Step {
-        let r = &mut self.requests[req as usize];
-        let (io_s, db_s, inc) = (r.io_s, r.db_s, r.inc);
-        if io_s > 0.0 {
-            r.enter(Phase::Io, self.now);
-            self.io.join(self.now, io_s, req, inc);
-            self.io_levels();
-            self.io_reschedule()
-        } else if db_s > 0.0 {
-            r.enter(Phase::Db, self.now);
-            self.pg.join(self.now, db_s, req, inc);
-            self.pg_levels();
-            self.pg_reschedule()
-        } else {
-            self.after_db(req)
-        }
-    }
-
-    pub(super) fn on_io_wake(&mut self, epoch: u32) -> Step {
-        if epoch != self.io_epoch {
-            return Ok(());
-        }
-        loop {
-            let requests = &self.requests;
-            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-            let Some((req, _)) = self.io.pop_finished(self.now, live) else {
-                break;
-            };
-            let r = &mut self.requests[req as usize];
-            r.enter(Phase::Done, self.now);
-            if r.db_s > 0.0 {
-                let (db_s, inc) = (r.db_s, r.inc);
-                r.enter(Phase::Db, self.now);
-                self.pg.join(self.now, db_s, req, inc);
-                self.pg_levels();
-                self.pg_reschedule()?;
-            } else {
-                self.after_db(req)?;
-            }
-        }
-        self.io_levels();
-        self.io_reschedule()
-    }
-
-    pub(super) fn on_pg_wake(&mut self, epoch: u32) -> Step {
-        if epoch != self.pg_epoch {
-            return Ok(());
-        }
-        loop {
-            let requests = &self.requests;
-            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-            let Some((req, _)) = self.pg.pop_finished(self.now, live) else {
-                break;
-            };
-            self.requests[req as usize].enter(Phase::Done, self.now);
-            self.after_db(req)?;
-        }
-        self.pg_levels();
-        self.pg_reschedule()
-    }
-
-    pub(super) fn pg_levels(&mut self) {
-        self.obs
-            .level(self.now, Resource::PgCoresBusy, self.pg.busy_cores());
-        self.obs.level(
-            self.now,
-            Resource::PgActiveQueries,
-            f64::from(self.pg.active()),
-        );
-    }
-
-    fn io_levels(&mut self) {
-        if let Some(v) = &self.model.postgres.volume {
-            // I/O operations per second the volume is doing now.
-            let iops = self.io.busy_cores() / v.io_latency.as_secs_f64();
-            self.obs.level(self.now, Resource::VolumeIops, iops);
-        }
-    }
-
-    pub(super) fn pg_reschedule(&mut self) -> Step {
-        let requests = &self.requests;
-        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-        if let Some(t) = self.pg.next_completion(self.now, live) {
-            self.pg_epoch = self.pg_epoch.wrapping_add(1);
-            let epoch = self.pg_epoch;
-            self.schedule(t - self.now, Ev::PgWake { epoch })?;
-        }
-        Ok(())
-    }
-
-    pub(super) fn io_reschedule(&mut self) -> Step {
-        let requests = &self.requests;
-        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-        if let Some(t) = self.io.next_completion(self.now, live) {
-            self.io_epoch = self.io_epoch.wrapping_add(1);
-            let epoch = self.io_epoch;
-            self.schedule(t - self.now, Ev::IoWake { epoch })?;
-        }
-        Ok(())
     }
 
     /// The queries ran: lock the hot-spot rows, then call out.
@@ -446,22 +346,10 @@ impl Sim<'_> {
             let r = &self.requests[req as usize];
             (r.replica, r.db_s)
         };
-        match phase {
-            Phase::Io | Phase::Db if on_replica => {
-                self.replica_abandon(phase);
-                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
-            }
-            Phase::Io => {
-                self.io.abandon(now);
-                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
-                self.io_levels();
-            }
-            Phase::Db => {
-                self.pg.abandon(now);
-                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
-                self.pg_levels();
-            }
-            _ => {}
+        let db = if on_replica { Db::Replica } else { Db::Primary };
+        if matches!(phase, Phase::Io | Phase::Db) {
+            self.db_abandon(req, phase);
+            self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
         }
         let r = &mut self.requests[req as usize];
         if !phase.is_timed() {
@@ -507,16 +395,7 @@ impl Sim<'_> {
         if job != u32::MAX {
             self.job_ended(job, cause)?;
         }
-        if on_replica {
-            self.replica_reschedule(phase)?;
-        } else {
-            if matches!(phase, Phase::Io) {
-                self.io_reschedule()?;
-            }
-            if matches!(phase, Phase::Db) {
-                self.pg_reschedule()?;
-            }
-        }
+        self.db_reschedule(db, phase)?;
         match woken {
             Some(woken) => self.wake_lock_waiters(woken),
             None => Ok(()),

@@ -12,6 +12,7 @@
 
 mod arrivals;
 mod cron;
+mod database;
 mod evented;
 mod facts;
 mod flow;
@@ -40,7 +41,6 @@ use ingress::TokenBucket;
 use locks::{Locks, Row};
 use observe::Observer;
 use odoo::{Pod, Worker};
-use postgres::PsStation;
 use rand_distr::Zipf;
 use request::Request;
 use std::collections::VecDeque;
@@ -179,11 +179,9 @@ pub struct Sim<'m> {
     buckets: Vec<Option<TokenBucket>>,
     /// Each integration's own rate limit (the API provider's token bucket).
     api_buckets: Vec<Option<TokenBucket>>,
-    pg: PsStation,
-    pg_epoch: u32,
+    /// The primary PostgreSQL server's CPU and volume.
+    primary: database::DbServer,
     pg_open: u32,
-    io: PsStation,
-    io_epoch: u32,
     locks: Locks,
     /// Rows each request slot will lock (kept across retries).
     lock_keys: Vec<Vec<Row>>,
@@ -322,11 +320,8 @@ impl<'m> Sim<'m> {
                 .iter()
                 .map(|i| i.rate_limit.map(TokenBucket::new))
                 .collect(),
-            pg: PsStation::new(f64::from(model.postgres.cores)),
-            pg_epoch: 0,
+            primary: database::DbServer::new(model.postgres.cores, model.postgres.volume),
             pg_open: 0,
-            io: PsStation::new(model.postgres.volume.map_or(1.0, |v| v.parallel_streams())),
-            io_epoch: 0,
             locks: Locks::default(),
             sessions: model.redis.clone().map(redis::SessionStore::new),
             pool_in_use: 0,
@@ -489,8 +484,8 @@ impl<'m> Sim<'m> {
             }
             Ev::UserRequest { class } => self.on_arrival(class),
             Ev::Step { req } => self.on_step(req),
-            Ev::PgWake { epoch } => self.on_pg_wake(epoch),
-            Ev::IoWake { epoch } => self.on_io_wake(epoch),
+            Ev::PgWake { epoch } => self.on_cpu_wake(database::Db::Primary, epoch),
+            Ev::IoWake { epoch } => self.on_io_wake(database::Db::Primary, epoch),
             Ev::JobWake => self.on_job_wake(),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),
@@ -518,8 +513,8 @@ impl<'m> Sim<'m> {
                 self.obs.open_window(self.now);
                 Ok(())
             }
-            Ev::ReplicaCpuWake { epoch } => self.on_replica_cpu_wake(epoch),
-            Ev::ReplicaIoWake { epoch } => self.on_replica_io_wake(epoch),
+            Ev::ReplicaCpuWake { epoch } => self.on_cpu_wake(database::Db::Replica, epoch),
+            Ev::ReplicaIoWake { epoch } => self.on_io_wake(database::Db::Replica, epoch),
             Ev::ReplayReady => self.on_replay_ready(),
         }
     }

@@ -16,14 +16,13 @@
 //! the replica's cores and never uses more than one. Lag = now − commit time of the
 //! oldest record not yet replayed.
 
-use super::postgres::PsStation;
-use super::request::Phase;
+use super::database::{Db, DbServer};
 use super::{Ev, Resource, Sim, Step};
 use crate::model::{Model, SimTime};
 use std::collections::VecDeque;
 
 /// The replay's job id on the replica's CPU station (no request has this index).
-const REPLAY: u32 = u32::MAX;
+pub const REPLAY: u32 = u32::MAX;
 
 /// What the startup process is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,10 +37,8 @@ enum Replay {
 
 /// The replica's state in one replication.
 pub struct ReplicaState {
-    cpu: PsStation,
-    cpu_epoch: u32,
-    io: PsStation,
-    io_epoch: u32,
+    /// The replica's CPU and volume.
+    pub server: DbServer,
     /// Connections open in the HTTP workers' replica pools.
     open: u32,
     /// WAL records not yet replayed, in commit order: (commit time, replay CPU seconds).
@@ -55,13 +52,7 @@ impl ReplicaState {
     pub fn new(model: &Model) -> Self {
         let r = model.postgres.replica;
         ReplicaState {
-            cpu: PsStation::new(r.map_or(1.0, |r| f64::from(r.cores))),
-            cpu_epoch: 0,
-            io: PsStation::new(
-                r.and_then(|r| r.volume)
-                    .map_or(1.0, |v| v.parallel_streams()),
-            ),
-            io_epoch: 0,
+            server: DbServer::new(r.map_or(1, |r| r.cores), r.and_then(|r| r.volume)),
             open: 0,
             wal: VecDeque::new(),
             replay: Replay::Idle,
@@ -111,133 +102,9 @@ impl Sim<'_> {
         }
     }
 
-    /// The reads and queries of a try of a replica request.
-    pub(super) fn begin_replica_work(&mut self, req: u32) -> Step {
-        let r = &mut self.requests[req as usize];
-        let (io_s, db_s, inc) = (r.io_s, r.db_s, r.inc);
-        if io_s > 0.0 {
-            r.enter(Phase::Io, self.now);
-            self.replica.io.join(self.now, io_s, req, inc);
-            self.replica_io_levels();
-            self.replica_io_reschedule()
-        } else if db_s > 0.0 {
-            r.enter(Phase::Db, self.now);
-            self.replica.cpu.join(self.now, db_s, req, inc);
-            self.replica_cpu_levels();
-            self.replica_cpu_reschedule()
-        } else {
-            self.after_db(req)
-        }
-    }
-
-    pub(super) fn on_replica_io_wake(&mut self, epoch: u32) -> Step {
-        if epoch != self.replica.io_epoch {
-            return Ok(());
-        }
-        loop {
-            let requests = &self.requests;
-            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-            let Some((req, _)) = self.replica.io.pop_finished(self.now, live) else {
-                break;
-            };
-            let r = &mut self.requests[req as usize];
-            r.enter(Phase::Done, self.now);
-            if r.db_s > 0.0 {
-                let (db_s, inc) = (r.db_s, r.inc);
-                r.enter(Phase::Db, self.now);
-                self.replica.cpu.join(self.now, db_s, req, inc);
-                self.replica_cpu_levels();
-                self.replica_cpu_reschedule()?;
-            } else {
-                self.after_db(req)?;
-            }
-        }
-        self.replica_io_levels();
-        self.replica_io_reschedule()
-    }
-
-    pub(super) fn on_replica_cpu_wake(&mut self, epoch: u32) -> Step {
-        if epoch != self.replica.cpu_epoch {
-            return Ok(());
-        }
-        loop {
-            let requests = &self.requests;
-            let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
-            let Some((req, _)) = self.replica.cpu.pop_finished(self.now, live) else {
-                break;
-            };
-            if req == REPLAY {
-                self.replay_done()?;
-                continue;
-            }
-            self.requests[req as usize].enter(Phase::Done, self.now);
-            self.after_db(req)?;
-        }
-        self.replica_cpu_levels();
-        self.replica_cpu_reschedule()
-    }
-
-    fn replica_cpu_levels(&mut self) {
-        let cpu = &self.replica.cpu;
-        let queries = cpu.active() - u32::from(self.replica.replay == Replay::Running);
-        self.obs
-            .level(self.now, Resource::ReplicaCoresBusy, cpu.busy_cores());
-        self.obs
-            .level(self.now, Resource::ReplicaActiveQueries, f64::from(queries));
-    }
-
-    fn replica_io_levels(&mut self) {
-        if let Some(v) = self.model.postgres.replica.and_then(|r| r.volume) {
-            let iops = self.replica.io.busy_cores() / v.io_latency.as_secs_f64();
-            self.obs.level(self.now, Resource::ReplicaVolumeIops, iops);
-        }
-    }
-
-    fn replica_cpu_reschedule(&mut self) -> Step {
-        let requests = &self.requests;
-        let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
-        if let Some(t) = self.replica.cpu.next_completion(self.now, live) {
-            self.replica.cpu_epoch = self.replica.cpu_epoch.wrapping_add(1);
-            let epoch = self.replica.cpu_epoch;
-            self.schedule(t - self.now, Ev::ReplicaCpuWake { epoch })?;
-        }
-        Ok(())
-    }
-
-    fn replica_io_reschedule(&mut self) -> Step {
-        let requests = &self.requests;
-        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
-        if let Some(t) = self.replica.io.next_completion(self.now, live) {
-            self.replica.io_epoch = self.replica.io_epoch.wrapping_add(1);
-            let epoch = self.replica.io_epoch;
-            self.schedule(t - self.now, Ev::ReplicaIoWake { epoch })?;
-        }
-        Ok(())
-    }
-
-    /// A replica request ended in `phase` (killed, or failed elsewhere): it leaves the
-    /// replica's station. Its incarnation is bumped by the caller.
-    pub(super) fn replica_abandon(&mut self, phase: Phase) {
-        match phase {
-            Phase::Io => {
-                self.replica.io.abandon(self.now);
-                self.replica_io_levels();
-            }
-            Phase::Db => {
-                self.replica.cpu.abandon(self.now);
-                self.replica_cpu_levels();
-            }
-            _ => {}
-        }
-    }
-
-    /// After `replica_abandon` and the incarnation bump: the next completion moved.
-    pub(super) fn replica_reschedule(&mut self, phase: Phase) -> Step {
-        match phase {
-            Phase::Io => self.replica_io_reschedule(),
-            Phase::Db => self.replica_cpu_reschedule(),
-            _ => Ok(()),
-        }
+    /// Whether the startup process is replaying a record on the CPU now.
+    pub(super) fn replay_running(&self) -> bool {
+        self.replica.replay == Replay::Running
     }
 
     /// A write transaction that spent `db_s` of CPU on the primary committed: its WAL
@@ -277,14 +144,15 @@ impl Sim<'_> {
         self.replica.replay = Replay::Running;
         self.replica.seq = self.replica.seq.wrapping_add(1);
         self.replica
+            .server
             .cpu
             .join(self.now, work_s, REPLAY, self.replica.seq);
-        self.replica_cpu_levels();
-        self.replica_cpu_reschedule()
+        self.cpu_levels(Db::Replica);
+        self.cpu_reschedule(Db::Replica)
     }
 
     /// The head record is replayed: the lag drops to the next record's age.
-    fn replay_done(&mut self) -> Step {
+    pub(super) fn replay_done(&mut self) -> Step {
         self.replica.wal.pop_front();
         self.replica.replay = Replay::Idle;
         let Some(&(commit, _)) = self.replica.wal.front() else {

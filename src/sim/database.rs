@@ -1,0 +1,236 @@
+//! A PostgreSQL server's CPU and data volume — the primary's, or the read replica's — and
+//! a request's reads and queries on them.
+//!
+//! A try's page reads that miss the buffer cache go to the volume first, then its
+//! queries to the CPU (both processor-sharing stations, `postgres.rs`); then the request
+//! goes on to its row locks (`flow.rs`). Each station has one pending wake-up at its next
+//! completion; a wake-up whose epoch is stale was superseded and is ignored. On the
+//! replica the CPU also runs the WAL replay (`replica.rs`), as a job with id `REPLAY`.
+
+use super::postgres::PsStation;
+use super::replica::REPLAY;
+use super::request::Phase;
+use super::{Ev, Resource, Sim, Step};
+use crate::model::Volume;
+
+/// Which server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Primary,
+    Replica,
+}
+
+/// One server's stations and the epochs of their pending wake-ups.
+pub struct DbServer {
+    pub cpu: PsStation,
+    pub cpu_epoch: u32,
+    pub io: PsStation,
+    pub io_epoch: u32,
+}
+
+impl DbServer {
+    /// `cores` CPU cores and, if any, a volume serving `iops × io_latency` streams.
+    pub fn new(cores: u32, volume: Option<Volume>) -> Self {
+        DbServer {
+            cpu: PsStation::new(f64::from(cores)),
+            cpu_epoch: 0,
+            io: PsStation::new(volume.map_or(1.0, |v| v.parallel_streams())),
+            io_epoch: 0,
+        }
+    }
+}
+
+impl Sim<'_> {
+    fn server(&mut self, db: Db) -> &mut DbServer {
+        match db {
+            Db::Primary => &mut self.primary,
+            Db::Replica => &mut self.replica.server,
+        }
+    }
+
+    /// The server `req` works on: the replica for a readonly request, if there is one.
+    fn db_of(&self, req: u32) -> Db {
+        if self.requests[req as usize].replica {
+            Db::Replica
+        } else {
+            Db::Primary
+        }
+    }
+
+    /// The reads and queries of the try.
+    pub(super) fn begin_db_work(&mut self, req: u32) -> Step {
+        let db = self.db_of(req);
+        let r = &mut self.requests[req as usize];
+        let (io_s, db_s, inc) = (r.io_s, r.db_s, r.inc);
+        if io_s > 0.0 {
+            r.enter(Phase::Io, self.now);
+            let now = self.now;
+            self.server(db).io.join(now, io_s, req, inc);
+            self.io_levels(db);
+            self.io_reschedule(db)
+        } else if db_s > 0.0 {
+            r.enter(Phase::Db, self.now);
+            let now = self.now;
+            self.server(db).cpu.join(now, db_s, req, inc);
+            self.cpu_levels(db);
+            self.cpu_reschedule(db)
+        } else {
+            self.after_db(req)
+        }
+    }
+
+    pub(super) fn on_io_wake(&mut self, db: Db, epoch: u32) -> Step {
+        if epoch != self.server(db).io_epoch {
+            return Ok(());
+        }
+        loop {
+            let now = self.now;
+            let (requests, server) = match db {
+                Db::Primary => (&self.requests, &mut self.primary),
+                Db::Replica => (&self.requests, &mut self.replica.server),
+            };
+            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+            let Some((req, _)) = server.io.pop_finished(now, live) else {
+                break;
+            };
+            let r = &mut self.requests[req as usize];
+            r.enter(Phase::Done, now);
+            if r.db_s > 0.0 {
+                let (db_s, inc) = (r.db_s, r.inc);
+                r.enter(Phase::Db, now);
+                self.server(db).cpu.join(now, db_s, req, inc);
+                self.cpu_levels(db);
+                self.cpu_reschedule(db)?;
+            } else {
+                self.after_db(req)?;
+            }
+        }
+        self.io_levels(db);
+        self.io_reschedule(db)
+    }
+
+    pub(super) fn on_cpu_wake(&mut self, db: Db, epoch: u32) -> Step {
+        if epoch != self.server(db).cpu_epoch {
+            return Ok(());
+        }
+        loop {
+            let now = self.now;
+            let (requests, server) = match db {
+                Db::Primary => (&self.requests, &mut self.primary),
+                Db::Replica => (&self.requests, &mut self.replica.server),
+            };
+            let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
+            let Some((req, _)) = server.cpu.pop_finished(now, live) else {
+                break;
+            };
+            if req == REPLAY {
+                self.replay_done()?;
+                continue;
+            }
+            self.requests[req as usize].enter(Phase::Done, now);
+            self.after_db(req)?;
+        }
+        self.cpu_levels(db);
+        self.cpu_reschedule(db)
+    }
+
+    /// Cores busy and queries running (the replay is not a query).
+    pub(super) fn cpu_levels(&mut self, db: Db) {
+        let (busy, active, r_busy, r_active) = match db {
+            Db::Primary => (
+                self.primary.cpu.busy_cores(),
+                self.primary.cpu.active(),
+                Resource::PgCoresBusy,
+                Resource::PgActiveQueries,
+            ),
+            Db::Replica => (
+                self.replica.server.cpu.busy_cores(),
+                self.replica.server.cpu.active() - u32::from(self.replay_running()),
+                Resource::ReplicaCoresBusy,
+                Resource::ReplicaActiveQueries,
+            ),
+        };
+        self.obs.level(self.now, r_busy, busy);
+        self.obs.level(self.now, r_active, f64::from(active));
+    }
+
+    /// I/O operations per second the volume is doing now.
+    fn io_levels(&mut self, db: Db) {
+        let (volume, r) = match db {
+            Db::Primary => (self.model.postgres.volume, Resource::VolumeIops),
+            Db::Replica => (
+                self.model.postgres.replica.and_then(|r| r.volume),
+                Resource::ReplicaVolumeIops,
+            ),
+        };
+        if let Some(v) = volume {
+            let iops = self.server(db).io.busy_cores() / v.io_latency.as_secs_f64();
+            self.obs.level(self.now, r, iops);
+        }
+    }
+
+    pub(super) fn cpu_reschedule(&mut self, db: Db) -> Step {
+        let now = self.now;
+        let (requests, server) = match db {
+            Db::Primary => (&self.requests, &mut self.primary),
+            Db::Replica => (&self.requests, &mut self.replica.server),
+        };
+        let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
+        if let Some(t) = server.cpu.next_completion(now, live) {
+            server.cpu_epoch = server.cpu_epoch.wrapping_add(1);
+            let epoch = server.cpu_epoch;
+            let ev = match db {
+                Db::Primary => Ev::PgWake { epoch },
+                Db::Replica => Ev::ReplicaCpuWake { epoch },
+            };
+            self.schedule(t - now, ev)?;
+        }
+        Ok(())
+    }
+
+    fn io_reschedule(&mut self, db: Db) -> Step {
+        let now = self.now;
+        let (requests, server) = match db {
+            Db::Primary => (&self.requests, &mut self.primary),
+            Db::Replica => (&self.requests, &mut self.replica.server),
+        };
+        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+        if let Some(t) = server.io.next_completion(now, live) {
+            server.io_epoch = server.io_epoch.wrapping_add(1);
+            let epoch = server.io_epoch;
+            let ev = match db {
+                Db::Primary => Ev::IoWake { epoch },
+                Db::Replica => Ev::ReplicaIoWake { epoch },
+            };
+            self.schedule(t - now, ev)?;
+        }
+        Ok(())
+    }
+
+    /// `req` ends while in `phase` (killed, or failed elsewhere): it leaves its server's
+    /// station. The caller bumps its incarnation, then calls [`Sim::db_reschedule`].
+    pub(super) fn db_abandon(&mut self, req: u32, phase: Phase) {
+        let db = self.db_of(req);
+        let now = self.now;
+        match phase {
+            Phase::Io => {
+                self.server(db).io.abandon(now);
+                self.io_levels(db);
+            }
+            Phase::Db => {
+                self.server(db).cpu.abandon(now);
+                self.cpu_levels(db);
+            }
+            _ => {}
+        }
+    }
+
+    /// After [`Sim::db_abandon`] and the incarnation bump: the next completion moved.
+    pub(super) fn db_reschedule(&mut self, db: Db, phase: Phase) -> Step {
+        match phase {
+            Phase::Io => self.io_reschedule(db),
+            Phase::Db => self.cpu_reschedule(db),
+            _ => Ok(()),
+        }
+    }
+}
