@@ -9,7 +9,7 @@
 
 use super::postgres::PsStation;
 use super::replica::REPLAY;
-use super::request::Phase;
+use super::request::{Phase, Request};
 use super::{Ev, Resource, Sim, Step};
 use crate::model::Volume;
 
@@ -45,6 +45,14 @@ impl Sim<'_> {
         match db {
             Db::Primary => &mut self.primary,
             Db::Replica => &mut self.replica.server,
+        }
+    }
+
+    /// The request table (to tell live jobs) beside the server's stations.
+    fn requests_and(&mut self, db: Db) -> (&[Request], &mut DbServer) {
+        match db {
+            Db::Primary => (&self.requests, &mut self.primary),
+            Db::Replica => (&self.requests, &mut self.replica.server),
         }
     }
 
@@ -85,10 +93,7 @@ impl Sim<'_> {
         }
         loop {
             let now = self.now;
-            let (requests, server) = match db {
-                Db::Primary => (&self.requests, &mut self.primary),
-                Db::Replica => (&self.requests, &mut self.replica.server),
-            };
+            let (requests, server) = self.requests_and(db);
             let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
             let Some((req, _)) = server.io.pop_finished(now, live) else {
                 break;
@@ -115,10 +120,7 @@ impl Sim<'_> {
         }
         loop {
             let now = self.now;
-            let (requests, server) = match db {
-                Db::Primary => (&self.requests, &mut self.primary),
-                Db::Replica => (&self.requests, &mut self.replica.server),
-            };
+            let (requests, server) = self.requests_and(db);
             let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
             let Some((req, _)) = server.cpu.pop_finished(now, live) else {
                 break;
@@ -171,10 +173,7 @@ impl Sim<'_> {
 
     pub(super) fn cpu_reschedule(&mut self, db: Db) -> Step {
         let now = self.now;
-        let (requests, server) = match db {
-            Db::Primary => (&self.requests, &mut self.primary),
-            Db::Replica => (&self.requests, &mut self.replica.server),
-        };
+        let (requests, server) = self.requests_and(db);
         let live = |req: u32, inc: u32| req == REPLAY || requests[req as usize].inc == inc;
         if let Some(t) = server.cpu.next_completion(now, live) {
             server.cpu_epoch = server.cpu_epoch.wrapping_add(1);
@@ -190,10 +189,7 @@ impl Sim<'_> {
 
     fn io_reschedule(&mut self, db: Db) -> Step {
         let now = self.now;
-        let (requests, server) = match db {
-            Db::Primary => (&self.requests, &mut self.primary),
-            Db::Replica => (&self.requests, &mut self.replica.server),
-        };
+        let (requests, server) = self.requests_and(db);
         let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
         if let Some(t) = server.io.next_completion(now, live) {
             server.io_epoch = server.io_epoch.wrapping_add(1);
