@@ -540,8 +540,13 @@ impl<'m> Sim<'m> {
         let at = self.now + delay;
         self.queue.push(at, ev).map_err(|full| {
             self.stopped(
-                format!("event queue cap of {} pending events reached", full.cap),
-                "the estate is overloaded far beyond its capacity; lower run.max_in_flight or the load",
+                format!(
+                    "event queue cap of {} pending events reached ({} requests in flight, {} websocket connections)",
+                    full.cap,
+                    self.in_flight,
+                    self.ws_conns.len() - self.ws_free.len()
+                ),
+                "the estate is overloaded far beyond its capacity, or holds more open connections than the cap allows; lower the load, or raise run.max_in_flight (the cap is 4 × max_in_flight + 1024 events)",
             )
         })
     }
