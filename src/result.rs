@@ -52,6 +52,11 @@ pub struct RunInfo {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassResult {
     pub name: String,
+    /// How requests of the class come: `open` (a rate), `closed` (users who think),
+    /// `job` (queue_job), `cron` (scheduled action) or `websocket` (messages over the
+    /// evented worker's connections); `readonly` when an open class runs on the replica.
+    #[serde(default)]
+    pub kind: String,
     pub arrivals_per_s: Estimate,
     pub throughput_per_s: Estimate,
     /// Share of arrivals that ended in an error.

@@ -54,6 +54,13 @@ fn assert_close(what: &str, e: &peakplan::stats::Estimate, exact: f64) {
 fn readonly_work_moves_to_the_replica() {
     let with = run(&model(&SPLIT.replace("REPLICA", REPLICA)), 6);
     let without = run(&model(&SPLIT.replace("REPLICA", "")), 6);
+    assert_eq!(
+        (
+            with.classes[0].kind.as_str(),
+            without.classes[0].kind.as_str()
+        ),
+        ("readonly", "open")
+    );
     let cores = 4.0;
     let (reads, writes, replay) = (20.0 * 10.0 * 0.005, 10.0 * 20.0 * 0.002, 0.25 * 0.4);
 

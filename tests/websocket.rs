@@ -63,6 +63,7 @@ fn connections_and_messages_follow_the_offered_load() {
         bus.websocket_drops_per_s.mean, 0.0,
         "seed {SEED}: no restart"
     );
+    assert_eq!(bus.kind, "websocket");
     assert_conserved(&r, SEED);
 }
 

@@ -208,6 +208,14 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         }
     }
 
+    let notes = estate_notes(r);
+    if !notes.is_empty() {
+        let _ = writeln!(o, "\nestate");
+        for line in notes {
+            let _ = writeln!(o, "  {line}");
+        }
+    }
+
     let errors: Vec<String> = r
         .classes
         .iter()
@@ -272,4 +280,37 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         );
     }
     o
+}
+
+/// One line per thing the tables above do not say: what a websocket class's figures
+/// count, the Redis cache's hit ratio, the replication lag.
+fn estate_notes(r: &SimulationResult) -> Vec<String> {
+    let mut notes = Vec::new();
+    for c in &r.classes {
+        if c.kind == "websocket" {
+            notes.push(format!(
+                "{}: websocket route, figures per message; connections dropped by evented-worker restarts {}/s",
+                c.name,
+                est(Some(&c.websocket_drops_per_s), 1.0, 3)
+            ));
+        }
+        if c.kind == "readonly" {
+            notes.push(format!("{}: readonly, runs on the read replica", c.name));
+        }
+        if let Some(h) = &c.cache_hit_ratio {
+            notes.push(format!(
+                "{}: Redis cache hit ratio {}",
+                c.name,
+                est(Some(h), 1.0, 3)
+            ));
+        }
+    }
+    if let Some(lag) = r.resources.iter().find(|x| x.name == "replication_lag_s") {
+        notes.push(format!(
+            "replication lag: mean {} s, max {:.3} s (mean over replications)",
+            est(Some(&lag.level_mean), 1.0, 3),
+            lag.level_max.mean
+        ));
+    }
+    notes
 }

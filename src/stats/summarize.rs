@@ -99,6 +99,23 @@ fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }
 
+fn class_kind(model: &Model, c: usize) -> &'static str {
+    let k = &model.classes[c];
+    if k.websocket.is_some() {
+        "websocket"
+    } else if k.job.is_some() {
+        "job"
+    } else if k.cron.is_some() {
+        "cron"
+    } else if k.population.is_some() {
+        "closed"
+    } else if k.readonly && model.postgres.replica.is_some() {
+        "readonly"
+    } else {
+        "open"
+    }
+}
+
 fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
     fn pick(r: &Replication, c: usize) -> &ClassObs {
         &r.classes[c]
@@ -114,6 +131,7 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
     let q = |i: usize| opt_rep(&|_, o| o.latency_s_quantiles[i]);
     ClassResult {
         name: model.classes[c].name.clone(),
+        kind: class_kind(model, c).to_string(),
         arrivals_per_s: per_rep(&|r, o| o.arrivals as f64 / r.window_s),
         throughput_per_s: per_rep(&|r, o| o.completed as f64 / r.window_s),
         error_ratio: per_rep(&|_, o| ratio(errors(o), o.arrivals as f64).unwrap_or(0.0)),
