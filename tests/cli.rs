@@ -1,28 +1,15 @@
 //! The `peakplan` binary as a user runs it: outputs, exit codes, determinism across thread
 //! counts, and the terminal-state accounting of every request.
 
+mod common;
+
+use common::{peakplan, text};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn peakplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_peakplan"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("binary runs")
-}
+use std::path::Path;
+use std::process::Output;
 
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exited")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Simulates `scenario` into a fresh directory and returns the JSON bytes.

@@ -2,26 +2,13 @@
 //! byte-identical output for the same input, the PDF as a reader gets it (via poppler's
 //! `pdftotext`/`pdftoppm` when installed), and clear refusals of bad result files.
 
+mod common;
+
+use common::{peakplan, text};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn peakplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_peakplan"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use std::path::Path;
+use std::process::Command;
 
 /// Simulates the quickstart with 2 replications into `dir`.
 fn quickstart_into(dir: &Path) {

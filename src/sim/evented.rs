@@ -21,6 +21,7 @@ use super::request::Phase;
 use super::{Cause, Ev, Resource, Sim, Step};
 use crate::model::SimTime;
 use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
 
 /// Marks a request's `worker` as a pod's evented process: `EVENTED | pod`.
 pub const EVENTED: u32 = 1 << 31;
@@ -180,8 +181,9 @@ impl Sim<'_> {
                 .as_ref()
                 .expect("websocket class")
                 .messages_per_s;
-            let u: f64 = self.demand[class as usize].random();
-            let gap = -(1.0 - u).ln() / rate;
+            // Poisson messages: exponential gaps, drawn as arrivals.rs draws them.
+            let unit: f64 = Exp1.sample(&mut self.demand[class as usize]);
+            let gap = unit / rate;
             let conn = &mut self.ws_conns[c as usize];
             conn.chain = true;
             conn.pending += 1;

@@ -1,11 +1,30 @@
-//! Helpers shared by the simulation tests: load a scenario, run it under a named seed,
-//! find a resource, and check that every request is accounted for.
+//! Helpers shared by the tests: run the binary, load a scenario, run it under a named
+//! seed, find a resource, and check that every request is accounted for.
 #![allow(dead_code)] // each test file uses its own subset
 
 use peakplan::model::Model;
 use peakplan::result::{ResourceResult, SimulationResult};
 use peakplan::run::{Progress, simulate};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The crate's root: the binary runs from here, as after a clone.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `peakplan` binary with `args` from the crate root.
+pub fn peakplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_peakplan"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("binary runs")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
 
 /// A scenario given as text; profiles resolve against `scenarios/`.
 pub fn model(yaml: &str) -> Model {
