@@ -5,6 +5,7 @@
 //! [`report`] (terminal, JSON). See ARCHITECTURE.md for the map and the invariants.
 
 pub mod analytic;
+pub mod collect;
 pub mod engine;
 pub mod model;
 pub mod report;

@@ -9,7 +9,7 @@
 //! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
 //! tries (odoo/service/model.py); then the request fails.
 
-use super::database::Db;
+use super::Db;
 use super::evented::evented_pod;
 use super::locks::Acquire;
 use super::redis::Save;

@@ -12,7 +12,7 @@
 //! runner re-enqueues such jobs when it notices them, on its own timer.
 
 use super::queue_job::JobId;
-use super::{Cause, Ev, Resource, Sim, Step};
+use super::{Cause, Ev, GaugeTable, Resource, Sim, Step};
 use crate::model::{AfterFailure, Failure};
 
 /// A live job (pending, running or waiting to retry).
@@ -137,7 +137,7 @@ impl Sim<'_> {
         for ch in 1..self.model.odoo.queue_job_channels.len() {
             let running = self.jobs.channel_running(ch);
             self.obs
-                .level_at(self.now, Resource::COUNT + ch - 1, f64::from(running));
+                .level_at(self.now, GaugeTable::channel_slot(ch), f64::from(running));
         }
         let age = self
             .jobs

@@ -16,6 +16,7 @@ mod database;
 mod evented;
 mod facts;
 mod flow;
+mod gauges;
 mod ingress;
 mod jobs;
 mod locks;
@@ -28,8 +29,8 @@ mod redis;
 mod replica;
 mod request;
 
-pub use evented::connections_per_pod;
-pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket, Resource};
+pub use gauges::{Db, GaugeSpec, GaugeTable, Resource, Scope};
+pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket};
 pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
 
@@ -226,26 +227,6 @@ pub struct Sim<'m> {
     events: u64,
 }
 
-/// Gauges after the fixed resources: the running jobs of each queue_job channel below
-/// root (root's are `Resource::JobsRunning`), when the scenario has jobs.
-pub fn channel_gauges(model: &Model) -> usize {
-    if model.classes.iter().any(|c| c.job.is_some()) {
-        model.odoo.queue_job_channels.len() - 1
-    } else {
-        0
-    }
-}
-
-/// Per gauge (the fixed resources in `Resource::ALL` order, then the channel gauges):
-/// whether the scenario has it.
-pub fn gauges_active(model: &Model) -> Vec<bool> {
-    Resource::ALL
-        .iter()
-        .map(|r| r.active(model))
-        .chain(std::iter::repeat_n(true, channel_gauges(model)))
-        .collect()
-}
-
 /// Largest batch one arrival brings (a larger sample is capped).
 const MAX_BATCH: u32 = 10_000;
 
@@ -370,7 +351,12 @@ impl<'m> Sim<'m> {
             ws_next_pod: 0,
             ws_open: 0,
             replica: replica::ReplicaState::new(model),
-            obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges_active(model)),
+            obs: Observer::new(
+                n,
+                model.stats.fine_bucket,
+                !warm,
+                GaugeTable::of(model).present_slots(),
+            ),
             events: 0,
         };
         sim.redis_levels();
@@ -484,8 +470,8 @@ impl<'m> Sim<'m> {
             }
             Ev::UserRequest { class } => self.on_arrival(class),
             Ev::Step { req } => self.on_step(req),
-            Ev::PgWake { epoch } => self.on_cpu_wake(database::Db::Primary, epoch),
-            Ev::IoWake { epoch } => self.on_io_wake(database::Db::Primary, epoch),
+            Ev::PgWake { epoch } => self.on_cpu_wake(Db::Primary, epoch),
+            Ev::IoWake { epoch } => self.on_io_wake(Db::Primary, epoch),
             Ev::JobWake => self.on_job_wake(),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),
@@ -513,8 +499,8 @@ impl<'m> Sim<'m> {
                 self.obs.open_window(self.now);
                 Ok(())
             }
-            Ev::ReplicaCpuWake { epoch } => self.on_cpu_wake(database::Db::Replica, epoch),
-            Ev::ReplicaIoWake { epoch } => self.on_io_wake(database::Db::Replica, epoch),
+            Ev::ReplicaCpuWake { epoch } => self.on_cpu_wake(Db::Replica, epoch),
+            Ev::ReplicaIoWake { epoch } => self.on_io_wake(Db::Replica, epoch),
             Ev::ReplayReady => self.on_replay_ready(),
         }
     }

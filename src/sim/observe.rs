@@ -5,9 +5,9 @@
 //! numbers per bucket; percentiles per coarse bucket are computed when the bucket closes
 //! and its histogram is reused, so no per-bucket histogram is ever kept.
 
-use super::Part;
+use super::{Part, Resource};
+use crate::collect::{Histogram, TimeWeighted};
 use crate::model::SimTime;
-use crate::stats::{Histogram, TimeWeighted};
 use serde::Serialize;
 
 /// How a request ended, when not completed. Order = index in counters.
@@ -76,153 +76,6 @@ impl Cause {
             Cause::WebsocketUnavailable => "websocket_unavailable",
             Cause::ReplicaTooManyClients => "replica_too_many_clients",
             Cause::IntegrationRateLimited => "integration_rate_limited",
-        }
-    }
-}
-
-/// Resources whose level is integrated over time. Order = index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resource {
-    /// Busy Odoo HTTP workers, all pods.
-    OdooWorkersBusy,
-    /// Requests waiting in listen backlogs, all pods.
-    Backlog,
-    /// PostgreSQL cores busy.
-    PgCoresBusy,
-    /// Queries running on PostgreSQL.
-    PgActiveQueries,
-    /// Open PostgreSQL connections.
-    PgConnections,
-    /// I/O operations per second on the PostgreSQL volume.
-    VolumeIops,
-    /// HTTP worker processes being respawned after a kill or a recycle.
-    WorkersRespawning,
-    /// Cron workers running a scheduled action.
-    CronWorkersBusy,
-    /// Redis memory used by sessions and the cache, MiB.
-    RedisMemory,
-    /// PgBouncer server connections in use.
-    PgBouncerServerConns,
-    /// Clients waiting for a PgBouncer server connection.
-    PgBouncerWaiting,
-    /// queue_job jobs waiting to run (the backlog).
-    JobsPending,
-    /// queue_job jobs running.
-    JobsRunning,
-    /// Age of the oldest pending job, seconds (sampled at every queue change and tick).
-    JobOldestAge,
-    /// Open websocket connections, all pods.
-    WebsocketConnections,
-    /// Evented workers' CPU busy (one core each).
-    EventedCpuBusy,
-    /// Cursors in use in the evented workers' pools.
-    EventedCursors,
-    /// Read replica cores busy (read queries and the WAL replay).
-    ReplicaCoresBusy,
-    /// Read queries running on the replica (the replay not included).
-    ReplicaActiveQueries,
-    /// Open connections to the replica.
-    ReplicaConnections,
-    /// I/O operations per second on the replica's volume.
-    ReplicaVolumeIops,
-    /// Replication lag, seconds: now − commit time of the oldest record not yet replayed
-    /// (0 when caught up; integrated exactly, as it rises linearly between events).
-    ReplicationLag,
-    /// Redis cache resident, MiB (`estate.redis.cache`).
-    RedisCacheResident,
-    /// Probability that a cache lookup hits now: `hit_ratio × resident / working_set`.
-    RedisCacheHitRatio,
-}
-
-impl Resource {
-    pub const ALL: [Resource; 24] = [
-        Resource::OdooWorkersBusy,
-        Resource::Backlog,
-        Resource::PgCoresBusy,
-        Resource::PgActiveQueries,
-        Resource::PgConnections,
-        Resource::VolumeIops,
-        Resource::WorkersRespawning,
-        Resource::CronWorkersBusy,
-        Resource::RedisMemory,
-        Resource::PgBouncerServerConns,
-        Resource::PgBouncerWaiting,
-        Resource::JobsPending,
-        Resource::JobsRunning,
-        Resource::JobOldestAge,
-        Resource::WebsocketConnections,
-        Resource::EventedCpuBusy,
-        Resource::EventedCursors,
-        Resource::ReplicaCoresBusy,
-        Resource::ReplicaActiveQueries,
-        Resource::ReplicaConnections,
-        Resource::ReplicaVolumeIops,
-        Resource::ReplicationLag,
-        Resource::RedisCacheResident,
-        Resource::RedisCacheHitRatio,
-    ];
-    pub const COUNT: usize = Self::ALL.len();
-
-    /// Whether the scenario has this resource at all: a resource it lacks (no replica,
-    /// no websocket class…) is left out of the result, and its per-bucket series is not
-    /// kept, so memory grows with the horizon only for what is modelled.
-    pub fn active(self, model: &crate::model::Model) -> bool {
-        let has = |f: fn(&crate::model::WorkloadClass) -> bool| model.classes.iter().any(f);
-        let pg = &model.postgres;
-        match self {
-            Resource::OdooWorkersBusy
-            | Resource::Backlog
-            | Resource::PgCoresBusy
-            | Resource::PgActiveQueries
-            | Resource::PgConnections
-            | Resource::WorkersRespawning => true,
-            Resource::VolumeIops => pg.volume.is_some(),
-            Resource::CronWorkersBusy => has(|c| c.cron.is_some()),
-            Resource::RedisMemory => model.redis.is_some(),
-            Resource::PgBouncerServerConns | Resource::PgBouncerWaiting => pg.pgbouncer.is_some(),
-            Resource::JobsPending | Resource::JobsRunning | Resource::JobOldestAge => {
-                has(|c| c.job.is_some())
-            }
-            Resource::WebsocketConnections
-            | Resource::EventedCpuBusy
-            | Resource::EventedCursors => has(|c| c.websocket.is_some()),
-            Resource::ReplicaCoresBusy
-            | Resource::ReplicaActiveQueries
-            | Resource::ReplicaConnections
-            | Resource::ReplicationLag => pg.replica.is_some(),
-            Resource::ReplicaVolumeIops => pg.replica.is_some_and(|r| r.volume.is_some()),
-            Resource::RedisCacheResident | Resource::RedisCacheHitRatio => {
-                model.redis.as_ref().is_some_and(|r| r.cache.is_some())
-            }
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Resource::OdooWorkersBusy => "odoo_workers_busy",
-            Resource::Backlog => "listen_backlog",
-            Resource::PgCoresBusy => "pg_cores_busy",
-            Resource::PgActiveQueries => "pg_active_queries",
-            Resource::PgConnections => "pg_connections",
-            Resource::VolumeIops => "volume_iops",
-            Resource::WorkersRespawning => "odoo_workers_respawning",
-            Resource::CronWorkersBusy => "cron_workers_busy",
-            Resource::RedisMemory => "redis_memory_mib",
-            Resource::PgBouncerServerConns => "pgbouncer_server_connections",
-            Resource::PgBouncerWaiting => "pgbouncer_waiting_clients",
-            Resource::JobsPending => "queue_job_pending",
-            Resource::JobsRunning => "queue_job_running",
-            Resource::JobOldestAge => "queue_job_oldest_age_s",
-            Resource::WebsocketConnections => "websocket_connections",
-            Resource::EventedCpuBusy => "evented_cpu_busy",
-            Resource::EventedCursors => "evented_cursors",
-            Resource::ReplicaCoresBusy => "replica_cores_busy",
-            Resource::ReplicaActiveQueries => "replica_active_queries",
-            Resource::ReplicaConnections => "replica_connections",
-            Resource::ReplicaVolumeIops => "replica_volume_iops",
-            Resource::ReplicationLag => "replication_lag_s",
-            Resource::RedisCacheResident => "redis_cache_resident_mib",
-            Resource::RedisCacheHitRatio => "redis_cache_hit_ratio",
         }
     }
 }

@@ -16,7 +16,8 @@
 //! the replica's cores and never uses more than one. Lag = now − commit time of the
 //! oldest record not yet replayed.
 
-use super::database::{Db, DbServer};
+use super::Db;
+use super::database::DbServer;
 use super::{Ev, Resource, Sim, Step};
 use crate::model::{Model, SimTime};
 use std::collections::VecDeque;

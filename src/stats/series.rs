@@ -7,7 +7,7 @@
 
 use crate::model::Model;
 use crate::result::{ClassSeries, ResourceSeries, Series};
-use crate::sim::Replication;
+use crate::sim::{GaugeTable, Replication};
 
 /// Running sum and count of an optional per-bucket value.
 #[derive(Clone, Copy, Default)]
@@ -75,7 +75,7 @@ impl SeriesSum {
             classes: (0..model.classes.len())
                 .map(|_| ClassSums::default())
                 .collect(),
-            resources: vec![Vec::new(); crate::sim::gauges_active(model).len()],
+            resources: vec![Vec::new(); GaugeTable::of(model).slots],
         }
     }
 
@@ -148,11 +148,12 @@ impl SeriesSum {
             })
             .collect();
         let mut sums = self.resources;
-        let resources = super::summarize::gauges(model)
+        let resources = GaugeTable::of(model)
+            .gauges
             .into_iter()
-            .map(|(i, name)| ResourceSeries {
-                name,
-                level_mean: mean(std::mem::take(&mut sums[i])),
+            .map(|g| ResourceSeries {
+                name: g.name,
+                level_mean: mean(std::mem::take(&mut sums[g.slot])),
                 // Filled by `summarize`, which knows the capacities.
                 utilisation: None,
             })

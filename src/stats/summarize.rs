@@ -4,13 +4,13 @@
 //! produced them.
 
 use super::Estimate;
+use crate::collect::RELATIVE_ERROR;
 use crate::model::{Model, SimTime};
 use crate::result::{
     Bottleneck, ClassResult, Drain, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo,
     ScenarioInfo, Series, SimulationResult, TimeBreakdown, Totals,
 };
-use crate::sim::{Cause, ClassObs, Part, Replication, Resource};
-use crate::stats::histogram::RELATIVE_ERROR;
+use crate::sim::{Cause, ClassObs, GaugeSpec, GaugeTable, Part, Replication, Resource};
 
 /// A coarse bucket needs this many completions (mean per replication) to be the "worst
 /// hour": its p95 then rests on at least 10 requests in the tail.
@@ -25,9 +25,10 @@ pub fn summarize(
     mut all_series: Series,
 ) -> SimulationResult {
     assert!(!reps.is_empty(), "at least one replication");
-    let mut resources: Vec<ResourceResult> = gauges(model)
+    let mut resources: Vec<ResourceResult> = GaugeTable::of(model)
+        .gauges
         .into_iter()
-        .map(|(i, name)| resource_result(name, gauge_capacity(model, i), i, reps))
+        .map(|g| resource_result(g, reps))
         .collect();
     // Utilisation per bucket, computed once: the peak, the bottleneck and the charts
     // all read it.
@@ -194,102 +195,11 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
     }
 }
 
-fn capacity(model: &Model, r: Resource) -> Option<f64> {
-    let o = &model.odoo;
-    let p = &model.postgres;
-    match r {
-        Resource::OdooWorkersBusy => Some(f64::from(o.pods * o.workers)),
-        Resource::Backlog => Some(f64::from(o.pods * o.listen_backlog)),
-        Resource::PgCoresBusy => Some(f64::from(p.cores)),
-        Resource::PgActiveQueries => None,
-        Resource::VolumeIops => p.volume.map(|v| v.iops),
-        Resource::JobsPending | Resource::JobOldestAge => None,
-        Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
-        Resource::WorkersRespawning => None,
-        Resource::PgBouncerServerConns => p.pgbouncer.map(|b| f64::from(b.default_pool_size)),
-        Resource::PgBouncerWaiting => None,
-        Resource::RedisMemory => model
-            .redis
-            .as_ref()
-            .map(|r| r.maxmemory_bytes as f64 / (1024.0 * 1024.0)),
-        Resource::JobsRunning => {
-            let jobs = model.classes.iter().any(|c| c.job.is_some());
-            o.queue_job_channels
-                .get(0)
-                .capacity
-                .filter(|_| jobs)
-                .map(f64::from)
-        }
-        Resource::WebsocketConnections | Resource::EventedCpuBusy | Resource::EventedCursors
-            if !model.classes.iter().any(|c| c.websocket.is_some()) =>
-        {
-            None
-        }
-        // The connections at which the evented workers restart (their soft memory limit).
-        Resource::WebsocketConnections => {
-            Some(f64::from(o.pods) * crate::sim::connections_per_pod(o))
-        }
-        Resource::EventedCpuBusy => Some(f64::from(o.pods)),
-        Resource::EventedCursors => Some(f64::from(o.pods * o.db_maxconn_gevent)),
-        Resource::PgConnections => Some(f64::from(
-            p.max_connections.saturating_sub(p.superuser_reserved),
-        )),
-        Resource::ReplicaCoresBusy => p.replica.map(|r| f64::from(r.cores)),
-        Resource::ReplicaActiveQueries | Resource::ReplicationLag => None,
-        Resource::ReplicaConnections => p
-            .replica
-            .map(|r| f64::from(r.max_connections.saturating_sub(r.superuser_reserved))),
-        Resource::ReplicaVolumeIops => p.replica.and_then(|r| r.volume).map(|v| v.iops),
-        // No capacity: a fully resident cache, or a hit ratio near 1, is health, not
-        // saturation (they would otherwise count for the bottleneck verdict). The
-        // memory they share with the sessions is `redis_memory_mib`'s.
-        Resource::RedisCacheResident | Resource::RedisCacheHitRatio => None,
-    }
-}
-
-/// The gauges the scenario has, as (index, name): the fixed resources it models, then
-/// `queue_job_running[CHANNEL]` for each channel below root (see
-/// [`crate::sim::channel_gauges`]).
-pub fn gauges(model: &Model) -> Vec<(usize, String)> {
-    let channels = &model.odoo.queue_job_channels;
-    Resource::ALL
-        .iter()
-        .map(|r| r.name().to_string())
-        .chain(
-            (1..=crate::sim::channel_gauges(model))
-                .map(|ch| format!("queue_job_running[{}]", channels.get(ch).full_name)),
-        )
-        .zip(crate::sim::gauges_active(model))
-        .enumerate()
-        .filter(|(_, (_, on))| *on)
-        .map(|(i, (name, _))| (i, name))
-        .collect()
-}
-
-fn gauge_capacity(model: &Model, i: usize) -> Option<f64> {
-    match Resource::ALL.get(i) {
-        Some(r) => capacity(model, *r),
-        None => {
-            let ch = i - Resource::COUNT + 1;
-            model
-                .odoo
-                .queue_job_channels
-                .get(ch)
-                .capacity
-                .map(f64::from)
-        }
-    }
-}
-
-fn resource_result(
-    name: String,
-    cap: Option<f64>,
-    i: usize,
-    reps: &[Replication],
-) -> ResourceResult {
+fn resource_result(g: GaugeSpec, reps: &[Replication]) -> ResourceResult {
+    let (i, cap) = (g.slot, g.capacity);
     let mean = Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i]));
     ResourceResult {
-        name,
+        name: g.name,
         capacity: cap,
         level_mean: mean,
         level_max: Estimate::from_f64s(reps.iter().map(|x| x.resource_max[i])),

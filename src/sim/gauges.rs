@@ -1,0 +1,341 @@
+//! The gauge table: every level the simulation integrates over time, stated once.
+//!
+//! A gauge has a name, a scope (which part of the estate it measures), a capacity (or
+//! none, when unbounded) and a presence (a scenario without a replica has no replica
+//! gauges). All four are decided here, from the model, when a replication builds its
+//! collectors; `stats/` and `report/` read the table and never derive a capacity from the
+//! model themselves. A gauge's slot in the collector is its index in the table's slot
+//! space: the fixed resources in [`Resource::ALL`] order, then one per queue_job channel
+//! below root.
+
+use crate::model::{Model, WorkloadClass};
+
+/// Resources whose level is integrated over time. Order = index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// Busy Odoo HTTP workers, all pods.
+    OdooWorkersBusy,
+    /// Requests waiting in listen backlogs, all pods.
+    Backlog,
+    /// PostgreSQL cores busy.
+    PgCoresBusy,
+    /// Queries running on PostgreSQL.
+    PgActiveQueries,
+    /// Open PostgreSQL connections.
+    PgConnections,
+    /// I/O operations per second on the PostgreSQL volume.
+    VolumeIops,
+    /// HTTP worker processes being respawned after a kill or a recycle.
+    WorkersRespawning,
+    /// Cron workers running a scheduled action.
+    CronWorkersBusy,
+    /// Redis memory used by sessions and the cache, MiB.
+    RedisMemory,
+    /// PgBouncer server connections in use.
+    PgBouncerServerConns,
+    /// Clients waiting for a PgBouncer server connection.
+    PgBouncerWaiting,
+    /// queue_job jobs waiting to run (the backlog).
+    JobsPending,
+    /// queue_job jobs running.
+    JobsRunning,
+    /// Age of the oldest pending job, seconds (sampled at every queue change and tick).
+    JobOldestAge,
+    /// Open websocket connections, all pods.
+    WebsocketConnections,
+    /// Evented workers' CPU busy (one core each).
+    EventedCpuBusy,
+    /// Cursors in use in the evented workers' pools.
+    EventedCursors,
+    /// Read replica cores busy (read queries and the WAL replay).
+    ReplicaCoresBusy,
+    /// Read queries running on the replica (the replay not included).
+    ReplicaActiveQueries,
+    /// Open connections to the replica.
+    ReplicaConnections,
+    /// I/O operations per second on the replica's volume.
+    ReplicaVolumeIops,
+    /// Replication lag, seconds: now − commit time of the oldest record not yet replayed
+    /// (0 when caught up; integrated exactly, as it rises linearly between events).
+    ReplicationLag,
+    /// Redis cache resident, MiB (`estate.redis.cache`).
+    RedisCacheResident,
+    /// Probability that a cache lookup hits now: `hit_ratio × resident / working_set`.
+    RedisCacheHitRatio,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 24] = [
+        Resource::OdooWorkersBusy,
+        Resource::Backlog,
+        Resource::PgCoresBusy,
+        Resource::PgActiveQueries,
+        Resource::PgConnections,
+        Resource::VolumeIops,
+        Resource::WorkersRespawning,
+        Resource::CronWorkersBusy,
+        Resource::RedisMemory,
+        Resource::PgBouncerServerConns,
+        Resource::PgBouncerWaiting,
+        Resource::JobsPending,
+        Resource::JobsRunning,
+        Resource::JobOldestAge,
+        Resource::WebsocketConnections,
+        Resource::EventedCpuBusy,
+        Resource::EventedCursors,
+        Resource::ReplicaCoresBusy,
+        Resource::ReplicaActiveQueries,
+        Resource::ReplicaConnections,
+        Resource::ReplicaVolumeIops,
+        Resource::ReplicationLag,
+        Resource::RedisCacheResident,
+        Resource::RedisCacheHitRatio,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The part of the estate this resource measures.
+    pub fn scope(self) -> Scope {
+        match self {
+            Resource::PgCoresBusy
+            | Resource::PgActiveQueries
+            | Resource::PgConnections
+            | Resource::VolumeIops => Scope::DbServer(Db::Primary),
+            Resource::ReplicaCoresBusy
+            | Resource::ReplicaActiveQueries
+            | Resource::ReplicaConnections
+            | Resource::ReplicaVolumeIops
+            | Resource::ReplicationLag => Scope::DbServer(Db::Replica),
+            Resource::PgBouncerServerConns | Resource::PgBouncerWaiting => Scope::PgBouncer,
+            Resource::RedisMemory | Resource::RedisCacheResident | Resource::RedisCacheHitRatio => {
+                Scope::Redis
+            }
+            Resource::JobsPending | Resource::JobsRunning | Resource::JobOldestAge => {
+                Scope::JobRunner
+            }
+            Resource::OdooWorkersBusy
+            | Resource::Backlog
+            | Resource::WorkersRespawning
+            | Resource::CronWorkersBusy
+            | Resource::WebsocketConnections
+            | Resource::EventedCpuBusy
+            | Resource::EventedCursors => Scope::Deployment,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::OdooWorkersBusy => "odoo_workers_busy",
+            Resource::Backlog => "listen_backlog",
+            Resource::PgCoresBusy => "pg_cores_busy",
+            Resource::PgActiveQueries => "pg_active_queries",
+            Resource::PgConnections => "pg_connections",
+            Resource::VolumeIops => "volume_iops",
+            Resource::WorkersRespawning => "odoo_workers_respawning",
+            Resource::CronWorkersBusy => "cron_workers_busy",
+            Resource::RedisMemory => "redis_memory_mib",
+            Resource::PgBouncerServerConns => "pgbouncer_server_connections",
+            Resource::PgBouncerWaiting => "pgbouncer_waiting_clients",
+            Resource::JobsPending => "queue_job_pending",
+            Resource::JobsRunning => "queue_job_running",
+            Resource::JobOldestAge => "queue_job_oldest_age_s",
+            Resource::WebsocketConnections => "websocket_connections",
+            Resource::EventedCpuBusy => "evented_cpu_busy",
+            Resource::EventedCursors => "evented_cursors",
+            Resource::ReplicaCoresBusy => "replica_cores_busy",
+            Resource::ReplicaActiveQueries => "replica_active_queries",
+            Resource::ReplicaConnections => "replica_connections",
+            Resource::ReplicaVolumeIops => "replica_volume_iops",
+            Resource::ReplicationLag => "replication_lag_s",
+            Resource::RedisCacheResident => "redis_cache_resident_mib",
+            Resource::RedisCacheHitRatio => "redis_cache_hit_ratio",
+        }
+    }
+}
+
+/// The part of the estate a gauge measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Traefik and the Odoo deployment's pods (workers, backlogs, the evented workers).
+    Deployment,
+    /// A PostgreSQL server: the primary or the replica.
+    DbServer(Db),
+    /// PgBouncer in front of the primary.
+    PgBouncer,
+    /// The Redis instance (sessions and cache).
+    Redis,
+    /// queue_job's runner and its channels.
+    JobRunner,
+}
+
+/// Which PostgreSQL server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Primary,
+    Replica,
+}
+
+impl Scope {
+    /// A stable label for results (`deployment`, `database:primary`, …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Deployment => "deployment",
+            Scope::DbServer(Db::Primary) => "database:primary",
+            Scope::DbServer(Db::Replica) => "database:replica",
+            Scope::PgBouncer => "pgbouncer",
+            Scope::Redis => "redis",
+            Scope::JobRunner => "queue_job",
+        }
+    }
+}
+
+/// One gauge the scenario has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaugeSpec {
+    /// Its slot in a replication's collector (see the module documentation).
+    pub slot: usize,
+    pub name: String,
+    pub scope: Scope,
+    /// Capacity in the gauge's unit; `None` when unbounded or when reaching a maximum is
+    /// health rather than saturation (a fully resident cache).
+    pub capacity: Option<f64>,
+}
+
+/// The gauges of one model: every slot the collector keeps, and the present ones.
+#[derive(Clone, Debug)]
+pub struct GaugeTable {
+    /// Slots in the collector (present or not: an absent gauge's slot is never read).
+    pub slots: usize,
+    /// The present gauges, in slot order.
+    pub gauges: Vec<GaugeSpec>,
+}
+
+impl GaugeTable {
+    /// The gauges of `model`.
+    pub fn of(model: &Model) -> GaugeTable {
+        let channels = &model.odoo.queue_job_channels;
+        let extra = channel_gauges(model);
+        let fixed = Resource::ALL.iter().filter_map(|r| {
+            present(*r, model).then(|| GaugeSpec {
+                slot: *r as usize,
+                name: r.name().to_string(),
+                scope: r.scope(),
+                capacity: capacity(*r, model),
+            })
+        });
+        let per_channel = (1..=extra).map(|ch| GaugeSpec {
+            slot: Resource::COUNT + ch - 1,
+            name: format!("queue_job_running[{}]", channels.get(ch).full_name),
+            scope: Scope::JobRunner,
+            capacity: channels.get(ch).capacity.map(f64::from),
+        });
+        GaugeTable {
+            slots: Resource::COUNT + extra,
+            gauges: fixed.chain(per_channel).collect(),
+        }
+    }
+
+    /// Per slot: whether the gauge is present (its bucket series is kept).
+    pub fn present_slots(&self) -> Vec<bool> {
+        let mut on = vec![false; self.slots];
+        for g in &self.gauges {
+            on[g.slot] = true;
+        }
+        on
+    }
+
+    /// The slot of channel `ch`'s running-jobs gauge (`ch` ≥ 1: root's is
+    /// [`Resource::JobsRunning`]).
+    pub fn channel_slot(ch: usize) -> usize {
+        Resource::COUNT + ch - 1
+    }
+}
+
+/// Gauges after the fixed resources: the running jobs of each queue_job channel below
+/// root, when the scenario has jobs.
+fn channel_gauges(model: &Model) -> usize {
+    if has(model, |c| c.job.is_some()) {
+        model.odoo.queue_job_channels.len() - 1
+    } else {
+        0
+    }
+}
+
+fn has(model: &Model, f: fn(&WorkloadClass) -> bool) -> bool {
+    model.classes.iter().any(f)
+}
+
+/// Whether the scenario has this resource at all: a resource it lacks (no replica, no
+/// websocket class…) is left out of the result, and its per-bucket series is not kept,
+/// so memory grows with the horizon only for what is modelled.
+fn present(r: Resource, model: &Model) -> bool {
+    let pg = &model.postgres;
+    match r {
+        Resource::OdooWorkersBusy
+        | Resource::Backlog
+        | Resource::PgCoresBusy
+        | Resource::PgActiveQueries
+        | Resource::PgConnections
+        | Resource::WorkersRespawning => true,
+        Resource::VolumeIops => pg.volume.is_some(),
+        Resource::CronWorkersBusy => has(model, |c| c.cron.is_some()),
+        Resource::RedisMemory => model.redis.is_some(),
+        Resource::PgBouncerServerConns | Resource::PgBouncerWaiting => pg.pgbouncer.is_some(),
+        Resource::JobsPending | Resource::JobsRunning | Resource::JobOldestAge => {
+            has(model, |c| c.job.is_some())
+        }
+        Resource::WebsocketConnections | Resource::EventedCpuBusy | Resource::EventedCursors => {
+            has(model, |c| c.websocket.is_some())
+        }
+        Resource::ReplicaCoresBusy
+        | Resource::ReplicaActiveQueries
+        | Resource::ReplicaConnections
+        | Resource::ReplicationLag => pg.replica.is_some(),
+        Resource::ReplicaVolumeIops => pg.replica.is_some_and(|r| r.volume.is_some()),
+        Resource::RedisCacheResident | Resource::RedisCacheHitRatio => {
+            model.redis.as_ref().is_some_and(|r| r.cache.is_some())
+        }
+    }
+}
+
+/// The capacity of a present resource.
+fn capacity(r: Resource, model: &Model) -> Option<f64> {
+    let o = &model.odoo;
+    let p = &model.postgres;
+    let usable = |max: u32, reserved: u32| f64::from(max.saturating_sub(reserved));
+    match r {
+        Resource::OdooWorkersBusy => Some(f64::from(o.pods * o.workers)),
+        Resource::Backlog => Some(f64::from(o.pods * o.listen_backlog)),
+        Resource::PgCoresBusy => Some(f64::from(p.cores)),
+        Resource::PgConnections => Some(usable(p.max_connections, p.superuser_reserved)),
+        Resource::VolumeIops => p.volume.map(|v| v.iops),
+        Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
+        Resource::PgBouncerServerConns => p.pgbouncer.map(|b| f64::from(b.default_pool_size)),
+        Resource::RedisMemory => model
+            .redis
+            .as_ref()
+            .map(|r| r.maxmemory_bytes as f64 / (1024.0 * 1024.0)),
+        Resource::JobsRunning => o.queue_job_channels.get(0).capacity.map(f64::from),
+        // The connections at which the evented workers restart (their soft memory limit).
+        Resource::WebsocketConnections => {
+            Some(f64::from(o.pods) * super::evented::connections_per_pod(o))
+        }
+        Resource::EventedCpuBusy => Some(f64::from(o.pods)),
+        Resource::EventedCursors => Some(f64::from(o.pods * o.db_maxconn_gevent)),
+        Resource::ReplicaCoresBusy => p.replica.map(|r| f64::from(r.cores)),
+        Resource::ReplicaConnections => p
+            .replica
+            .map(|r| usable(r.max_connections, r.superuser_reserved)),
+        Resource::ReplicaVolumeIops => p.replica.and_then(|r| r.volume).map(|v| v.iops),
+        Resource::PgActiveQueries
+        | Resource::JobsPending
+        | Resource::JobOldestAge
+        | Resource::WorkersRespawning
+        | Resource::PgBouncerWaiting
+        | Resource::ReplicaActiveQueries
+        | Resource::ReplicationLag => None,
+        // No capacity: a fully resident cache, or a hit ratio near 1, is health, not
+        // saturation (they would otherwise count for the bottleneck verdict). The
+        // memory they share with the sessions is `redis_memory_mib`'s.
+        Resource::RedisCacheResident | Resource::RedisCacheHitRatio => None,
+    }
+}
