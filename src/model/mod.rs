@@ -181,7 +181,7 @@ pub struct Population {
     pub think_s: Dist,
 }
 
-/// Odoo prefork application tier (odoo.conf semantics; see docs/odoo-facts.md).
+/// Odoo prefork application tier (odoo.conf semantics; sources in docs/sources.md).
 #[derive(Clone, Debug)]
 pub struct OdooTier {
     /// Number of Odoo pods behind the ingress; requests are spread round-robin.

@@ -11,7 +11,7 @@
 //!
 //! Memory: the process grows by `websocket_memory` per open connection. Every
 //! `kill_check_period` it compares its size with `limit_memory_soft_gevent` and, above
-//! it, restarts (`EventServer.check_limits`): every connection of the pod drops and
+//! it, restarts (`GeventServer.process_limits`): every connection of the pod drops and
 //! every message in flight fails; the process is back after `worker_respawn`. The tabs
 //! reconnect with the bus worker's back-off (`websocket_worker.js`) — all at once, so a
 //! pod that filled up once fills up again.

@@ -1,7 +1,7 @@
 //! The Odoo application tier inside a replication: Traefik's dispatch to pods, prefork HTTP
 //! workers, listen backlogs, database connections, `limit_time_real` kills and respawns.
 //!
-//! Semantics (docs/odoo-facts.md): one request per worker; a pod's requests wait in the OS
+//! Semantics (docs/sources.md): one request per worker; a pod's requests wait in the OS
 //! listen backlog (`8 × workers` by default) and are refused when it is full — Traefik's
 //! Retry middleware then tries the next pod, since no connection was made; a worker keeps
 //! the PostgreSQL connections it opened (Odoo's per-process pool) until it dies; a request

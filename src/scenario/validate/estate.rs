@@ -1,6 +1,6 @@
 //! `estate:` → [`Ingress`], [`OdooTier`] and [`Postgres`], with Traefik, odoo.conf and
 //! PostgreSQL defaults (sources in docs/scenario-format.md and
-//! /work/shared/docs/odoo-facts.md).
+//! docs/sources.md).
 
 use super::super::located::{Located, OrderedMap, Pos};
 use super::super::raw;

@@ -16,7 +16,7 @@ const MAX_CLASSES: usize = 1_000;
 const MAX_READS_PER_QUERY: f64 = 1e6;
 /// Extra queries per cache miss. ASSUMPTION: an entry (a page fragment, a computed
 /// result) is rebuilt from a handful of reads; Odoo's website tests count 3–11 queries a
-/// page (odoo-facts.md). Measure yours.
+/// page (addons/website/tests/test_performance.py). Measure yours.
 const DEFAULT_CACHE_MISS_QUERIES: u32 = 5;
 
 /// What a class may refer to by name: `contention.tables` and `integrations`, in file order.
