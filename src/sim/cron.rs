@@ -63,12 +63,7 @@ impl Sim<'_> {
             self.cron_idle.push(w);
             return Ok(());
         };
-        self.cron_running += 1;
-        self.obs.level(
-            self.now,
-            Resource::CronWorkersBusy,
-            f64::from(self.cron_running),
-        );
+        self.obs.add(self.now, Resource::CronWorkersBusy, 1.0);
         self.obs.arrival(due, class as usize);
         let req = self.alloc(class)?;
         let r = &mut self.requests[req as usize];
@@ -86,12 +81,7 @@ impl Sim<'_> {
     /// A cron job ended on worker `w`: the job may be due again; the worker looks for more.
     pub(super) fn cron_worker_free(&mut self, w: u32, class: u32) -> Step {
         self.cron_busy[class as usize] = false;
-        self.cron_running -= 1;
-        self.obs.level(
-            self.now,
-            Resource::CronWorkersBusy,
-            f64::from(self.cron_running),
-        );
+        self.obs.add(self.now, Resource::CronWorkersBusy, -1.0);
         self.cron_take(w)
     }
 }

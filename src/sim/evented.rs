@@ -146,12 +146,7 @@ impl Sim<'_> {
         conn.pod = pod as u32;
         conn.attempts = 0;
         self.evented[pod].open += 1;
-        self.ws_open += 1;
-        self.obs.level(
-            self.now,
-            Resource::WebsocketConnections,
-            f64::from(self.ws_open),
-        );
+        self.obs.add(self.now, Resource::WebsocketConnections, 1.0);
         self.ws_message(c)
     }
 
@@ -202,13 +197,12 @@ impl Sim<'_> {
         ep.cursors += cursors;
         if ep.cursors > ep.pool_conns {
             let extra = ep.cursors - ep.pool_conns;
-            if self.pg_open + extra > self.pg_usable() {
+            if self.obs.count(Resource::PgConnections) + extra > self.pg_usable() {
                 return self.fail(req, Cause::PgTooManyClients);
             }
             self.evented[pod as usize].pool_conns += extra;
-            self.pg_open += extra;
             self.obs
-                .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
+                .add(self.now, Resource::PgConnections, f64::from(extra));
         }
         self.evented_cursor_level();
         let (cpu_s, db_s, io_s) = self.sample_try(class as usize, false);
@@ -261,12 +255,7 @@ impl Sim<'_> {
         conn.state = State::Closed;
         if state == State::Open {
             self.evented[pod as usize].open -= 1;
-            self.ws_open -= 1;
-            self.obs.level(
-                self.now,
-                Resource::WebsocketConnections,
-                f64::from(self.ws_open),
-            );
+            self.obs.add(self.now, Resource::WebsocketConnections, -1.0);
         }
         self.ws_maybe_free(c);
         Ok(())
@@ -341,19 +330,20 @@ impl Sim<'_> {
     /// its pool's connections close.
     fn evented_restart(&mut self, pod: u32) -> Step {
         self.evented[pod as usize].up = false;
+        let mut dropped = 0u32;
         for c in 0..self.ws_conns.len() as u32 {
             let conn = self.ws_conns[c as usize];
             if conn.state == State::Open && conn.pod == pod {
                 self.evented[pod as usize].open -= 1;
-                self.ws_open -= 1;
+                dropped += 1;
                 self.obs.websocket_dropped(conn.class as usize);
                 self.ws_retry(c)?;
             }
         }
-        self.obs.level(
+        self.obs.add(
             self.now,
             Resource::WebsocketConnections,
-            f64::from(self.ws_open),
+            -f64::from(dropped),
         );
         for req in 0..self.requests.len() as u32 {
             let r = &self.requests[req as usize];
@@ -365,11 +355,10 @@ impl Sim<'_> {
             }
         }
         let ep = &mut self.evented[pod as usize];
-        self.pg_open -= ep.pool_conns;
-        ep.pool_conns = 0;
+        let closed = std::mem::take(&mut ep.pool_conns);
         ep.wake_at = None;
         self.obs
-            .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
+            .add(self.now, Resource::PgConnections, -f64::from(closed));
         self.evented_cpu_level();
         self.schedule(self.model.odoo.worker_respawn, Ev::EventedUp { pod })
     }

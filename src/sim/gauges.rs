@@ -214,14 +214,15 @@ impl GaugeTable {
     pub fn of(model: &Model) -> GaugeTable {
         let channels = &model.odoo.queue_job_channels;
         let extra = channel_gauges(model);
-        let fixed = Resource::ALL.iter().filter_map(|r| {
-            present(*r, model).then(|| GaugeSpec {
+        let fixed = Resource::ALL
+            .iter()
+            .filter(|r| present(**r, model))
+            .map(|r| GaugeSpec {
                 slot: *r as usize,
                 name: r.name().to_string(),
                 scope: r.scope(),
                 capacity: capacity(*r, model),
-            })
-        });
+            });
         let per_channel = (1..=extra).map(|ch| GaugeSpec {
             slot: Resource::COUNT + ch - 1,
             name: format!("queue_job_running[{}]", channels.get(ch).full_name),

@@ -172,17 +172,12 @@ pub struct Sim<'m> {
     pods: Vec<Pod>,
     workers: Vec<Worker>,
     next_pod: usize,
-    busy_workers: u32,
-    /// Worker processes being respawned (killed or recycled).
-    respawning: u32,
-    backlog_len: u32,
     /// Traefik rate limit per class.
     buckets: Vec<Option<TokenBucket>>,
     /// Each integration's own rate limit (the API provider's token bucket).
     api_buckets: Vec<Option<TokenBucket>>,
     /// The primary PostgreSQL server's CPU and volume.
     primary: database::DbServer,
-    pg_open: u32,
     locks: Locks,
     /// Rows each request slot will lock (kept across retries).
     lock_keys: Vec<Vec<Row>>,
@@ -210,7 +205,6 @@ pub struct Sim<'m> {
     cron_turn: usize,
     cron_due: VecDeque<(u32, SimTime)>,
     cron_busy: Vec<bool>,
-    cron_running: u32,
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
@@ -220,7 +214,6 @@ pub struct Sim<'m> {
     ws_conns: Vec<evented::Conn>,
     ws_free: Vec<u32>,
     ws_next_pod: usize,
-    ws_open: u32,
     /// The read replica (idle when none is configured).
     replica: replica::ReplicaState,
     obs: Observer,
@@ -288,9 +281,6 @@ impl<'m> Sim<'m> {
             pods,
             workers,
             next_pod: 0,
-            busy_workers: 0,
-            respawning: 0,
-            backlog_len: 0,
             buckets: model
                 .classes
                 .iter()
@@ -302,7 +292,6 @@ impl<'m> Sim<'m> {
                 .map(|i| i.rate_limit.map(TokenBucket::new))
                 .collect(),
             primary: database::DbServer::new(model.postgres.cores, model.postgres.volume),
-            pg_open: 0,
             locks: Locks::default(),
             sessions: model.redis.clone().map(redis::SessionStore::new),
             pool_in_use: 0,
@@ -322,7 +311,6 @@ impl<'m> Sim<'m> {
             cron_turn: 0,
             cron_due: VecDeque::new(),
             cron_busy: vec![false; model.classes.len()],
-            cron_running: 0,
             lock_keys: Vec::new(),
             zipf: model
                 .classes
@@ -349,7 +337,6 @@ impl<'m> Sim<'m> {
             ws_conns: Vec::new(),
             ws_free: Vec::new(),
             ws_next_pod: 0,
-            ws_open: 0,
             replica: replica::ReplicaState::new(model),
             obs: Observer::new(
                 n,

@@ -221,6 +221,19 @@ impl Observer {
         self.resources[r as usize].set(now, value);
     }
 
+    /// Gauge `r` changes by `delta` at `now`: a count (busy workers, open connections)
+    /// is its gauge, with no shadow counter beside it.
+    #[inline]
+    pub fn add(&mut self, now: SimTime, r: Resource, delta: f64) {
+        self.resources[r as usize].add(now, delta);
+    }
+
+    /// The current value of a counting gauge.
+    #[inline]
+    pub fn count(&self, r: Resource) -> u32 {
+        self.resources[r as usize].value() as u32
+    }
+
     /// Sets gauge `index` (a fixed resource's index, or an extra gauge's).
     #[inline]
     pub fn level_at(&mut self, now: SimTime, index: usize, value: f64) {

@@ -69,19 +69,18 @@ impl Sim<'_> {
     pub(super) fn open_background_connections(&mut self) -> Step {
         let o = &self.model.odoo;
         let per_pod = o.max_cron_threads + u32::from(o.evented_worker);
-        self.pg_open = per_pod * o.pods;
-        if self.pg_open > self.pg_usable() {
+        let needed = per_pod * o.pods;
+        if needed > self.pg_usable() {
             return Err(self.stopped(
                 format!(
-                    "the cron and evented workers alone need {} PostgreSQL connections, more than the {} usable",
-                    self.pg_open,
+                    "the cron and evented workers alone need {needed} PostgreSQL connections, more than the {} usable",
                     self.pg_usable()
                 ),
                 "raise estate.postgres.max_connections or lower pods / max_cron_threads",
             ));
         }
         self.obs
-            .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
+            .level(self.now, Resource::PgConnections, f64::from(needed));
         Ok(())
     }
 
@@ -143,9 +142,7 @@ impl Sim<'_> {
         if self.pods[pod].backlog.len() < self.model.odoo.listen_backlog as usize {
             self.requests[req as usize].enter(Phase::Backlog, self.now);
             self.pods[pod].backlog.push_back(req);
-            self.backlog_len += 1;
-            self.obs
-                .level(self.now, Resource::Backlog, f64::from(self.backlog_len));
+            self.obs.add(self.now, Resource::Backlog, 1.0);
             return Ok(());
         }
         // Connection refused: no connection was made, so Traefik's Retry may try again.
@@ -161,12 +158,7 @@ impl Sim<'_> {
 
     /// Request `req` starts on worker `w`, which was idle.
     fn start(&mut self, req: u32, w: u32) -> Step {
-        self.busy_workers += 1;
-        self.obs.level(
-            self.now,
-            Resource::OdooWorkersBusy,
-            f64::from(self.busy_workers),
-        );
+        self.obs.add(self.now, Resource::OdooWorkersBusy, 1.0);
         self.start_on(req, w)
     }
 
@@ -205,12 +197,11 @@ impl Sim<'_> {
                     self.client_open += extra;
                 }
                 None => {
-                    if self.pg_open + extra > self.pg_usable() {
+                    if self.obs.count(Resource::PgConnections) + extra > self.pg_usable() {
                         return self.fail(req, Cause::PgTooManyClients);
                     }
-                    self.pg_open += extra;
                     self.obs
-                        .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
+                        .add(self.now, Resource::PgConnections, f64::from(extra));
                 }
             }
             self.workers[w as usize].conns = cursors;
@@ -240,6 +231,12 @@ impl Sim<'_> {
     /// Worker `w` is free: it is recycled if over `limit_memory_soft` or `limit_request`,
     /// else it takes the oldest request of its pod's backlog, or idles.
     pub(super) fn worker_free(&mut self, w: u32) -> Step {
+        self.worker_ready(w, true)
+    }
+
+    /// Worker `w` can take work: it just freed itself (`was_busy`, counted in the
+    /// busy-workers gauge) or was just respawned (not counted).
+    fn worker_ready(&mut self, w: u32, was_busy: bool) -> Step {
         debug_assert!(
             !self.workers[w as usize].cron,
             "cron workers are freed by cron_worker_free"
@@ -254,25 +251,16 @@ impl Sim<'_> {
             self.pods[pod].backlog.pop_front()
         };
         if let Some(next) = next {
-            // The worker goes straight to the next request: the busy count does not
-            // change. One update at `now` books exactly the area the former pair
-            // (−1, then +1 at the same instant, which spans 0 ns) booked.
-            self.obs.level(
-                self.now,
-                Resource::OdooWorkersBusy,
-                f64::from(self.busy_workers),
-            );
-            self.backlog_len -= 1;
-            self.obs
-                .level(self.now, Resource::Backlog, f64::from(self.backlog_len));
+            // The worker goes straight to the next request: a busy worker stays busy.
+            // One update at `now` books exactly the area a −1/+1 pair at the same
+            // instant (spanning 0 ns) would book.
+            let busy = if was_busy { 0.0 } else { 1.0 };
+            self.obs.add(self.now, Resource::OdooWorkersBusy, busy);
+            self.obs.add(self.now, Resource::Backlog, -1.0);
             return self.start_on(next, w);
         }
-        self.busy_workers -= 1;
-        self.obs.level(
-            self.now,
-            Resource::OdooWorkersBusy,
-            f64::from(self.busy_workers),
-        );
+        let busy = if was_busy { -1.0 } else { 0.0 };
+        self.obs.add(self.now, Resource::OdooWorkersBusy, busy);
         if recycled {
             // Recycled after its request: the process exits, a new one is spawned.
             return self.worker_dies(w);
@@ -305,12 +293,7 @@ impl Sim<'_> {
     fn kill(&mut self, req: u32) -> Step {
         let w = self.requests[req as usize].worker;
         self.end_request(req, Some(Cause::KilledTimeReal))?;
-        self.busy_workers -= 1;
-        self.obs.level(
-            self.now,
-            Resource::OdooWorkersBusy,
-            f64::from(self.busy_workers),
-        );
+        self.obs.add(self.now, Resource::OdooWorkersBusy, -1.0);
         self.worker_dies(w)
     }
 
@@ -319,35 +302,24 @@ impl Sim<'_> {
     fn worker_dies(&mut self, w: u32) -> Step {
         self.replica_disconnect(w);
         let wk = &mut self.workers[w as usize];
-        if self.model.postgres.pgbouncer.is_some() {
-            self.client_open -= wk.conns;
+        let closed = std::mem::take(&mut wk.conns);
+        let direct = if self.model.postgres.pgbouncer.is_some() {
+            self.client_open -= closed;
+            0
         } else {
-            self.pg_open -= wk.conns;
-        }
-        wk.conns = 0;
+            closed
+        };
         wk.rss_mib = self.model.odoo.worker_base_memory_mib;
         wk.served = 0;
         self.pool_worker_exits(w)?;
         self.obs
-            .level(self.now, Resource::PgConnections, f64::from(self.pg_open));
-        self.respawning += 1;
-        self.obs.level(
-            self.now,
-            Resource::WorkersRespawning,
-            f64::from(self.respawning),
-        );
+            .add(self.now, Resource::PgConnections, -f64::from(direct));
+        self.obs.add(self.now, Resource::WorkersRespawning, 1.0);
         self.schedule(self.model.odoo.worker_respawn, Ev::Respawned { worker: w })
     }
 
     pub(super) fn on_respawned(&mut self, w: u32) -> Step {
-        self.respawning -= 1;
-        self.obs.level(
-            self.now,
-            Resource::WorkersRespawning,
-            f64::from(self.respawning),
-        );
-        // Counts as busy for one instant so that worker_free's bookkeeping applies.
-        self.busy_workers += 1;
-        self.worker_free(w)
+        self.obs.add(self.now, Resource::WorkersRespawning, -1.0);
+        self.worker_ready(w, false)
     }
 }

@@ -40,8 +40,6 @@ enum Replay {
 pub struct ReplicaState {
     /// The replica's CPU and volume.
     pub server: DbServer,
-    /// Connections open in the HTTP workers' replica pools.
-    open: u32,
     /// WAL records not yet replayed, in commit order: (commit time, replay CPU seconds).
     wal: VecDeque<(SimTime, f64)>,
     replay: Replay,
@@ -54,7 +52,6 @@ impl ReplicaState {
         let r = model.postgres.replica;
         ReplicaState {
             server: DbServer::new(r.map_or(1, |r| r.cores), r.and_then(|r| r.volume)),
-            open: 0,
             wal: VecDeque::new(),
             replay: Replay::Idle,
             seq: 0,
@@ -77,16 +74,12 @@ impl Sim<'_> {
             return true;
         }
         let extra = cursors - have;
-        if self.replica.open + extra > self.replica_usable() {
+        if self.obs.count(Resource::ReplicaConnections) + extra > self.replica_usable() {
             return false;
         }
-        self.replica.open += extra;
         self.workers[w as usize].replica_conns = cursors;
-        self.obs.level(
-            self.now,
-            Resource::ReplicaConnections,
-            f64::from(self.replica.open),
-        );
+        self.obs
+            .add(self.now, Resource::ReplicaConnections, f64::from(extra));
         true
     }
 
@@ -94,12 +87,8 @@ impl Sim<'_> {
     pub(super) fn replica_disconnect(&mut self, w: u32) {
         let conns = std::mem::take(&mut self.workers[w as usize].replica_conns);
         if conns > 0 {
-            self.replica.open -= conns;
-            self.obs.level(
-                self.now,
-                Resource::ReplicaConnections,
-                f64::from(self.replica.open),
-            );
+            self.obs
+                .add(self.now, Resource::ReplicaConnections, -f64::from(conns));
         }
     }
 
