@@ -56,7 +56,12 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
                 .find(|k| !x.contains_key(*k))
                 .map(|k| format!("{path}.{k}: new in the new result"))
         }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+        (Value::Array(x), Value::Array(y)) if x.len() != y.len() => Some(format!(
+            "{path}: golden has {} entries, now {}",
+            x.len(),
+            y.len()
+        )),
+        (Value::Array(x), Value::Array(y)) => x
             .iter()
             .zip(y)
             .enumerate()

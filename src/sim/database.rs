@@ -10,8 +10,15 @@
 use super::postgres::PsStation;
 use super::replica::REPLAY;
 use super::request::{Phase, Request};
-use super::{Db, Ev, Resource, Sim, Step};
+use super::{Ev, Resource, Sim, Step};
 use crate::model::Volume;
+
+/// Which PostgreSQL server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Primary,
+    Replica,
+}
 
 /// One server's stations and the epochs of their pending wake-ups.
 pub struct DbServer {

@@ -8,6 +8,7 @@
 //! space: the fixed resources in [`Resource::ALL`] order, then one per queue_job channel
 //! below root.
 
+use super::database::Db;
 use crate::model::{Model, WorkloadClass};
 
 /// Resources whose level is integrated over time. Order = index.
@@ -167,27 +168,6 @@ pub enum Scope {
     JobRunner,
 }
 
-/// Which PostgreSQL server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Db {
-    Primary,
-    Replica,
-}
-
-impl Scope {
-    /// A stable label for results (`deployment`, `database:primary`, …).
-    pub fn label(self) -> &'static str {
-        match self {
-            Scope::Deployment => "deployment",
-            Scope::DbServer(Db::Primary) => "database:primary",
-            Scope::DbServer(Db::Replica) => "database:replica",
-            Scope::PgBouncer => "pgbouncer",
-            Scope::Redis => "redis",
-            Scope::JobRunner => "queue_job",
-        }
-    }
-}
-
 /// One gauge the scenario has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaugeSpec {
@@ -224,7 +204,7 @@ impl GaugeTable {
                 capacity: capacity(*r, model),
             });
         let per_channel = (1..=extra).map(|ch| GaugeSpec {
-            slot: Resource::COUNT + ch - 1,
+            slot: Self::channel_slot(ch),
             name: format!("queue_job_running[{}]", channels.get(ch).full_name),
             scope: Scope::JobRunner,
             capacity: channels.get(ch).capacity.map(f64::from),
@@ -242,6 +222,15 @@ impl GaugeTable {
             on[g.slot] = true;
         }
         on
+    }
+
+    /// The capacity of resource `r`: `None` when the scenario lacks it or it is unbounded.
+    pub fn capacity(&self, r: Resource) -> Option<f64> {
+        let slot = r as usize;
+        self.gauges
+            .iter()
+            .find(|g| g.slot == slot)
+            .and_then(|g| g.capacity)
     }
 
     /// The slot of channel `ch`'s running-jobs gauge (`ch` ≥ 1: root's is

@@ -29,7 +29,8 @@ mod redis;
 mod replica;
 mod request;
 
-pub use gauges::{Db, GaugeSpec, GaugeTable, Resource, Scope};
+pub use database::Db;
+pub use gauges::{GaugeSpec, GaugeTable, Resource, Scope};
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket};
 pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
@@ -216,6 +217,8 @@ pub struct Sim<'m> {
     ws_next_pod: usize,
     /// The read replica (idle when none is configured).
     replica: replica::ReplicaState,
+    /// The gauges and their capacities (the connection limits are read here).
+    gauges: GaugeTable,
     obs: Observer,
     events: u64,
 }
@@ -264,6 +267,7 @@ impl<'m> Sim<'m> {
         let cap = model.run.max_in_flight as usize * 4 + 1024;
         let (pods, workers) = odoo::build(&model.odoo);
         let warm = model.horizon.warmup > SimTime::ZERO;
+        let gauges = GaugeTable::of(model);
         let mut sim = Sim {
             model,
             facts: ClassFacts::all(model),
@@ -338,12 +342,8 @@ impl<'m> Sim<'m> {
             ws_free: Vec::new(),
             ws_next_pod: 0,
             replica: replica::ReplicaState::new(model),
-            obs: Observer::new(
-                n,
-                model.stats.fine_bucket,
-                !warm,
-                GaugeTable::of(model).present_slots(),
-            ),
+            obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges.present_slots()),
+            gauges,
             events: 0,
         };
         sim.redis_levels();

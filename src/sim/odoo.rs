@@ -106,9 +106,12 @@ impl Sim<'_> {
         }
     }
 
+    /// PostgreSQL connections Odoo may open (`max_connections` less the superuser
+    /// reserve): the capacity of the `pg_connections` gauge.
     pub(super) fn pg_usable(&self) -> u32 {
-        let p = &self.model.postgres;
-        p.max_connections.saturating_sub(p.superuser_reserved)
+        self.gauges
+            .capacity(Resource::PgConnections)
+            .map_or(0, |c| c as u32)
     }
 
     /// A request of `class` reaches Traefik.

@@ -60,10 +60,11 @@ impl ReplicaState {
 }
 
 impl Sim<'_> {
+    /// Replica connections Odoo may open: the capacity of the `replica_connections` gauge.
     fn replica_usable(&self) -> u32 {
-        self.model.postgres.replica.map_or(0, |r| {
-            r.max_connections.saturating_sub(r.superuser_reserved)
-        })
+        self.gauges
+            .capacity(Resource::ReplicaConnections)
+            .map_or(0, |c| c as u32)
     }
 
     /// Worker `w` needs `cursors` replica connections; `false` if the replica refuses
