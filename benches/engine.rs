@@ -7,7 +7,7 @@
 //!
 //! Best of several runs; plain `harness = false` so the bench builds no extra crates.
 
-use peakplan::engine::{self, Rng, Stream};
+use peakplan::engine::{self, Key, Rng};
 use peakplan::run::{Progress, simulate};
 use peakplan::validation::queues::{Service, queue_yaml};
 use rand_distr::{Distribution, Exp};
@@ -100,7 +100,7 @@ fn main() {
         r.classes[0].wait_s_mean.map_or(f64::NAN, |e| e.mean)
     );
     let (t, events, _) = best_of(5, || {
-        let mut rng = engine::stream(1, Stream::Arrivals(0));
+        let mut rng = engine::stream(1, Key::named("arrivals", "minimal"));
         (minimal_mm8(lambda, mu, CUSTOMERS as u64, &mut rng), ())
     });
     let minimal_rate = events as f64 / t;

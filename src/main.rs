@@ -272,10 +272,11 @@ fn selftest(args: &cli::SelftestArgs) -> Result<(), Failure> {
     let failed: Vec<_> = rows.iter().filter(|r| !r.passed()).collect();
     if !args.run.quiet {
         eprintln!(
-            "{} checks in {:.1} s: {} inside their 95 % interval, {} with a half-width above {:.0} %",
+            "{} checks in {:.1} s: {} inside their 95 % interval, {} inside the suite-wide one, {} with a half-width above {:.0} %",
             rows.len(),
             start.elapsed().as_secs_f64(),
             rows.iter().filter(|r| r.covered()).count(),
+            rows.iter().filter(|r| r.covered_suite_wide()).count(),
             rows.iter()
                 .filter(|r| r.relative_half_width() > validation::MAX_RELATIVE_HALF_WIDTH)
                 .count(),

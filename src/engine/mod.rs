@@ -7,4 +7,4 @@ mod queue;
 mod rng;
 
 pub use queue::{EventQueue, QueueFull};
-pub use rng::{Rng, Stream, replication_seed, stream};
+pub use rng::{Draws, Key, Rng, draws, replication_seed, stream};

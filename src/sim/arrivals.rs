@@ -59,7 +59,7 @@ impl ArrivalStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Stream, replication_seed, stream};
+    use crate::engine::{Key, replication_seed, stream};
 
     fn seg(start: u64, end: u64, scale: f64, ramps: Vec<(f64, f64)>) -> RateSegment {
         let (a, b) = (start as f64, end as f64);
@@ -102,7 +102,7 @@ mod tests {
         let seed = 20261122;
         let mut s = ArrivalStream::new(
             segments.clone(),
-            stream(replication_seed(seed, 0), Stream::Arrivals(0)),
+            stream(replication_seed(seed, 0), Key::named("arrivals", "test")),
         );
         let width = 600.0;
         let nb = 36;

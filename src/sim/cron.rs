@@ -65,7 +65,8 @@ impl Sim<'_> {
         };
         self.obs.add(self.now, Resource::CronWorkersBusy, 1.0);
         self.obs.arrival(due, class as usize);
-        let req = self.alloc(class)?;
+        let key = self.streams.cron(class as usize);
+        let req = self.alloc(class, key)?;
         let r = &mut self.requests[req as usize];
         // Waiting for a poll counts as waiting for a worker.
         r.arrival = due;

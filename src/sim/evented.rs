@@ -19,6 +19,7 @@
 use super::postgres::PsStation;
 use super::request::Phase;
 use super::{Cause, Ev, Resource, Sim, Step};
+use crate::engine::{Draws, Key};
 use crate::model::SimTime;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -90,6 +91,11 @@ pub struct Conn {
     pending: u32,
     /// Whether the message chain's next event is pending.
     chain: bool,
+    /// The connection's identity, its generator (lifetime, message gaps, reconnect
+    /// jitter), and the messages numbered so far (see `draws.rs`).
+    key: Key,
+    rng: Draws,
+    messages: u64,
 }
 
 impl Sim<'_> {
@@ -105,9 +111,13 @@ impl Sim<'_> {
             .websocket
             .as_ref()
             .expect("websocket class");
-        let lifetime =
-            SimTime::from_secs_f64(ws.connected_s.sample(&mut self.demand[class as usize]));
+        let key = self.streams.connection(class as usize);
+        let mut rng = self.streams.draws(key);
+        let lifetime = SimTime::from_secs_f64(ws.connected_s.sample(&mut rng));
         let conn = Conn {
+            key,
+            rng,
+            messages: 0,
             class,
             pod: 0,
             state: State::Reconnecting,
@@ -137,7 +147,8 @@ impl Sim<'_> {
             // Connection refused: the upgrade fails and the tab tries again later.
             let class = self.ws_conns[c as usize].class;
             self.obs.arrival(self.now, class as usize);
-            let req = self.alloc(class)?;
+            let key = self.ws_message_key(c);
+            let req = self.alloc(class, key)?;
             self.fail(req, Cause::WebsocketUnavailable)?;
             return self.ws_retry(c);
         }
@@ -157,10 +168,9 @@ impl Sim<'_> {
         let attempt = conn.attempts;
         conn.attempts += 1;
         conn.pending += 1;
-        let class = conn.class as usize;
         let backoff = (RECONNECT_INITIAL_S * RECONNECT_FACTOR.powi(attempt.min(64) as i32))
             .min(RECONNECT_MAX_S);
-        let jitter = self.demand[class].random::<f64>() * RECONNECT_JITTER_S;
+        let jitter = conn.rng.random::<f64>() * RECONNECT_JITTER_S;
         self.schedule(
             SimTime::from_secs_f64(backoff + jitter),
             Ev::WsReconnect { conn: c },
@@ -177,7 +187,7 @@ impl Sim<'_> {
                 .expect("websocket class")
                 .messages_per_s;
             // Poisson messages: exponential gaps, drawn as arrivals.rs draws them.
-            let unit: f64 = Exp1.sample(&mut self.demand[class as usize]);
+            let unit: f64 = Exp1.sample(&mut self.ws_conns[c as usize].rng);
             let gap = unit / rate;
             let conn = &mut self.ws_conns[c as usize];
             conn.chain = true;
@@ -185,7 +195,8 @@ impl Sim<'_> {
             self.schedule(SimTime::from_secs_f64(gap), Ev::WsMessage { conn: c })?;
         }
         self.obs.arrival(self.now, class as usize);
-        let req = self.alloc(class)?;
+        let key = self.ws_message_key(c);
+        let req = self.alloc(class, key)?;
         self.requests[req as usize].worker = EVENTED | pod;
         let cursors = self.model.classes[class as usize].cursors;
         let ep = &mut self.evented[pod as usize];
@@ -205,9 +216,11 @@ impl Sim<'_> {
                 .add(self.now, Resource::PgConnections, f64::from(extra));
         }
         self.evented_cursor_level();
-        let (cpu_s, db_s, io_s) = self.sample_try(class as usize, false);
+        let mut rng = self.requests[req as usize].rng;
+        let (cpu_s, db_s, io_s) = self.sample_try(class as usize, false, &mut rng);
         let now = self.now;
         let r = &mut self.requests[req as usize];
+        r.rng = rng;
         r.tries = 1;
         r.try_start = now;
         r.db_s = db_s;
@@ -218,6 +231,13 @@ impl Sim<'_> {
         self.evented[pod as usize].cpu.join(now, cpu_s, req, inc);
         self.evented_cpu_level();
         self.evented_reschedule(pod)
+    }
+
+    /// The identity of connection `c`'s next message (an upgrade attempt counts).
+    fn ws_message_key(&mut self, c: u32) -> Key {
+        let conn = &mut self.ws_conns[c as usize];
+        conn.messages += 1;
+        conn.key.child(conn.messages)
     }
 
     pub(super) fn on_ws_message(&mut self, c: u32) -> Step {

@@ -15,6 +15,7 @@ use super::locks::Acquire;
 use super::redis::Save;
 use super::request::Phase;
 use super::{Cause, Ev, Sim, Step};
+use crate::engine::Draws;
 use crate::model::SimTime;
 use rand::RngExt;
 
@@ -24,21 +25,24 @@ const MAX_KEYS_PER_USE: u32 = 64;
 impl Sim<'_> {
     /// Starts a (re)run of the whole request on its worker.
     pub(super) fn begin_try(&mut self, req: u32) -> Step {
-        let r = &self.requests[req as usize];
-        let (class_id, on_replica) = (r.class as usize, r.replica);
+        let r = &mut self.requests[req as usize];
+        if r.tries > 0 {
+            // A retry draws its work afresh, from its own generator.
+            r.rng = self.streams.retry(r.key, r.tries + 1);
+        }
+        let (class_id, on_replica, mut rng) = (r.class as usize, r.replica, r.rng);
         let facts = self.facts[class_id];
         let (cpu_s, db_s, io_s) = if facts.cpu_only {
             // The same single draw as `sample_try` makes for such a class.
-            let cpu_s = self.model.classes[class_id]
-                .odoo_cpu_s
-                .sample(&mut self.demand[class_id]);
+            let cpu_s = self.model.classes[class_id].odoo_cpu_s.sample(&mut rng);
             (cpu_s, 0.0, 0.0)
         } else {
-            self.sample_try(class_id, on_replica)
+            self.sample_try(class_id, on_replica, &mut rng)
         };
         let simple = db_s == 0.0 && io_s == 0.0 && !facts.locks_or_calls;
         let now = self.now;
         let r = &mut self.requests[req as usize];
+        r.rng = rng;
         r.try_start = now;
         r.tries += 1;
         r.db_s = db_s;
@@ -58,10 +62,14 @@ impl Sim<'_> {
     }
 
     /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds), on
-    /// the replica's volume if `on_replica`.
-    pub(super) fn sample_try(&mut self, class_id: usize, on_replica: bool) -> (f64, f64, f64) {
+    /// the replica's volume if `on_replica`, from the try's generator `rng`.
+    pub(super) fn sample_try(
+        &mut self,
+        class_id: usize,
+        on_replica: bool,
+        rng: &mut Draws,
+    ) -> (f64, f64, f64) {
         let class = &self.model.classes[class_id];
-        let rng = &mut self.demand[class_id];
         let cpu_s = class.odoo_cpu_s.sample(rng);
         let mut db_s = 0.0;
         let mut io_s = 0.0;
@@ -86,7 +94,10 @@ impl Sim<'_> {
             }
         }
         if facts.cache_lookups {
-            let (extra_db_s, extra_io_s) = self.cache_lookups(class_id);
+            // Own generators: the hit ratio changes how many numbers the lookups and the
+            // misses take, not what the rest of the try draws.
+            let (mut lookups, mut misses) = (rng.split(), rng.split());
+            let (extra_db_s, extra_io_s) = self.cache_lookups(class_id, &mut lookups, &mut misses);
             db_s += extra_db_s;
             io_s += extra_io_s;
         }
@@ -95,13 +106,17 @@ impl Sim<'_> {
 
     /// The try's Redis cache lookups: each hits with the cache's current hit probability;
     /// each miss writes its entry back and costs `cache_miss_queries` extra queries
-    /// (PostgreSQL time and reads, drawn from the class's miss stream). Returns the extra
-    /// PostgreSQL CPU and volume seconds.
-    fn cache_lookups(&mut self, class_id: usize) -> (f64, f64) {
+    /// (PostgreSQL time and reads, drawn from `misses`). Returns the extra PostgreSQL CPU
+    /// and volume seconds.
+    fn cache_lookups(
+        &mut self,
+        class_id: usize,
+        rng: &mut Draws,
+        misses: &mut Draws,
+    ) -> (f64, f64) {
         let model = self.model;
         let class = &model.classes[class_id];
         let store = self.sessions.as_mut().expect("checked by the caller");
-        let rng = &mut self.cache_rng[class_id];
         let n = class.cache_lookups.sample_count(rng);
         let mut hits = 0u32;
         for _ in 0..n {
@@ -110,7 +125,7 @@ impl Sim<'_> {
         self.obs.cache(class_id, u64::from(n), u64::from(hits));
         self.redis_levels();
         let extra = u64::from(n - hits) * u64::from(class.cache_miss_queries);
-        let rng = &mut self.miss_rng[class_id];
+        let rng = misses;
         let mut db_s = 0.0;
         if !class.db_time_per_query_s.is_zero() {
             for _ in 0..extra {
@@ -136,7 +151,7 @@ impl Sim<'_> {
         let mut rows = std::mem::take(&mut self.lock_keys[req as usize]);
         rows.clear();
         for (u, lock) in self.model.classes[class_id].locks.iter().enumerate() {
-            let rng = &mut self.demand[class_id];
+            let rng = &mut self.requests[req as usize].rng;
             let k = lock.keys.sample_count(rng).clamp(1, MAX_KEYS_PER_USE);
             for _ in 0..k {
                 // Zipf draws ranks 1..=keys as floats.
@@ -218,7 +233,8 @@ impl Sim<'_> {
         if tries >= self.model.odoo.max_tries_on_concurrency_failure {
             return self.fail(req, Cause::SerializationFailure);
         }
-        let wait_s = self.demand[class_id].random::<f64>() * f64::from(1u32 << tries.min(20));
+        let r = &mut self.requests[req as usize];
+        let wait_s = r.rng.random::<f64>() * f64::from(1u32 << tries.min(20));
         self.requests[req as usize].enter(Phase::Backoff, self.now);
         self.schedule(SimTime::from_secs_f64(wait_s), Ev::Step { req })
     }
@@ -264,7 +280,7 @@ impl Sim<'_> {
                 return self.fail(req, Cause::IntegrationRateLimited);
             }
         }
-        let rng = &mut self.demand[class_id];
+        let rng = &mut self.requests[req as usize].rng;
         let (duration, fails) = if api.is_down(self.now) {
             (api.timeout, true)
         } else {
@@ -295,7 +311,7 @@ impl Sim<'_> {
     fn complete(&mut self, req: u32) -> Step {
         let class = self.requests[req as usize].class;
         if self.facts[class as usize].new_sessions
-            && self.demand[class as usize].random::<f64>()
+            && self.requests[req as usize].rng.random::<f64>()
                 < self.model.classes[class as usize].new_session_ratio
         {
             let store = self.sessions.as_mut().expect("checked");
@@ -308,7 +324,8 @@ impl Sim<'_> {
                     self.obs.session_evicted(class as usize);
                     if active {
                         // The logged-out user logs in again: one more request of the class.
-                        self.schedule(SimTime::ZERO, Ev::UserRequest { class })?;
+                        let user = u32::MAX;
+                        self.schedule(SimTime::ZERO, Ev::UserRequest { class, user })?;
                     }
                 }
             }
@@ -360,7 +377,7 @@ impl Sim<'_> {
         }
         let held = std::mem::take(&mut r.holds_locks);
         let class_id = r.class as usize;
-        let job = r.job;
+        let (job, user, key) = (r.job, r.user, r.key);
         match cause {
             None => self
                 .obs
@@ -381,11 +398,11 @@ impl Sim<'_> {
         let facts = self.facts[class_id];
         if facts.closed {
             // The user gets the answer (or the error) and thinks again.
-            self.user_thinks(class_id as u32)?;
+            self.user_thinks(class_id as u32, user)?;
         }
         if cause.is_none() {
             if facts.spawns {
-                self.spawn_jobs(class_id)?;
+                self.spawn_jobs(class_id, key)?;
             }
             if !on_replica {
                 // The commit's WAL record, for the replica to replay.

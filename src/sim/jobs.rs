@@ -12,7 +12,8 @@
 //! runner re-enqueues such jobs when it notices them, on its own timer.
 
 use super::queue_job::JobId;
-use super::{Cause, Ev, GaugeTable, Resource, Sim, Step};
+use super::{Cause, Ev, GaugeTable, Resource, Sim, Step, draws};
+use crate::engine::Key;
 use crate::model::{AfterFailure, Failure};
 
 /// A live job (pending, running or waiting to retry).
@@ -20,15 +21,18 @@ use crate::model::{AfterFailure, Failure};
 pub struct JobRec {
     pub class: u32,
     pub tries: u32,
+    /// The job's identity: its spawning request's and the spawn's rank (`draws.rs`).
+    pub key: Key,
 }
 
 impl Sim<'_> {
-    /// A request of `class` completed: enqueue the jobs it spawns.
-    pub(super) fn spawn_jobs(&mut self, class: usize) -> Step {
+    /// Request `parent` of `class` completed: enqueue the jobs it spawns.
+    pub(super) fn spawn_jobs(&mut self, class: usize, parent: Key) -> Step {
         let spawns = &self.model.classes[class].spawns;
         if spawns.is_empty() {
             return Ok(());
         }
+        let mut rank = 0;
         for s in spawns.iter() {
             let job_class = &self.model.classes[s.class];
             let settings = job_class
@@ -39,14 +43,20 @@ impl Sim<'_> {
                 let id = match self.job_free.pop() {
                     Some(id) => id,
                     None => {
-                        self.job_recs.push(JobRec { class: 0, tries: 0 });
+                        self.job_recs.push(JobRec {
+                            class: 0,
+                            tries: 0,
+                            key: parent,
+                        });
                         (self.job_recs.len() - 1) as u32
                     }
                 };
                 self.job_recs[id as usize] = JobRec {
                     class: s.class as u32,
                     tries: 0,
+                    key: draws::job(parent, rank),
                 };
+                rank += 1;
                 let queued = self.jobs.enqueue(
                     JobId(id),
                     settings.channel,
@@ -70,9 +80,9 @@ impl Sim<'_> {
         while let Some((JobId(id), _channel)) = self.jobs.next_runnable(self.now) {
             let rec = &mut self.job_recs[id as usize];
             rec.tries += 1;
-            let class = rec.class;
+            let (class, key) = (rec.class, rec.key.child(u64::from(rec.tries)));
             self.obs.arrival(self.now, class as usize);
-            let req = self.alloc(class)?;
+            let req = self.alloc(class, key)?;
             self.requests[req as usize].job = id;
             // The runner calls the Odoo workers directly (not through the ingress).
             self.send_to_pod(req)?;

@@ -13,6 +13,7 @@
 mod arrivals;
 mod cron;
 mod database;
+mod draws;
 mod evented;
 mod facts;
 mod flow;
@@ -35,9 +36,10 @@ pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket};
 pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
 
-use crate::engine::{self, EventQueue, Rng, Stream};
+use crate::engine::{self, EventQueue, Rng};
 use crate::model::{Model, SimTime};
 use arrivals::ArrivalStream;
+use draws::Streams;
 use facts::ClassFacts;
 use ingress::TokenBucket;
 use locks::{Locks, Row};
@@ -57,6 +59,8 @@ enum Ev {
     /// A user of a closed class finished thinking and sends a request.
     UserRequest {
         class: u32,
+        /// The user (`u32::MAX`: a user logging in again after Redis evicted the session).
+        user: u32,
     },
     /// A timed phase of a request ended (see `request::Phase`).
     Step {
@@ -161,12 +165,10 @@ pub struct Sim<'m> {
     now: SimTime,
     queue: EventQueue<Ev>,
     arrivals: Vec<ArrivalStream>,
-    demand: Vec<Rng>,
-    /// Think times per class (closed classes only draw from it).
-    think: Vec<Rng>,
-    /// Redis cache lookups per class, and the PostgreSQL work of their misses.
-    cache_rng: Vec<Rng>,
-    miss_rng: Vec<Rng>,
+    /// Batch sizes per class.
+    batch: Vec<Rng>,
+    /// Every other draw: each request's own generator, by its identity.
+    streams: Streams,
     requests: Vec<Request>,
     free: Vec<u32>,
     in_flight: u32,
@@ -246,23 +248,18 @@ impl<'m> Sim<'m> {
     fn new(model: &'m Model, index: u32, master_seed: u64) -> Result<Self, Box<RunStopped>> {
         let seed = engine::replication_seed(master_seed, index);
         let n = model.classes.len();
+        let streams = Streams::new(model, seed);
         let arrivals = (0..n)
             .map(|c| {
-                let segs = model.calendar.segments(c, model.classes[c].base_rate_per_s);
-                ArrivalStream::new(segs, engine::stream(seed, Stream::Arrivals(c as u32)))
+                let class = &model.classes[c];
+                let segs = model.calendar.segments(c, class.base_rate_per_s);
+                ArrivalStream::new(segs, streams.long("arrivals", &class.name))
             })
             .collect();
-        let demand = (0..n)
-            .map(|c| engine::stream(seed, Stream::Demand(c as u32)))
-            .collect();
-        let think = (0..n)
-            .map(|c| engine::stream(seed, Stream::Think(c as u32)))
-            .collect();
-        let cache_rng = (0..n)
-            .map(|c| engine::stream(seed, Stream::CacheLookups(c as u32)))
-            .collect();
-        let miss_rng = (0..n)
-            .map(|c| engine::stream(seed, Stream::CacheMisses(c as u32)))
+        let batch = model
+            .classes
+            .iter()
+            .map(|c| streams.long("batch", &c.name))
             .collect();
         let cap = model.run.max_in_flight as usize * 4 + 1024;
         let (pods, workers) = odoo::build(&model.odoo);
@@ -275,10 +272,8 @@ impl<'m> Sim<'m> {
             now: SimTime::ZERO,
             queue: EventQueue::new(cap),
             arrivals,
-            demand,
-            think,
-            cache_rng,
-            miss_rng,
+            batch,
+            streams,
             requests: Vec::new(),
             free: Vec::new(),
             in_flight: 0,
@@ -353,8 +348,8 @@ impl<'m> Sim<'m> {
         for c in 0..n {
             sim.schedule_arrival(c as u32)?;
             if let Some(p) = &model.classes[c].population {
-                for _ in 0..p.users {
-                    sim.user_thinks(c as u32)?;
+                for u in 0..p.users {
+                    sim.user_thinks(c as u32, u)?;
                 }
             }
         }
@@ -441,7 +436,7 @@ impl<'m> Sim<'m> {
                 } else {
                     self.model.classes[class as usize]
                         .batch_size
-                        .sample_count(&mut self.demand[class as usize])
+                        .sample_count(&mut self.batch[class as usize])
                         .clamp(1, MAX_BATCH)
                 };
                 if facts.websocket {
@@ -450,12 +445,13 @@ impl<'m> Sim<'m> {
                     }
                 } else {
                     for _ in 0..n {
-                        self.on_arrival(class)?;
+                        let key = self.streams.arrival(class as usize);
+                        self.on_arrival(class, key, u32::MAX)?;
                     }
                 }
                 Ok(())
             }
-            Ev::UserRequest { class } => self.on_arrival(class),
+            Ev::UserRequest { class, user } => self.on_user_request(class, user),
             Ev::Step { req } => self.on_step(req),
             Ev::PgWake { epoch } => self.on_cpu_wake(Db::Primary, epoch),
             Ev::IoWake { epoch } => self.on_io_wake(Db::Primary, epoch),
@@ -532,13 +528,26 @@ impl<'m> Sim<'m> {
         Ok(())
     }
 
-    /// A user of closed class `class` thinks, then sends a request.
-    fn user_thinks(&mut self, class: u32) -> Step {
+    /// User `user` of closed class `class` thinks, then sends a request.
+    fn user_thinks(&mut self, class: u32, user: u32) -> Step {
         let Some(p) = &self.model.classes[class as usize].population else {
             return Ok(());
         };
-        let think = SimTime::from_secs_f64(p.think_s.sample(&mut self.think[class as usize]));
-        self.schedule(think, Ev::UserRequest { class })
+        let mut draws = self.streams.think(class as usize, user);
+        let think = SimTime::from_secs_f64(p.think_s.sample(&mut draws));
+        self.schedule(think, Ev::UserRequest { class, user })
+    }
+
+    /// A closed class's user sends its request, or a logged-out user logs in again.
+    fn on_user_request(&mut self, class: u32, user: u32) -> Step {
+        let key = if user == u32::MAX {
+            self.streams.relogin(class as usize)
+        } else {
+            let key = self.streams.user(class as usize, user);
+            self.streams.next_cycle(class as usize, user);
+            key
+        };
+        self.on_arrival(class, key, user)
     }
 
     fn stopped(&self, reason: String, hint: &str) -> Box<RunStopped> {

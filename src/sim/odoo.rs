@@ -12,6 +12,7 @@
 use super::ingress::Admission;
 use super::request::Phase;
 use super::{Cause, Ev, Resource, Sim, Step};
+use crate::engine::Key;
 use crate::model::{OdooTier, SimTime};
 
 #[derive(Clone, Debug, Default)]
@@ -114,10 +115,12 @@ impl Sim<'_> {
             .map_or(0, |c| c as u32)
     }
 
-    /// A request of `class` reaches Traefik.
-    pub(super) fn on_arrival(&mut self, class: u32) -> Step {
+    /// A request of `class` (identity `key`, sent by closed user `user` or `u32::MAX`)
+    /// reaches Traefik.
+    pub(super) fn on_arrival(&mut self, class: u32, key: Key, user: u32) -> Step {
         self.obs.arrival(self.now, class as usize);
-        let req = self.alloc(class)?;
+        let req = self.alloc(class, key)?;
+        self.requests[req as usize].user = user;
         let admission = match &mut self.buckets[class as usize] {
             Some(bucket) => bucket.admit(self.now),
             None => Admission::Now,
@@ -214,7 +217,7 @@ impl Sim<'_> {
         let grown = if self.facts[class as usize].memory_growth {
             self.model.classes[class as usize]
                 .memory_growth_mib
-                .sample(&mut self.demand[class as usize])
+                .sample(&mut self.requests[req as usize].rng)
         } else {
             0.0
         };

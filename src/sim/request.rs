@@ -1,6 +1,7 @@
 //! Requests in flight: the request table, each request's phase, and where its time goes.
 
 use super::{RunStopped, Sim};
+use crate::engine::{Draws, Key};
 use crate::model::SimTime;
 
 /// Where a request is in its life. Phases marked "timed" have a pending `Ev::Step`.
@@ -122,6 +123,11 @@ impl Part {
 #[derive(Clone, Debug)]
 pub struct Request {
     pub class: u32,
+    /// The request's identity (see `draws.rs`) and the generator of its current try.
+    pub key: Key,
+    pub rng: Draws,
+    /// The closed class's user who sent it (`u32::MAX`: none).
+    pub user: u32,
     pub worker: u32,
     pub arrival: SimTime,
     /// Bumped whenever the slot is reused or the request ends, so PostgreSQL tags and lock
@@ -159,9 +165,12 @@ pub struct Request {
 impl Request {
     /// A request of `class` that arrives at `now`, in a slot at incarnation `inc`.
     #[inline]
-    fn fresh(class: u32, now: SimTime, inc: u32, replica: bool) -> Request {
+    fn fresh(class: u32, key: Key, rng: Draws, now: SimTime, inc: u32, replica: bool) -> Request {
         Request {
             class,
+            key,
+            rng,
+            user: u32::MAX,
             worker: u32::MAX,
             arrival: now,
             inc,
@@ -212,8 +221,8 @@ impl Request {
 }
 
 impl Sim<'_> {
-    /// A new request of `class`, arrived now.
-    pub(super) fn alloc(&mut self, class: u32) -> Result<u32, Box<RunStopped>> {
+    /// A new request of `class`, arrived now, whose identity is `key`.
+    pub(super) fn alloc(&mut self, class: u32, key: Key) -> Result<u32, Box<RunStopped>> {
         if self.in_flight >= self.model.run.max_in_flight {
             return Err(self.stopped(
                 format!("{} requests in flight at once (run.max_in_flight)", self.in_flight),
@@ -223,16 +232,18 @@ impl Sim<'_> {
         self.in_flight += 1;
         let replica = self.facts[class as usize].on_replica;
         let now = self.now;
+        let rng = self.streams.draws(key);
         // Built straight into its slot: a `Request` is large, and building it aside and
         // copying it in showed in profiles.
         Ok(match self.free.pop() {
             Some(i) => {
                 let slot = &mut self.requests[i as usize];
-                *slot = Request::fresh(class, now, slot.inc.wrapping_add(1), replica);
+                *slot = Request::fresh(class, key, rng, now, slot.inc.wrapping_add(1), replica);
                 i
             }
             None => {
-                self.requests.push(Request::fresh(class, now, 0, replica));
+                self.requests
+                    .push(Request::fresh(class, key, rng, now, 0, replica));
                 self.lock_keys.push(Vec::new());
                 (self.requests.len() - 1) as u32
             }
