@@ -25,6 +25,10 @@ pub struct SimulationResult {
     pub classes: Vec<ClassResult>,
     /// Per resource.
     pub resources: Vec<ResourceResult>,
+    /// Each replication's own figures, in replication index order: what a study pairing
+    /// the replications of two variants reads (absent in results written before it).
+    #[serde(default)]
+    pub per_replication: Vec<ReplicationResult>,
     pub series: Series,
 }
 
@@ -218,4 +222,40 @@ pub struct ResourceSeries {
     /// `level_mean / capacity` per bucket; `None` for an unbounded resource.
     #[serde(default)]
     pub utilisation: Option<Vec<f64>>,
+}
+
+/// One replication's figures before they are averaged: the values whose mean and interval
+/// the estimates in `classes[]` and `resources[]` are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationResult {
+    /// Replication index (0-based): its random streams derive from (seed, index).
+    pub index: u32,
+    /// Events processed by this replication.
+    pub events: u64,
+    /// Per workload class, in scenario order (as `classes[]`).
+    pub classes: Vec<ReplicationClass>,
+    /// Per resource, in the order of `resources[]`.
+    pub resources: Vec<ReplicationResource>,
+}
+
+/// One class in one replication, over the observation window.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationClass {
+    pub name: String,
+    pub arrivals_per_s: f64,
+    pub throughput_per_s: f64,
+    pub error_ratio: f64,
+    /// `None`: nothing of the class completed in this replication.
+    pub latency_s_mean: Option<f64>,
+    pub latency_s_p50: Option<f64>,
+    pub latency_s_p95: Option<f64>,
+    pub latency_s_p99: Option<f64>,
+}
+
+/// One resource in one replication: its time-average level and the highest level reached.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationResource {
+    pub name: String,
+    pub level_mean: f64,
+    pub level_max: f64,
 }

@@ -3,9 +3,11 @@
 //! module computes.
 
 mod aggregate;
+mod replications;
 mod series;
 mod summarize;
 
 pub use aggregate::{Estimate, t_quantile_975};
+pub use replications::Replications;
 pub use series::SeriesSum;
 pub use summarize::summarize;
