@@ -78,6 +78,7 @@ pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
             events: reps.iter().map(|r| r.events).sum(),
             percentile_relative_error: RELATIVE_ERROR,
         },
+        configuration: Some(super::configuration(model)),
         bottleneck,
         queue_job_drain,
         classes,
