@@ -17,6 +17,10 @@ pub struct SimulationResult {
     pub peakplan_version: String,
     pub scenario: ScenarioInfo,
     pub run: RunInfo,
+    /// The configuration simulated: what decides capacity, as validated (absent in
+    /// results written before it existed).
+    #[serde(default)]
+    pub configuration: Option<Configuration>,
     /// Which resource saturated first and which cause dominates errors.
     pub bottleneck: Bottleneck,
     /// queue_job backlog drain after each calendar event (empty without job classes).
@@ -25,6 +29,10 @@ pub struct SimulationResult {
     pub classes: Vec<ClassResult>,
     /// Per resource.
     pub resources: Vec<ResourceResult>,
+    /// Each replication's own figures, in replication index order: what a study pairing
+    /// the replications of two variants reads (absent in results written before it).
+    #[serde(default)]
+    pub per_replication: Vec<ReplicationResult>,
     pub series: Series,
 }
 
@@ -218,4 +226,230 @@ pub struct ResourceSeries {
     /// `level_mean / capacity` per bucket; `None` for an unbounded resource.
     #[serde(default)]
     pub utilisation: Option<Vec<f64>>,
+}
+
+/// One replication's figures before they are averaged: the values whose mean and interval
+/// the estimates in `classes[]` and `resources[]` are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationResult {
+    /// Replication index (0-based): its random streams derive from (seed, index).
+    pub index: u32,
+    /// Events processed by this replication.
+    pub events: u64,
+    /// Per workload class, in scenario order (as `classes[]`).
+    pub classes: Vec<ReplicationClass>,
+    /// Per resource, in the order of `resources[]`.
+    pub resources: Vec<ReplicationResource>,
+}
+
+/// One class in one replication, over the observation window.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationClass {
+    pub name: String,
+    pub arrivals_per_s: f64,
+    pub throughput_per_s: f64,
+    pub error_ratio: f64,
+    /// `None`: nothing of the class completed in this replication.
+    pub latency_s_mean: Option<f64>,
+    pub latency_s_p50: Option<f64>,
+    pub latency_s_p95: Option<f64>,
+    pub latency_s_p99: Option<f64>,
+}
+
+/// One resource in one replication: its time-average level and the highest level reached.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationResource {
+    pub name: String,
+    pub level_mean: f64,
+    pub level_max: f64,
+}
+
+/// The estate and calendar that were simulated, echoed from the validated model; totals
+/// (`http_workers`, `usable_connections`, …) are the gauge table's capacities.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Configuration {
+    pub odoo: OdooConfig,
+    pub postgres: PostgresConfig,
+    /// `None`: Odoo connects to PostgreSQL directly.
+    pub pgbouncer: Option<PgBouncerConfig>,
+    /// `None`: no read replica.
+    pub replica: Option<ReplicaConfig>,
+    /// `None`: sessions not modelled.
+    pub redis: Option<RedisConfig>,
+    /// queue_job channels, root first (empty without job classes).
+    pub queue_job_channels: Vec<ChannelConfig>,
+    pub ingress: IngressConfig,
+    pub integrations: Vec<IntegrationConfig>,
+    /// Calendar events, in scenario order.
+    pub calendar_events: Vec<EventConfig>,
+}
+
+/// The Odoo deployment (odoo.conf per pod).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OdooConfig {
+    pub pods: u32,
+    /// `workers` per pod.
+    pub http_workers_per_pod: u32,
+    /// HTTP workers, all pods (capacity of `odoo_workers_busy`).
+    pub http_workers: Option<f64>,
+    /// `max_cron_threads` per pod.
+    pub cron_workers_per_pod: u32,
+    /// Cron workers, all pods (capacity of `cron_workers_busy`; `None` without cron classes).
+    pub cron_workers: Option<f64>,
+    /// Listen backlog per pod.
+    pub listen_backlog_per_pod: u32,
+    /// Listen backlog, all pods (capacity of `listen_backlog`).
+    pub listen_backlog: Option<f64>,
+    /// `db_maxconn`: each process's connection pool.
+    pub db_maxconn: u32,
+    /// Whether each pod runs the evented (gevent) worker.
+    pub evented_worker: bool,
+    /// `db_maxconn_gevent`.
+    pub db_maxconn_gevent: u32,
+    /// Websocket connections at which the evented workers restart, all pods (capacity of
+    /// `websocket_connections`; `None` without a websocket class).
+    pub websocket_connections: Option<f64>,
+    /// `limit_time_real`, seconds; `None` = unlimited.
+    pub limit_time_real_s: Option<f64>,
+    pub limit_memory_soft_mib: f64,
+    pub limit_memory_hard_mib: f64,
+    pub limit_memory_soft_gevent_mib: f64,
+    /// `limit_request`: requests before a worker is recycled.
+    pub limit_request: u32,
+    /// Resident memory of a fresh worker, MiB.
+    pub worker_base_memory_mib: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PostgresConfig {
+    pub cores: u32,
+    pub max_connections: u32,
+    /// `superuser_reserved_connections`.
+    pub reserved_connections: u32,
+    /// Connections Odoo may open (capacity of `pg_connections`).
+    pub usable_connections: Option<f64>,
+    pub buffer_hit_ratio: f64,
+    /// `None`: I/O not modelled.
+    pub volume: Option<VolumeConfig>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VolumeConfig {
+    pub iops: f64,
+    /// Latency of one I/O at low load.
+    pub io_latency_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PgBouncerConfig {
+    /// `session` or `transaction`.
+    pub pool_mode: String,
+    pub default_pool_size: u32,
+    pub max_client_conn: u32,
+    pub query_wait_timeout_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicaConfig {
+    pub cores: u32,
+    pub max_connections: u32,
+    pub reserved_connections: u32,
+    /// Capacity of `replica_connections`.
+    pub usable_connections: Option<f64>,
+    pub buffer_hit_ratio: f64,
+    pub volume: Option<VolumeConfig>,
+    /// Replay CPU per write transaction, as a fraction of its CPU on the primary.
+    pub replay_ratio: f64,
+    pub apply_delay_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RedisConfig {
+    /// `maxmemory`, MiB (capacity of `redis_memory_mib`).
+    pub maxmemory_mib: Option<f64>,
+    /// `noeviction`, `volatile-*` or `allkeys-*`: the family of `maxmemory-policy` (its
+    /// effect on sessions does not depend on the rest).
+    pub policy: String,
+    pub session_bytes: u64,
+    pub session_ttl_s: f64,
+    /// `None`: sessions only.
+    pub cache: Option<RedisCacheConfig>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RedisCacheConfig {
+    pub working_set_mib: f64,
+    pub entry_bytes: u64,
+    pub hit_ratio: f64,
+    pub ttl: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChannelConfig {
+    /// Dotted name from root.
+    pub name: String,
+    /// Jobs at once; `None` = unlimited.
+    pub capacity: Option<u32>,
+    pub sequential: bool,
+    /// Minimum time between two jobs leaving the channel, seconds (0 = none).
+    pub throttle_s: f64,
+}
+
+/// Traefik in front of the pods.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IngressConfig {
+    /// Tries of a request refused by a full backlog, the first included.
+    pub retry_attempts: u32,
+    /// RateLimit middlewares, per class that has one (scenario order).
+    pub rate_limits: Vec<ClassRateLimit>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClassRateLimit {
+    pub class: String,
+    pub rate_per_s: f64,
+    pub burst: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RateLimitConfig {
+    pub rate_per_s: f64,
+    pub burst: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IntegrationConfig {
+    pub name: String,
+    pub error_ratio: f64,
+    pub timeout_s: f64,
+    /// The API's own rate limit; `None` = none.
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Outage windows, local time.
+    pub outages: Vec<Window>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Window {
+    pub start_local: String,
+    pub end_local: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EventConfig {
+    pub name: String,
+    /// `campaign`, `flash_sale`, `store_opening`, `inventory_count`, `fiscal_close`, `other`.
+    pub kind: String,
+    pub start_local: String,
+    /// Start plus duration, ramps included.
+    pub end_local: String,
+    pub ramp_up_s: f64,
+    pub ramp_down_s: f64,
+    /// The classes the event touches and their multiplier at the plateau.
+    pub multipliers: Vec<ClassMultiplier>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClassMultiplier {
+    pub class: String,
+    pub multiplier: f64,
 }

@@ -1,4 +1,5 @@
-//! Runs the replications of a model in parallel and gathers them in index order.
+//! Runs the replications of a model in parallel and gathers them in index order; summarising
+//! them into a result is a separate step (`stats::summarize`).
 //!
 //! Each replication is single-threaded and seeded from (master seed, index) alone, and the
 //! results are collected by index, so the output is byte-identical on any thread count.
@@ -6,7 +7,7 @@
 use crate::model::Model;
 use crate::result::SimulationResult;
 use crate::sim::{self, RunStopped};
-use crate::stats;
+use crate::stats::{self, Replications};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,22 +40,23 @@ impl Progress {
     }
 }
 
-/// Runs `replications` replications on `threads` threads.
-pub fn simulate(
+/// Runs `replications` replications on `threads` threads and gathers them in index
+/// order: each one's figures (`per_replication`), ready for [`stats::summarize`] or for a
+/// study that pairs the replications of two variants.
+pub fn run(
     model: &Model,
     seed: u64,
     replications: u32,
     threads: usize,
     progress: &Progress,
-) -> Result<SimulationResult, RunStopped> {
+) -> Result<Replications, RunStopped> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("building a thread pool only fails when threads cannot be spawned");
     // Replications run `threads` at a time and are folded in index order, so only that
     // many replications' series are ever held at once (memory flat in the horizon).
-    let mut series = stats::SeriesSum::new(model);
-    let mut reps = Vec::with_capacity(replications as usize);
+    let mut gathered = Replications::new(model, seed);
     let mut next = 0;
     while next < replications {
         let end = (next + threads as u32).min(replications);
@@ -66,11 +68,21 @@ pub fn simulate(
         });
         // The first failure by index, whichever thread saw one first.
         for outcome in outcomes {
-            let mut rep = outcome?;
-            series.add(&mut rep);
-            reps.push(rep);
+            gathered.add(model, outcome?);
         }
         next = end;
     }
-    Ok(stats::summarize(model, seed, &reps, series.finish(model)))
+    Ok(gathered)
+}
+
+/// [`run`], then [`stats::summarize`]: the result of `replications` replications.
+pub fn simulate(
+    model: &Model,
+    seed: u64,
+    replications: u32,
+    threads: usize,
+    progress: &Progress,
+) -> Result<SimulationResult, RunStopped> {
+    let gathered = run(model, seed, replications, threads, progress)?;
+    Ok(stats::summarize(model, gathered))
 }

@@ -288,6 +288,9 @@ fn pdf_has_pages_fonts_and_real_text() {
         "browse",
         "checkout",
         "odoo_workers_busy",
+        "Estate simulated",
+        "1 pod × 5 HTTP workers",
+        "PostgreSQL",
         "page 7 of 7",
     ] {
         assert!(t.contains(want), "{want:?} not in the PDF text");

@@ -5,6 +5,7 @@
 
 mod charts;
 mod csv;
+mod estate;
 mod font;
 mod json;
 mod numbers;

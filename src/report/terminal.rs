@@ -1,5 +1,6 @@
 //! The terminal summary: aligned plain-text tables, the busiest resource first.
 
+use super::estate;
 use super::numbers::{self, grouped as group};
 use crate::result::SimulationResult;
 use crate::stats::Estimate;
@@ -113,6 +114,16 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         r.run.seed,
         group(r.run.events),
     );
+
+    if let Some(c) = &r.configuration {
+        let _ = writeln!(o, "\n{}", st.bold("simulated configuration"));
+        for (label, line) in estate::lines(c) {
+            let _ = writeln!(o, "  {label}: {line}");
+        }
+        for (name, line) in estate::events(c) {
+            let _ = writeln!(o, "  event {name}: {line}");
+        }
+    }
 
     let _ = writeln!(o, "\n{}", st.bold("per class (latency in ms)"));
     let _ = writeln!(

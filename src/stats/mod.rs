@@ -3,9 +3,13 @@
 //! module computes.
 
 mod aggregate;
+mod echo;
+mod replications;
 mod series;
 mod summarize;
 
 pub use aggregate::{Estimate, t_quantile_975};
+pub use echo::configuration;
+pub use replications::Replications;
 pub use series::SeriesSum;
 pub use summarize::summarize;

@@ -4,11 +4,13 @@
 //! produced them.
 
 use super::Estimate;
+use super::replications::{Replications, ratio};
 use crate::collect::RELATIVE_ERROR;
 use crate::model::{Model, SimTime};
 use crate::result::{
-    Bottleneck, ClassResult, Drain, FORMAT, FORMAT_VERSION, Peak, ResourceResult, RunInfo,
-    ScenarioInfo, Series, SimulationResult, TimeBreakdown, Totals,
+    Bottleneck, ClassResult, Drain, FORMAT, FORMAT_VERSION, Peak, ReplicationClass,
+    ReplicationResource, ReplicationResult, ResourceResult, RunInfo, ScenarioInfo, Series,
+    SimulationResult, TimeBreakdown, Totals,
 };
 use crate::sim::{Cause, ClassObs, GaugeSpec, GaugeTable, Part, Replication, Resource};
 
@@ -16,19 +18,24 @@ use crate::sim::{Cause, ClassObs, GaugeSpec, GaugeTable, Part, Replication, Reso
 /// hour": its p95 then rests on at least 10 requests in the tail.
 pub const WORST_BUCKET_MIN_COMPLETED: f64 = 200.0;
 
-/// Builds the result of `reps` (in index order) of `model`, whose series have already
-/// been folded into `all_series`.
-pub fn summarize(
-    model: &Model,
-    seed: u64,
-    reps: &[Replication],
-    mut all_series: Series,
-) -> SimulationResult {
+/// Builds the result of a run's replications: every estimate is the mean (and interval)
+/// of the per-replication values, which the result also keeps as `per_replication`.
+pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
+    let Replications {
+        seed,
+        per_replication: figures,
+        reps,
+        series,
+        ..
+    } = gathered;
     assert!(!reps.is_empty(), "at least one replication");
+    let reps = &reps[..];
+    let mut all_series = series.finish(model);
     let mut resources: Vec<ResourceResult> = GaugeTable::of(model)
         .gauges
         .into_iter()
-        .map(|g| resource_result(g, reps))
+        .enumerate()
+        .map(|(i, g)| resource_result(g, i, reps, &figures))
         .collect();
     // Utilisation per bucket, computed once: the peak, the bottleneck and the charts
     // all read it.
@@ -40,7 +47,7 @@ pub fn summarize(
         }
     }
     let mut classes: Vec<ClassResult> = (0..model.classes.len())
-        .map(|c| class_result(model, c, reps))
+        .map(|c| class_result(model, c, reps, &figures))
         .collect();
     for (c, s) in classes.iter_mut().zip(&all_series.classes) {
         let arrivals = s.arrivals_per_s.iter().map(|x| Some(*x));
@@ -71,10 +78,12 @@ pub fn summarize(
             events: reps.iter().map(|r| r.events).sum(),
             percentile_relative_error: RELATIVE_ERROR,
         },
+        configuration: Some(super::configuration(model)),
         bottleneck,
         queue_job_drain,
         classes,
         resources,
+        per_replication: figures,
         series: all_series,
     }
 }
@@ -96,10 +105,6 @@ fn peak(model: &Model, width_s: f64, values: impl Iterator<Item = Option<f64>>) 
     })
 }
 
-fn ratio(num: f64, den: f64) -> Option<f64> {
-    (den > 0.0).then(|| num / den)
-}
-
 fn class_kind(model: &Model, c: usize) -> &'static str {
     let k = &model.classes[c];
     if k.websocket.is_some() {
@@ -117,7 +122,12 @@ fn class_kind(model: &Model, c: usize) -> &'static str {
     }
 }
 
-fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
+fn class_result(
+    model: &Model,
+    c: usize,
+    reps: &[Replication],
+    figures: &[ReplicationResult],
+) -> ClassResult {
     fn pick(r: &Replication, c: usize) -> &ClassObs {
         &r.classes[c]
     }
@@ -128,14 +138,20 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
     let opt_rep = |f: &dyn Fn(&Replication, &ClassObs) -> Option<f64>| {
         Estimate::from_values(reps.iter().map(|r| f(r, obs(r))))
     };
-    let errors = |o: &ClassObs| o.errors.iter().sum::<u64>() as f64;
-    let q = |i: usize| opt_rep(&|_, o| o.latency_s_quantiles[i]);
+    // The figures `per_replication` keeps are averaged from there, so their mean is
+    // exactly the estimate's.
+    let fig = |f: fn(&ReplicationClass) -> f64| {
+        Estimate::from_f64s(figures.iter().map(|x| f(&x.classes[c])))
+    };
+    let opt_fig = |f: fn(&ReplicationClass) -> Option<f64>| {
+        Estimate::from_values(figures.iter().map(|x| f(&x.classes[c])))
+    };
     ClassResult {
         name: model.classes[c].name.clone(),
         kind: class_kind(model, c).to_string(),
-        arrivals_per_s: per_rep(&|r, o| o.arrivals as f64 / r.window_s),
-        throughput_per_s: per_rep(&|r, o| o.completed as f64 / r.window_s),
-        error_ratio: per_rep(&|_, o| ratio(errors(o), o.arrivals as f64).unwrap_or(0.0)),
+        arrivals_per_s: fig(|x| x.arrivals_per_s),
+        throughput_per_s: fig(|x| x.throughput_per_s),
+        error_ratio: fig(|x| x.error_ratio),
         errors_per_s: Cause::ALL
             .iter()
             .map(|cause| {
@@ -145,10 +161,10 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
                 )
             })
             .collect(),
-        latency_s_mean: opt_rep(&|_, o| ratio(o.latency_s_sum, o.completed as f64)),
-        latency_s_p50: q(0),
-        latency_s_p95: q(1),
-        latency_s_p99: q(2),
+        latency_s_mean: opt_fig(|x| x.latency_s_mean),
+        latency_s_p50: opt_fig(|x| x.latency_s_p50),
+        latency_s_p95: opt_fig(|x| x.latency_s_p95),
+        latency_s_p99: opt_fig(|x| x.latency_s_p99),
         wait_s_mean: opt_rep(&|_, o| ratio(o.wait_s_sum, o.started as f64)),
         wait_probability: opt_rep(&|_, o| ratio(o.waited as f64, o.started as f64)),
         in_system_mean: per_rep(&|_, o| o.in_system_mean),
@@ -195,17 +211,24 @@ fn class_result(model: &Model, c: usize, reps: &[Replication]) -> ClassResult {
     }
 }
 
-fn resource_result(g: GaugeSpec, reps: &[Replication]) -> ResourceResult {
-    let (i, cap) = (g.slot, g.capacity);
-    let mean = Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i]));
+fn resource_result(
+    g: GaugeSpec,
+    i: usize,
+    reps: &[Replication],
+    figures: &[ReplicationResult],
+) -> ResourceResult {
+    let (slot, cap) = (g.slot, g.capacity);
+    let fig = |f: fn(&ReplicationResource) -> f64| {
+        Estimate::from_f64s(figures.iter().map(|x| f(&x.resources[i])))
+    };
     ResourceResult {
         name: g.name,
         capacity: cap,
-        level_mean: mean,
-        level_max: Estimate::from_f64s(reps.iter().map(|x| x.resource_max[i])),
+        level_mean: fig(|x| x.level_mean),
+        level_max: fig(|x| x.level_max),
         utilisation: cap
             .filter(|c| *c > 0.0)
-            .map(|c| Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[i] / c))),
+            .map(|c| Estimate::from_f64s(reps.iter().map(|x| x.resource_mean[slot] / c))),
         utilisation_peak: None,
     }
 }

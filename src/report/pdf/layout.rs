@@ -162,7 +162,8 @@ impl Flow {
         self.y += size * 0.5;
     }
 
-    /// Label–value pairs in two columns.
+    /// Label–value pairs in two columns; a value too wide for its column wraps onto
+    /// further lines under itself.
     pub fn key_values(&mut self, rows: &[(String, String)], size: f32) {
         let key_w = rows
             .iter()
@@ -170,7 +171,9 @@ impl Flow {
             .fold(0.0, f32::max)
             + 14.0;
         for (k, v) in rows {
-            self.ensure(size * 1.6);
+            // A row is kept on one page.
+            let lines = wrap(v, size, CONTENT_W - key_w);
+            self.ensure(size * 1.6 + (lines.len() - 1) as f32 * size * 1.3);
             let y = self.y + size;
             self.ops().push(Op::Text {
                 x: MARGIN,
@@ -180,14 +183,20 @@ impl Flow {
                 ink: Ink::Black,
                 text: k.clone(),
             });
-            self.ops().push(Op::Text {
-                x: MARGIN + key_w,
-                y,
-                size,
-                bold: false,
-                ink: Ink::Black,
-                text: v.clone(),
-            });
+            for (i, line) in lines.into_iter().enumerate() {
+                if i > 0 {
+                    self.y += size * 1.3;
+                }
+                let y = self.y + size;
+                self.ops().push(Op::Text {
+                    x: MARGIN + key_w,
+                    y,
+                    size,
+                    bold: false,
+                    ink: Ink::Black,
+                    text: line,
+                });
+            }
             self.y += size * 1.6;
         }
         self.y += size * 0.5;
@@ -297,4 +306,25 @@ impl Flow {
         self.line(caption, 8.5, false, Ink::Grey);
         self.y += 10.0;
     }
+}
+
+/// `text` cut at spaces into lines no wider than `width` (a single word wider than it
+/// keeps a line of its own).
+fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if font::width(&candidate, size, false) > width && !line.is_empty() {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    lines.push(line);
+    lines
 }

@@ -11,6 +11,7 @@ mod layout;
 
 use super::RenderError;
 use super::charts::{self, Chart};
+use super::estate;
 use super::font;
 use super::numbers::{self, grouped};
 use super::time::Clock;
@@ -235,11 +236,34 @@ fn assumptions(f: &mut Flow, r: &SimulationResult) {
         ],
         9.5,
     );
+    let Some(c) = &r.configuration else {
+        f.paragraph(
+            "This result was written before results recorded the configuration simulated: \
+             see the scenario file named above for the estate and the calendar.",
+            9.0,
+        );
+        return;
+    };
+    f.subheading("Estate simulated");
+    f.key_values(&estate::lines(c), 9.0);
     f.paragraph(
-        "The calendar, workloads and estate are those of the scenario file named above; the \
-         result records its name, horizon and run settings, not the file itself.",
-        9.0,
+        "Totals in brackets and the usable connections are the capacities the utilisation \
+         figures below are measured against. Odoo CPU is not a shared resource in the model: \
+         each HTTP worker spends its CPU time without contention (as on a core of its own), so pods have no core count.",
+        8.5,
     );
+    f.subheading("Calendar events");
+    let events = estate::events(c);
+    if events.is_empty() {
+        f.paragraph("None: the weekly baseline alone.", 9.0);
+    } else {
+        f.key_values(&events, 9.0);
+        f.paragraph(
+            "Times are local; an event's multiplier ramps linearly from 1 over its ramp-up, \
+             holds, and ramps back over its ramp-down; overlapping events multiply.",
+            8.5,
+        );
+    }
 }
 
 fn class_table(f: &mut Flow, r: &SimulationResult) {
