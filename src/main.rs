@@ -81,7 +81,7 @@ fn validate(file: &Path) -> Result<(), Failure> {
         count_of(m.classes.len(), "workload class", "workload classes"),
         count_of(m.calendar.events.len(), "calendar event", "calendar events"),
         format!("{} pods × {} workers", o.pods, o.workers),
-        format!("PostgreSQL {} cores", m.postgres.cores),
+        format!("PostgreSQL {} cores", m.postgres.primary.cores),
     ];
     // The optional parts of the estate the scenario switches on.
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
@@ -96,7 +96,7 @@ fn validate(file: &Path) -> Result<(), Failure> {
         ));
     }
     if let Some(r) = &m.postgres.replica {
-        parts.push(format!("read replica {} cores", r.cores));
+        parts.push(format!("read replica {} cores", r.server.cores));
     }
     if let Some(r) = &m.redis {
         let cache = r.cache.as_ref().map_or(String::new(), |c| {

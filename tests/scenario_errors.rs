@@ -103,7 +103,10 @@ fn base_scenario_is_valid() {
     assert_eq!(m.odoo.kill_check_period.as_secs_f64(), 4.0);
     assert!(m.odoo.evented_worker);
     assert_eq!(
-        (m.postgres.max_connections, m.postgres.superuser_reserved),
+        (
+            m.postgres.primary.max_connections,
+            m.postgres.primary.superuser_reserved
+        ),
         (100, 3)
     );
     assert_eq!(
@@ -248,7 +251,10 @@ fn profiles_apply_and_are_overridden() {
         (3, 5, 1, 32)
     );
     assert_eq!(m.odoo.listen_backlog, 40);
-    assert_eq!((m.postgres.cores, m.postgres.max_connections), (8, 400));
+    assert_eq!(
+        (m.postgres.primary.cores, m.postgres.primary.max_connections),
+        (8, 400)
+    );
     let b = &m.classes[0];
     assert_eq!((b.base_rate_per_s, b.cursors), (10.0, 2));
     assert!(
@@ -278,8 +284,8 @@ fn shipped_profiles_load() {
             "    profile: profiles/workloads/checkout.yaml\n    rate: 2/s\n",
         );
         let m = run(&yaml, root).unwrap_or_else(|d| panic!("{pg}: {d}"));
-        assert!(m.postgres.max_connections > 1000, "{pg}");
-        let v = m.postgres.volume.expect("gp3 volume");
+        assert!(m.postgres.primary.max_connections > 1000, "{pg}");
+        let v = m.postgres.primary.volume.expect("gp3 volume");
         assert_eq!(
             (v.iops, v.io_latency.as_secs_f64()),
             (3000.0, 0.001),
@@ -296,8 +302,11 @@ fn shipped_profiles_load() {
         "    profile: profiles/workloads/back-office.yaml\n    rate: 2/s\n",
     );
     let m = run(&yaml, root).unwrap_or_else(|d| panic!("{d}"));
-    assert_eq!(m.postgres.max_connections, 100);
-    assert!(m.postgres.volume.is_none(), "self-managed: disk unknown");
+    assert_eq!(m.postgres.primary.max_connections, 100);
+    assert!(
+        m.postgres.primary.volume.is_none(),
+        "self-managed: disk unknown"
+    );
     assert!((m.classes[1].queries.mean() - 25.0).abs() < 1e-12);
 }
 
@@ -795,8 +804,11 @@ fn estate_defaults_when_absent() {
         m.odoo.max_tries_on_concurrency_failure, 5,
         "odoo/service/model.py"
     );
-    assert!(m.postgres.volume.is_none(), "no volume: I/O not modelled");
-    assert_eq!(m.postgres.buffer_hit_ratio, 0.99);
+    assert!(
+        m.postgres.primary.volume.is_none(),
+        "no volume: I/O not modelled"
+    );
+    assert_eq!(m.postgres.primary.buffer_hit_ratio, 0.99);
     assert!(m.lock_tables.is_empty() && m.integrations.is_empty());
     for c in &m.classes {
         assert!(c.rate_limit.is_none() && c.locks.is_empty() && c.calls.is_empty());
@@ -809,14 +821,14 @@ fn estate_sections_fill_the_model() {
     let m = run(ESTATE, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(m.ingress.retry_attempts, 3);
     assert_eq!(m.odoo.max_tries_on_concurrency_failure, 7);
-    let v = m.postgres.volume.expect("volume");
+    let v = m.postgres.primary.volume.expect("volume");
     assert_eq!(v.iops, 3000.0);
     assert_eq!(
         v.io_latency.as_secs_f64(),
         0.001,
         "io_latency defaults to 1ms"
     );
-    assert_eq!(m.postgres.buffer_hit_ratio, 0.95);
+    assert_eq!(m.postgres.primary.buffer_hit_ratio, 0.95);
 
     let t = &m.lock_tables;
     assert_eq!(t.len(), 2);
@@ -1199,10 +1211,10 @@ fn estate_keys_through_profiles() {
             "    profile: payment.yaml\n    error_ratio: 0.002\n",
         );
     let m = run(&yaml, p).unwrap_or_else(|d| panic!("{d}"));
-    assert_eq!(m.postgres.cores, 8);
-    let v = m.postgres.volume.unwrap();
+    assert_eq!(m.postgres.primary.cores, 8);
+    let v = m.postgres.primary.volume.unwrap();
     assert_eq!((v.iops, v.io_latency.as_secs_f64()), (3000.0, 0.001));
-    assert_eq!(m.postgres.buffer_hit_ratio, 0.9);
+    assert_eq!(m.postgres.primary.buffer_hit_ratio, 0.9);
     assert_eq!(
         (m.odoo.workers, m.odoo.max_tries_on_concurrency_failure),
         (5, 3)
@@ -1366,14 +1378,17 @@ fn replica_defaults_follow_the_primary() {
     let m = run(&replica_base(), Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
     assert!(m.classes[0].readonly && !m.classes[1].readonly);
     let r = m.postgres.replica.expect("replica");
-    assert_eq!(r.cores, 2);
-    assert_eq!((r.max_connections, r.superuser_reserved), (200, 3));
+    assert_eq!(r.server.cores, 2);
     assert_eq!(
-        r.volume.map(|v| v.iops),
+        (r.server.max_connections, r.server.superuser_reserved),
+        (200, 3)
+    );
+    assert_eq!(
+        r.server.volume.map(|v| v.iops),
         Some(3000.0),
         "the primary's volume"
     );
-    assert_eq!(r.buffer_hit_ratio, 0.95);
+    assert_eq!(r.server.buffer_hit_ratio, 0.95);
     assert_eq!(r.replay_ratio, 0.25, "ASSUMPTION default");
     assert_eq!(r.apply_delay.as_secs_f64(), 0.001);
     // No replica: readonly is still parsed, and ignored by the simulation.
@@ -1397,9 +1412,12 @@ fn replica_takes_a_postgres_profile() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let m = run(&yaml, &dir).unwrap_or_else(|d| panic!("{d}"));
     let r = m.postgres.replica.unwrap();
-    assert_eq!(r.cores, 4, "db.r6g.xlarge");
+    assert_eq!(r.server.cores, 4, "db.r6g.xlarge");
     assert_eq!(r.apply_delay.as_secs_f64(), 0.005);
-    assert_ne!(r.max_connections, 200, "the profile's, not the primary's");
+    assert_ne!(
+        r.server.max_connections, 200,
+        "the profile's, not the primary's"
+    );
 }
 
 #[test]

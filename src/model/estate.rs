@@ -182,23 +182,41 @@ pub struct PgBouncer {
     pub query_wait_timeout: SimTime,
 }
 
+/// Which PostgreSQL server: the id the simulation's events and gauges carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Db {
+    Primary,
+    Replica,
+}
+
+impl Db {
+    pub const ALL: [Db; 2] = [Db::Primary, Db::Replica];
+}
+
+/// A PostgreSQL server — the primary or a streaming replica: CPU cores shared by running
+/// queries, connection slots, a data volume and its cache. One spec for both roles.
+#[derive(Clone, Copy, Debug)]
+pub struct DbServer {
+    /// CPU cores; active queries (and on a replica the WAL replay) share them (processor
+    /// sharing, at most one core each).
+    pub cores: u32,
+    /// `max_connections` (a replica's default: the primary's).
+    pub max_connections: u32,
+    /// `superuser_reserved_connections` (default 3): slots Odoo cannot use.
+    pub superuser_reserved: u32,
+    /// Data volume with an I/O budget (a replica's default: the primary's storage class);
+    /// `None` = I/O not modelled.
+    pub volume: Option<Volume>,
+    /// Share of page reads served from shared buffers / the OS cache.
+    pub buffer_hit_ratio: f64,
+}
+
 /// A PostgreSQL streaming replica (Odoo 18 `db_replica_host`): read-only cursors of
 /// `readonly` routes run on it. Its startup process replays the primary's WAL one record
 /// at a time, in commit order, on one of its cores, competing with the read queries.
 #[derive(Clone, Copy, Debug)]
 pub struct Replica {
-    /// CPU cores; read queries and the replay share them (processor sharing, at most one
-    /// core each).
-    pub cores: u32,
-    /// `max_connections` of the replica (default: the primary's).
-    pub max_connections: u32,
-    /// `superuser_reserved_connections` (default: the primary's).
-    pub superuser_reserved: u32,
-    /// The replica's data volume (default: the primary's volume spec, replicas usually
-    /// having the same storage class); `None` = I/O not modelled.
-    pub volume: Option<Volume>,
-    /// Share of page reads served from memory on the replica (default: the primary's).
-    pub buffer_hit_ratio: f64,
+    pub server: DbServer,
     /// Replay CPU time of one committed write transaction, as a fraction of its CPU time
     /// on the primary. ASSUMPTION (default 0.25): not published — replay applies page
     /// changes without planning, index searches or the client's round trips.

@@ -13,8 +13,8 @@ mod time;
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::Dist;
 pub use estate::{
-    CallUse, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer, PoolMode,
-    RateLimit, Redis, RedisCache, Replica, Volume,
+    CallUse, Db, DbServer, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer,
+    PoolMode, RateLimit, Redis, RedisCache, Replica, Volume,
 };
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
@@ -227,24 +227,25 @@ pub struct OdooTier {
     pub max_tries_on_concurrency_failure: u32,
 }
 
-/// PostgreSQL server: CPU cores shared by running queries, and connection slots.
+/// PostgreSQL: the primary server, PgBouncer in front of it, and a read replica.
 #[derive(Clone, Debug)]
 pub struct Postgres {
-    /// CPU cores; active queries share them (processor sharing, at most one core each).
-    pub cores: u32,
-    /// `max_connections`.
-    pub max_connections: u32,
-    /// `superuser_reserved_connections` (default 3): slots Odoo cannot use.
-    pub superuser_reserved: u32,
-    /// Data volume with an I/O budget; `None` = I/O not modelled.
-    pub volume: Option<Volume>,
-    /// Share of page reads served from shared buffers / the OS cache.
-    pub buffer_hit_ratio: f64,
+    pub primary: DbServer,
     /// PgBouncer (transaction pooling) between Odoo's HTTP workers and PostgreSQL.
     pub pgbouncer: Option<PgBouncer>,
     /// A streaming read replica (Odoo 18 `db_replica_host`) serving the `readonly`
     /// classes; `None` = no replica (`readonly` is then ignored).
     pub replica: Option<Replica>,
+}
+
+impl Postgres {
+    /// Server `db`, if the estate has it.
+    pub fn server(&self, db: Db) -> Option<&DbServer> {
+        match db {
+            Db::Primary => Some(&self.primary),
+            Db::Replica => self.replica.as_ref().map(|r| &r.server),
+        }
+    }
 }
 
 /// Statistics settings.

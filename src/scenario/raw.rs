@@ -487,6 +487,41 @@ pub struct Postgres {
     pub replica: L<ReplicaSpec>,
 }
 
+/// The fields of one PostgreSQL server, shared by the primary and the replica (serde
+/// cannot flatten a struct into one that denies unknown fields, so both keep their own
+/// fields and show them through this one view, which validation reads).
+pub struct DbServerFields<'a> {
+    pub cores: &'a L<i64>,
+    pub max_connections: &'a L<i64>,
+    pub superuser_reserved_connections: &'a L<i64>,
+    pub volume: Option<&'a Located<Volume>>,
+    pub buffer_hit_ratio: &'a L<f64>,
+}
+
+impl Postgres {
+    pub fn server_fields(&self) -> DbServerFields<'_> {
+        DbServerFields {
+            cores: &self.cores,
+            max_connections: &self.max_connections,
+            superuser_reserved_connections: &self.superuser_reserved_connections,
+            volume: self.volume.as_ref(),
+            buffer_hit_ratio: &self.buffer_hit_ratio,
+        }
+    }
+}
+
+impl ReplicaSpec {
+    pub fn server_fields(&self) -> DbServerFields<'_> {
+        DbServerFields {
+            cores: &self.cores,
+            max_connections: &self.max_connections,
+            superuser_reserved_connections: &self.superuser_reserved_connections,
+            volume: self.volume.as_ref(),
+            buffer_hit_ratio: &self.buffer_hit_ratio,
+        }
+    }
+}
+
 /// A PostgreSQL streaming replica: its own cores, connections and volume; it replays the
 /// primary's WAL one record at a time.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]

@@ -11,49 +11,48 @@ use super::postgres::PsStation;
 use super::replica::REPLAY;
 use super::request::{Phase, Request};
 use super::{Ev, Resource, Sim, Step};
-use crate::model::Volume;
+use crate::model::Model;
 
-/// Which PostgreSQL server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Db {
-    Primary,
-    Replica,
-}
+pub use crate::model::Db;
 
-/// One server's stations and the epochs of their pending wake-ups.
+/// One server's stations, the epochs of their pending wake-ups, and its gauges.
 pub struct DbServer {
     pub cpu: PsStation,
     pub cpu_epoch: u32,
     pub io: PsStation,
     pub io_epoch: u32,
+    /// Jobs on the CPU that are not queries (the replica's WAL replay).
+    pub background: u32,
+    /// Seconds per I/O, if the volume is modelled.
+    io_latency_s: Option<f64>,
+    gauges: [Resource; 3],
 }
 
 impl DbServer {
-    /// `cores` CPU cores and, if any, a volume serving `iops × io_latency` streams.
-    pub fn new(cores: u32, volume: Option<Volume>) -> Self {
+    /// Server `db` of `model` (idle stations if the estate has no such server).
+    pub fn new(model: &Model, db: Db) -> Self {
+        let spec = model.postgres.server(db);
+        let volume = spec.and_then(|s| s.volume);
         DbServer {
-            cpu: PsStation::new(f64::from(cores)),
+            cpu: PsStation::new(f64::from(spec.map_or(1, |s| s.cores))),
             cpu_epoch: 0,
             io: PsStation::new(volume.map_or(1.0, |v| v.parallel_streams())),
             io_epoch: 0,
+            background: 0,
+            io_latency_s: volume.map(|v| v.io_latency.as_secs_f64()),
+            gauges: Resource::of_server(db),
         }
     }
 }
 
 impl Sim<'_> {
     fn server(&mut self, db: Db) -> &mut DbServer {
-        match db {
-            Db::Primary => &mut self.primary,
-            Db::Replica => &mut self.replica.server,
-        }
+        &mut self.dbs[db as usize]
     }
 
     /// The request table (to tell live jobs) beside the server's stations.
     fn requests_and(&mut self, db: Db) -> (&[Request], &mut DbServer) {
-        match db {
-            Db::Primary => (&self.requests, &mut self.primary),
-            Db::Replica => (&self.requests, &mut self.replica.server),
-        }
+        (&self.requests, &mut self.dbs[db as usize])
     }
 
     /// The server `req` works on: the replica for a readonly request, if there is one.
@@ -138,36 +137,20 @@ impl Sim<'_> {
 
     /// Cores busy and queries running (the replay is not a query).
     pub(super) fn cpu_levels(&mut self, db: Db) {
-        let (busy, active, r_busy, r_active) = match db {
-            Db::Primary => (
-                self.primary.cpu.busy_cores(),
-                self.primary.cpu.active(),
-                Resource::PgCoresBusy,
-                Resource::PgActiveQueries,
-            ),
-            Db::Replica => (
-                self.replica.server.cpu.busy_cores(),
-                self.replica.server.cpu.active() - u32::from(self.replay_running()),
-                Resource::ReplicaCoresBusy,
-                Resource::ReplicaActiveQueries,
-            ),
-        };
-        self.obs.level(self.now, r_busy, busy);
-        self.obs.level(self.now, r_active, f64::from(active));
+        let server = &self.dbs[db as usize];
+        let [busy, active, _] = server.gauges;
+        let running = server.cpu.active() - server.background;
+        let cores = server.cpu.busy_cores();
+        self.obs.level(self.now, busy, cores);
+        self.obs.level(self.now, active, f64::from(running));
     }
 
     /// I/O operations per second the volume is doing now.
     fn io_levels(&mut self, db: Db) {
-        let (volume, r) = match db {
-            Db::Primary => (self.model.postgres.volume, Resource::VolumeIops),
-            Db::Replica => (
-                self.model.postgres.replica.and_then(|r| r.volume),
-                Resource::ReplicaVolumeIops,
-            ),
-        };
-        if let Some(v) = volume {
-            let iops = self.server(db).io.busy_cores() / v.io_latency.as_secs_f64();
-            self.obs.level(self.now, r, iops);
+        let server = &self.dbs[db as usize];
+        if let Some(latency_s) = server.io_latency_s {
+            let iops = server.io.busy_cores() / latency_s;
+            self.obs.level(self.now, server.gauges[2], iops);
         }
     }
 
@@ -178,11 +161,7 @@ impl Sim<'_> {
         if let Some(t) = server.cpu.next_completion(now, live) {
             server.cpu_epoch = server.cpu_epoch.wrapping_add(1);
             let epoch = server.cpu_epoch;
-            let ev = match db {
-                Db::Primary => Ev::PgWake { epoch },
-                Db::Replica => Ev::ReplicaCpuWake { epoch },
-            };
-            self.schedule(t - now, ev)?;
+            self.schedule(t - now, Ev::CpuWake { db, epoch })?;
         }
         Ok(())
     }
@@ -194,11 +173,7 @@ impl Sim<'_> {
         if let Some(t) = server.io.next_completion(now, live) {
             server.io_epoch = server.io_epoch.wrapping_add(1);
             let epoch = server.io_epoch;
-            let ev = match db {
-                Db::Primary => Ev::IoWake { epoch },
-                Db::Replica => Ev::ReplicaIoWake { epoch },
-            };
-            self.schedule(t - now, ev)?;
+            self.schedule(t - now, Ev::IoWake { db, epoch })?;
         }
         Ok(())
     }

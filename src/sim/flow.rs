@@ -83,12 +83,12 @@ impl Sim<'_> {
             }
             // A replica request reads from the replica's volume, through its cache.
             let pg = &self.model.postgres;
-            let (volume, hit_ratio) = match pg.replica {
-                Some(rep) if on_replica => (rep.volume, rep.buffer_hit_ratio),
-                _ => (pg.volume, pg.buffer_hit_ratio),
+            let server = match &pg.replica {
+                Some(rep) if on_replica => &rep.server,
+                _ => &pg.primary,
             };
-            if let Some(v) = &volume {
-                let misses = f64::from(n) * class.reads_per_query * (1.0 - hit_ratio);
+            if let Some(v) = &server.volume {
+                let misses = f64::from(n) * class.reads_per_query * (1.0 - server.buffer_hit_ratio);
                 let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
                 io_s = ios * v.io_latency.as_secs_f64();
             }
@@ -133,9 +133,9 @@ impl Sim<'_> {
             }
         }
         let mut io_s = 0.0;
-        if let Some(v) = &model.postgres.volume {
-            let misses =
-                extra as f64 * class.reads_per_query * (1.0 - model.postgres.buffer_hit_ratio);
+        let primary = &model.postgres.primary;
+        if let Some(v) = &primary.volume {
+            let misses = extra as f64 * class.reads_per_query * (1.0 - primary.buffer_hit_ratio);
             if misses > 0.0 {
                 let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
                 io_s = ios * v.io_latency.as_secs_f64();

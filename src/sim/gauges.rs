@@ -94,6 +94,38 @@ impl Resource {
     ];
     pub const COUNT: usize = Self::ALL.len();
 
+    /// Server `db`'s gauges of cores busy, queries running and volume IOPS.
+    pub fn of_server(db: Db) -> [Resource; 3] {
+        match db {
+            Db::Primary => [
+                Resource::PgCoresBusy,
+                Resource::PgActiveQueries,
+                Resource::VolumeIops,
+            ],
+            Db::Replica => [
+                Resource::ReplicaCoresBusy,
+                Resource::ReplicaActiveQueries,
+                Resource::ReplicaVolumeIops,
+            ],
+        }
+    }
+
+    /// Which server and what of it, for the gauges every PostgreSQL server has.
+    fn server_gauge(self) -> Option<(Db, ServerGauge)> {
+        use ServerGauge::*;
+        Some(match self {
+            Resource::PgCoresBusy => (Db::Primary, CoresBusy),
+            Resource::PgActiveQueries => (Db::Primary, ActiveQueries),
+            Resource::PgConnections => (Db::Primary, Connections),
+            Resource::VolumeIops => (Db::Primary, VolumeIops),
+            Resource::ReplicaCoresBusy => (Db::Replica, CoresBusy),
+            Resource::ReplicaActiveQueries => (Db::Replica, ActiveQueries),
+            Resource::ReplicaConnections => (Db::Replica, Connections),
+            Resource::ReplicaVolumeIops => (Db::Replica, VolumeIops),
+            _ => return None,
+        })
+    }
+
     /// The part of the estate this resource measures.
     pub fn scope(self) -> Scope {
         match self {
@@ -151,6 +183,15 @@ impl Resource {
             Resource::RedisCacheHitRatio => "redis_cache_hit_ratio",
         }
     }
+}
+
+/// A gauge every PostgreSQL server has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ServerGauge {
+    CoresBusy,
+    ActiveQueries,
+    Connections,
+    VolumeIops,
 }
 
 /// The part of the estate a gauge measures.
@@ -260,13 +301,18 @@ fn has(model: &Model, f: fn(&WorkloadClass) -> bool) -> bool {
 fn present(r: Resource, model: &Model) -> bool {
     let pg = &model.postgres;
     match r {
-        Resource::OdooWorkersBusy
-        | Resource::Backlog
-        | Resource::PgCoresBusy
+        Resource::PgCoresBusy
         | Resource::PgActiveQueries
         | Resource::PgConnections
-        | Resource::WorkersRespawning => true,
-        Resource::VolumeIops => pg.volume.is_some(),
+        | Resource::VolumeIops
+        | Resource::ReplicaCoresBusy
+        | Resource::ReplicaActiveQueries
+        | Resource::ReplicaConnections
+        | Resource::ReplicaVolumeIops => r.server_gauge().is_some_and(|(db, what)| {
+            pg.server(db)
+                .is_some_and(|s| what != ServerGauge::VolumeIops || s.volume.is_some())
+        }),
+        Resource::OdooWorkersBusy | Resource::Backlog | Resource::WorkersRespawning => true,
         Resource::CronWorkersBusy => has(model, |c| c.cron.is_some()),
         Resource::RedisMemory => model.redis.is_some(),
         Resource::PgBouncerServerConns | Resource::PgBouncerWaiting => pg.pgbouncer.is_some(),
@@ -276,11 +322,7 @@ fn present(r: Resource, model: &Model) -> bool {
         Resource::WebsocketConnections | Resource::EventedCpuBusy | Resource::EventedCursors => {
             has(model, |c| c.websocket.is_some())
         }
-        Resource::ReplicaCoresBusy
-        | Resource::ReplicaActiveQueries
-        | Resource::ReplicaConnections
-        | Resource::ReplicationLag => pg.replica.is_some(),
-        Resource::ReplicaVolumeIops => pg.replica.is_some_and(|r| r.volume.is_some()),
+        Resource::ReplicationLag => pg.replica.is_some(),
         Resource::RedisCacheResident | Resource::RedisCacheHitRatio => {
             model.redis.as_ref().is_some_and(|r| r.cache.is_some())
         }
@@ -291,13 +333,29 @@ fn present(r: Resource, model: &Model) -> bool {
 fn capacity(r: Resource, model: &Model) -> Option<f64> {
     let o = &model.odoo;
     let p = &model.postgres;
-    let usable = |max: u32, reserved: u32| f64::from(max.saturating_sub(reserved));
     match r {
+        Resource::PgCoresBusy
+        | Resource::PgActiveQueries
+        | Resource::PgConnections
+        | Resource::VolumeIops
+        | Resource::ReplicaCoresBusy
+        | Resource::ReplicaActiveQueries
+        | Resource::ReplicaConnections
+        | Resource::ReplicaVolumeIops => {
+            let (db, what) = r.server_gauge()?;
+            let s = p.server(db)?;
+            match what {
+                ServerGauge::CoresBusy => Some(f64::from(s.cores)),
+                // Connection slots Odoo may use: the reserved ones are the superuser's.
+                ServerGauge::Connections => Some(f64::from(
+                    s.max_connections.saturating_sub(s.superuser_reserved),
+                )),
+                ServerGauge::VolumeIops => s.volume.map(|v| v.iops),
+                ServerGauge::ActiveQueries => None,
+            }
+        }
         Resource::OdooWorkersBusy => Some(f64::from(o.pods * o.workers)),
         Resource::Backlog => Some(f64::from(o.pods * o.listen_backlog)),
-        Resource::PgCoresBusy => Some(f64::from(p.cores)),
-        Resource::PgConnections => Some(usable(p.max_connections, p.superuser_reserved)),
-        Resource::VolumeIops => p.volume.map(|v| v.iops),
         Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
         Resource::PgBouncerServerConns => p.pgbouncer.map(|b| f64::from(b.default_pool_size)),
         Resource::RedisMemory => model
@@ -311,17 +369,10 @@ fn capacity(r: Resource, model: &Model) -> Option<f64> {
         }
         Resource::EventedCpuBusy => Some(f64::from(o.pods)),
         Resource::EventedCursors => Some(f64::from(o.pods * o.db_maxconn_gevent)),
-        Resource::ReplicaCoresBusy => p.replica.map(|r| f64::from(r.cores)),
-        Resource::ReplicaConnections => p
-            .replica
-            .map(|r| usable(r.max_connections, r.superuser_reserved)),
-        Resource::ReplicaVolumeIops => p.replica.and_then(|r| r.volume).map(|v| v.iops),
-        Resource::PgActiveQueries
-        | Resource::JobsPending
+        Resource::JobsPending
         | Resource::JobOldestAge
         | Resource::WorkersRespawning
         | Resource::PgBouncerWaiting
-        | Resource::ReplicaActiveQueries
         | Resource::ReplicationLag => None,
         // No capacity: a fully resident cache, or a hit ratio near 1, is health, not
         // saturation (they would otherwise count for the bottleneck verdict). The

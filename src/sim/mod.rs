@@ -66,12 +66,15 @@ enum Ev {
     Step {
         req: u32,
     },
-    /// PostgreSQL's next completion (ignored unless `epoch` is current).
-    PgWake {
+    /// PostgreSQL server `db`'s CPU: its next completion (ignored unless `epoch` is
+    /// current).
+    CpuWake {
+        db: Db,
         epoch: u32,
     },
-    /// The volume's next completion (ignored unless `epoch` is current).
+    /// Server `db`'s volume: its next completion (ignored unless `epoch` is current).
     IoWake {
+        db: Db,
         epoch: u32,
     },
     /// The queue_job runner wakes for a job whose eta has come.
@@ -114,14 +117,6 @@ enum Ev {
     FineTick,
     CoarseTick,
     WarmupEnd,
-    /// The replica's CPU station's next completion (ignored unless `epoch` is current).
-    ReplicaCpuWake {
-        epoch: u32,
-    },
-    /// The replica volume's next completion (ignored unless `epoch` is current).
-    ReplicaIoWake {
-        epoch: u32,
-    },
     /// The head WAL record's `apply_delay` has passed: its replay may start.
     ReplayReady,
 }
@@ -179,8 +174,9 @@ pub struct Sim<'m> {
     buckets: Vec<Option<TokenBucket>>,
     /// Each integration's own rate limit (the API provider's token bucket).
     api_buckets: Vec<Option<TokenBucket>>,
-    /// The primary PostgreSQL server's CPU and volume.
-    primary: database::DbServer,
+    /// The PostgreSQL servers' CPU and volume stations, indexed by `Db` (the replica's
+    /// are idle when none is configured).
+    dbs: [database::DbServer; 2],
     locks: Locks,
     /// Rows each request slot will lock (kept across retries).
     lock_keys: Vec<Vec<Row>>,
@@ -217,7 +213,7 @@ pub struct Sim<'m> {
     ws_conns: Vec<evented::Conn>,
     ws_free: Vec<u32>,
     ws_next_pod: usize,
-    /// The read replica (idle when none is configured).
+    /// The read replica's WAL replay (idle when none is configured).
     replica: replica::ReplicaState,
     /// The gauges and their capacities (the connection limits are read here).
     gauges: GaugeTable,
@@ -290,7 +286,7 @@ impl<'m> Sim<'m> {
                 .iter()
                 .map(|i| i.rate_limit.map(TokenBucket::new))
                 .collect(),
-            primary: database::DbServer::new(model.postgres.cores, model.postgres.volume),
+            dbs: Db::ALL.map(|db| database::DbServer::new(model, db)),
             locks: Locks::default(),
             sessions: model.redis.clone().map(redis::SessionStore::new),
             pool_in_use: 0,
@@ -336,7 +332,7 @@ impl<'m> Sim<'m> {
             ws_conns: Vec::new(),
             ws_free: Vec::new(),
             ws_next_pod: 0,
-            replica: replica::ReplicaState::new(model),
+            replica: replica::ReplicaState::new(),
             obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges.present_slots()),
             gauges,
             events: 0,
@@ -453,8 +449,8 @@ impl<'m> Sim<'m> {
             }
             Ev::UserRequest { class, user } => self.on_user_request(class, user),
             Ev::Step { req } => self.on_step(req),
-            Ev::PgWake { epoch } => self.on_cpu_wake(Db::Primary, epoch),
-            Ev::IoWake { epoch } => self.on_io_wake(Db::Primary, epoch),
+            Ev::CpuWake { db, epoch } => self.on_cpu_wake(db, epoch),
+            Ev::IoWake { db, epoch } => self.on_io_wake(db, epoch),
             Ev::JobWake => self.on_job_wake(),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),
@@ -482,8 +478,6 @@ impl<'m> Sim<'m> {
                 self.obs.open_window(self.now);
                 Ok(())
             }
-            Ev::ReplicaCpuWake { epoch } => self.on_cpu_wake(Db::Replica, epoch),
-            Ev::ReplicaIoWake { epoch } => self.on_io_wake(Db::Replica, epoch),
             Ev::ReplayReady => self.on_replay_ready(),
         }
     }

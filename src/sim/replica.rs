@@ -17,9 +17,8 @@
 //! oldest record not yet replayed.
 
 use super::Db;
-use super::database::DbServer;
 use super::{Ev, Resource, Sim, Step};
-use crate::model::{Model, SimTime};
+use crate::model::SimTime;
 use std::collections::VecDeque;
 
 /// The replay's job id on the replica's CPU station (no request has this index).
@@ -36,10 +35,8 @@ enum Replay {
     Running,
 }
 
-/// The replica's state in one replication.
+/// The replica's replay in one replication (its CPU and volume are `Sim::dbs`).
 pub struct ReplicaState {
-    /// The replica's CPU and volume.
-    pub server: DbServer,
     /// WAL records not yet replayed, in commit order: (commit time, replay CPU seconds).
     wal: VecDeque<(SimTime, f64)>,
     replay: Replay,
@@ -48,10 +45,8 @@ pub struct ReplicaState {
 }
 
 impl ReplicaState {
-    pub fn new(model: &Model) -> Self {
-        let r = model.postgres.replica;
+    pub fn new() -> Self {
         ReplicaState {
-            server: DbServer::new(r.map_or(1, |r| r.cores), r.and_then(|r| r.volume)),
             wal: VecDeque::new(),
             replay: Replay::Idle,
             seq: 0,
@@ -93,11 +88,6 @@ impl Sim<'_> {
         }
     }
 
-    /// Whether the startup process is replaying a record on the CPU now.
-    pub(super) fn replay_running(&self) -> bool {
-        self.replica.replay == Replay::Running
-    }
-
     /// A write transaction that spent `db_s` of CPU on the primary committed: its WAL
     /// record joins the replay FIFO.
     pub(super) fn wal_commit(&mut self, db_s: f64) -> Step {
@@ -134,16 +124,16 @@ impl Sim<'_> {
         let &(_, work_s) = self.replica.wal.front().expect("a record is waiting");
         self.replica.replay = Replay::Running;
         self.replica.seq = self.replica.seq.wrapping_add(1);
-        self.replica
-            .server
-            .cpu
-            .join(self.now, work_s, REPLAY, self.replica.seq);
+        let server = &mut self.dbs[Db::Replica as usize];
+        server.background += 1;
+        server.cpu.join(self.now, work_s, REPLAY, self.replica.seq);
         self.cpu_levels(Db::Replica);
         self.cpu_reschedule(Db::Replica)
     }
 
     /// The head record is replayed: the lag drops to the next record's age.
     pub(super) fn replay_done(&mut self) -> Step {
+        self.dbs[Db::Replica as usize].background -= 1;
         self.replica.wal.pop_front();
         self.replica.replay = Replay::Idle;
         let Some(&(commit, _)) = self.replica.wal.front() else {

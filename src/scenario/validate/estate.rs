@@ -8,8 +8,8 @@ use super::super::suggest;
 use super::super::units;
 use super::{Bounds, Ctx};
 use crate::model::{
-    Channels, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis, RedisCache,
-    Replica, SimTime, Volume, parse_channels,
+    Channels, DbServer, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis,
+    RedisCache, Replica, SimTime, Volume, parse_channels,
 };
 
 /// Upper bounds against typos (a 10,000-pod estate is not a typo, 100,000 is).
@@ -319,10 +319,37 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
 }
 
 fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
-    let (at, pg) = (pg.pos, &pg.value);
-    let p = |k: &str| format!("estate.postgres.{k}");
+    let (at, v) = (pg.pos, &pg.value);
+    let primary = db_server(cx, &v.server_fields(), at, "estate.postgres", None);
+    let pgbouncer = match &v.pgbouncer {
+        None => Some(None),
+        Some(b) => pgbouncer(cx, b).map(Some),
+    };
+    let primary = primary?;
+    let replica = match &v.replica {
+        None => Some(None),
+        Some(r) => replica(cx, r, &primary).map(Some),
+    };
+    Some(Postgres {
+        primary,
+        pgbouncer: pgbouncer?,
+        replica: replica?,
+    })
+}
+
+/// A PostgreSQL server written at YAML path `path` (`at` its position): the primary
+/// (`inherit` = `None`: PostgreSQL's defaults) or a replica, whose unset fields are the
+/// primary's `inherit`.
+fn db_server(
+    cx: &mut Ctx,
+    f: &raw::DbServerFields,
+    at: Pos,
+    path: &str,
+    inherit: Option<&DbServer>,
+) -> Option<DbServer> {
+    let p = |k: &str| format!("{path}.{k}");
     let cores = cx.int(
-        pg.cores.as_ref(),
+        f.cores.as_ref(),
         at,
         &p("cores"),
         None,
@@ -330,121 +357,70 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
         "a server has at least one core",
     );
     let max_connections = cx.int(
-        pg.max_connections.as_ref(),
+        f.max_connections.as_ref(),
         at,
         &p("max_connections"),
-        Some(100),
+        Some(inherit.map_or(100, |s| s.max_connections)),
         1..=262_143,
         "PostgreSQL needs at least one connection",
     );
     let reserved = cx.int(
-        pg.superuser_reserved_connections.as_ref(),
+        f.superuser_reserved_connections.as_ref(),
         at,
         &p("superuser_reserved_connections"),
-        Some(3),
+        Some(inherit.map_or(3, |s| s.superuser_reserved)),
         0..=262_143,
         "cannot be negative",
     );
-    let volume = match &pg.volume {
-        Some(v) => volume(cx, v).map(Some),
-        None => Some(None),
+    let volume = match f.volume {
+        Some(v) => volume_at(cx, v, &p("volume")).map(Some),
+        None => Some(inherit.and_then(|s| s.volume)),
     };
     let buffer_hit_ratio = cx.real(
-        pg.buffer_hit_ratio.as_ref(),
+        f.buffer_hit_ratio.as_ref(),
         at,
         &p("buffer_hit_ratio"),
-        Some(DEFAULT_BUFFER_HIT_RATIO),
+        Some(inherit.map_or(DEFAULT_BUFFER_HIT_RATIO, |s| s.buffer_hit_ratio)),
         Bounds::RATIO,
         "the share of page reads served from memory, e.g. 0.99",
     );
     let (max_connections, reserved) = (max_connections?, reserved?);
     if max_connections <= reserved {
-        let pos = pg.max_connections.as_ref().map_or(at, |v| v.pos);
-        let msg = format!(
-            "max_connections ({max_connections}) must exceed superuser_reserved_connections ({reserved})"
-        );
+        let pos = f.max_connections.as_ref().map_or(at, |v| v.pos);
+        let hint = match inherit {
+            None => "PostgreSQL refuses to start otherwise; the default is 100 with 3 reserved",
+            Some(_) => {
+                "PostgreSQL refuses to start otherwise; the replica defaults to the primary's"
+            }
+        };
         cx.error(
             pos,
             &p("max_connections"),
-            msg,
-            Some(
-                "PostgreSQL refuses to start otherwise; the default is 100 with 3 reserved".into(),
+            format!(
+                "max_connections ({max_connections}) must exceed superuser_reserved_connections ({reserved})"
             ),
+            Some(hint.into()),
         );
         return None;
     }
-    let pgbouncer = match &pg.pgbouncer {
-        None => Some(None),
-        Some(b) => pgbouncer(cx, b).map(Some),
-    };
-    let (volume, buffer_hit_ratio) = (volume?, buffer_hit_ratio?);
-    let primary = Primary {
-        max_connections,
-        reserved,
-        volume,
-        buffer_hit_ratio,
-    };
-    let replica = match &pg.replica {
-        None => Some(None),
-        Some(r) => replica(cx, r, &primary).map(Some),
-    };
-    Some(Postgres {
+    Some(DbServer {
         cores: cores?,
         max_connections,
         superuser_reserved: reserved,
-        volume,
-        buffer_hit_ratio,
-        pgbouncer: pgbouncer?,
-        replica: replica?,
+        volume: volume?,
+        buffer_hit_ratio: buffer_hit_ratio?,
     })
 }
 
-/// The primary's settings a replica inherits by default.
-struct Primary {
-    max_connections: u32,
-    reserved: u32,
-    volume: Option<Volume>,
-    buffer_hit_ratio: f64,
-}
-
-fn replica(cx: &mut Ctx, r: &Located<raw::ReplicaSpec>, primary: &Primary) -> Option<Replica> {
+fn replica(cx: &mut Ctx, r: &Located<raw::ReplicaSpec>, primary: &DbServer) -> Option<Replica> {
     let (at, v) = (r.pos, &r.value);
     let p = |k: &str| format!("estate.postgres.replica.{k}");
-    let cores = cx.int(
-        v.cores.as_ref(),
+    let server = db_server(
+        cx,
+        &v.server_fields(),
         at,
-        &p("cores"),
-        None,
-        1..=MAX_CORES,
-        "a replica has at least one core (its startup process replays WAL on one)",
-    );
-    let max_connections = cx.int(
-        v.max_connections.as_ref(),
-        at,
-        &p("max_connections"),
-        Some(primary.max_connections),
-        1..=262_143,
-        "PostgreSQL needs at least one connection",
-    );
-    let reserved = cx.int(
-        v.superuser_reserved_connections.as_ref(),
-        at,
-        &p("superuser_reserved_connections"),
-        Some(primary.reserved),
-        0..=262_143,
-        "cannot be negative",
-    );
-    let volume = match &v.volume {
-        Some(vol) => volume_at(cx, vol, "estate.postgres.replica.volume").map(Some),
-        None => Some(primary.volume),
-    };
-    let buffer_hit_ratio = cx.real(
-        v.buffer_hit_ratio.as_ref(),
-        at,
-        &p("buffer_hit_ratio"),
-        Some(primary.buffer_hit_ratio),
-        Bounds::RATIO,
-        "the share of page reads served from memory, e.g. 0.99",
+        "estate.postgres.replica",
+        Some(primary),
     );
     let replay_ratio = cx.real(
         v.replay_ratio.as_ref(),
@@ -473,25 +449,8 @@ fn replica(cx: &mut Ctx, r: &Located<raw::ReplicaSpec>, primary: &Primary) -> Op
         }
         Some(d)
     });
-    let (max_connections, reserved) = (max_connections?, reserved?);
-    if max_connections <= reserved {
-        let pos = v.max_connections.as_ref().map_or(at, |x| x.pos);
-        cx.error(
-            pos,
-            &p("max_connections"),
-            format!(
-                "max_connections ({max_connections}) must exceed superuser_reserved_connections ({reserved})"
-            ),
-            Some("PostgreSQL refuses to start otherwise; the replica defaults to the primary's".into()),
-        );
-        return None;
-    }
     Some(Replica {
-        cores: cores?,
-        max_connections,
-        superuser_reserved: reserved,
-        volume: volume?,
-        buffer_hit_ratio: buffer_hit_ratio?,
+        server: server?,
         replay_ratio: replay_ratio?,
         apply_delay: apply_delay?,
     })
@@ -555,10 +514,6 @@ fn pgbouncer(cx: &mut Ctx, b: &Located<raw::PgBouncerSpec>) -> Option<PgBouncer>
         max_client_conn: clients?,
         query_wait_timeout: wait?,
     })
-}
-
-fn volume(cx: &mut Ctx, v: &Located<raw::Volume>) -> Option<Volume> {
-    volume_at(cx, v, "estate.postgres.volume")
 }
 
 /// A volume written at YAML path `path` (the primary's or the replica's).
