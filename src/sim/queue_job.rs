@@ -67,6 +67,10 @@ struct Chan {
     waiting: BinaryHeap<Reverse<WaitKey>>,
     /// Due jobs of this channel and jobs handed over by its children.
     ready: BinaryHeap<Reverse<ReadyKey>>,
+    /// The earliest eta of the jobs put straight into `ready` since the last
+    /// `release_due` because they were due already (eta ≤ the last pass's time): until
+    /// that pass they count as waiting, for the wake-up time.
+    unreleased_eta: Option<SimTime>,
     /// Jobs popped from this channel and not finished (dispatched or queued downstream).
     running: u32,
     /// Jobs of this channel that failed for good.
@@ -85,6 +89,7 @@ impl Chan {
     }
 
     fn release_due(&mut self, now: SimTime) {
+        self.unreleased_eta = None;
         while let Some(&Reverse((eta, key))) = self.waiting.peek() {
             if eta > now {
                 break;
@@ -199,6 +204,7 @@ impl JobQueue {
                 pause_until: None,
                 waiting: BinaryHeap::new(),
                 ready: BinaryHeap::new(),
+                unreleased_eta: None,
                 running: 0,
                 failed: 0,
                 reported: 0,
@@ -374,11 +380,17 @@ impl JobQueue {
         j.state = State::Pending;
         j.epoch = j.epoch.wrapping_add(1);
         let (c, key, created, epoch) = (j.channel, j.key, j.created, j.epoch);
-        self.chans[c].waiting.push(Reverse((eta, key)));
-        set_bit(&mut self.dirty, c);
+        let ch = &mut self.chans[c];
         if eta > self.last_now {
+            ch.waiting.push(Reverse((eta, key)));
             self.timers.push(Reverse((eta, c)));
+        } else {
+            // Due by the next pass whatever its time: `release_due` would move it to
+            // `ready` before anything reads either queue, so it goes there now.
+            ch.ready.push(Reverse(key));
+            ch.unreleased_eta = Some(ch.unreleased_eta.map_or(eta, |t| t.min(eta)));
         }
+        set_bit(&mut self.dirty, c);
         let entry = (created, id, epoch);
         match self.by_created.back() {
             Some(&(last, _, _)) if last > created => {
@@ -498,6 +510,9 @@ impl JobQueue {
         }
         if let Some(Reverse(w)) = ch.waiting.peek() {
             earliest(w.0);
+        }
+        if let Some(t) = ch.unreleased_eta {
+            earliest(t);
         }
         for &child in &ch.children {
             self.wakeup(child, at);
