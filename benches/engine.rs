@@ -3,7 +3,10 @@
 //! 1. M/M/8 at ρ = 0.9, 2,000,000 customers, one replication, one thread, written in the
 //!    scenario language and run by the full Odoo simulation — against a minimal
 //!    hand-written M/M/8 (binary heap + Xoshiro256++) on the same machine.
-//! 2. The Black Friday scenario: wall time, events/s, speed-up from 1 to 2 threads.
+//! 2. A tandem of three queue_job channels (`-- qjob`): HTTP orders spawn a job on
+//!    `root.a`, whose completion spawns one on `root.b`, then `root.c`; each channel
+//!    at ρ = 0.8, so jobs queue in every channel. One replication, one thread.
+//! 3. The Black Friday scenario: wall time, events/s, speed-up from 1 to 2 threads.
 //!
 //! Best of several runs; plain `harness = false` so the bench builds no extra crates.
 
@@ -73,7 +76,73 @@ fn minimal_mm8(lambda: f64, mu: f64, customers: u64, rng: &mut Rng) -> u64 {
     events
 }
 
+/// The queue_job tandem: 20 orders/s, each spawning a chain of three jobs of 120 ms
+/// (exponential) on channels of capacity 3 (ρ = 0.8 each), under a root of 12; 32
+/// workers, so the channels, not the workers, are what jobs queue for. About 2 M events.
+const QJOB_TANDEM: &str = "\
+version: 1
+name: qjob-tandem
+horizon:
+  start: 2026-01-05T00:00
+  duration: 20000s
+  warmup: 2000s
+stats:
+  fine_bucket: 200s
+  coarse_bucket: 200s
+workloads:
+  orders:
+    rate: 20/s
+    odoo_cpu: {dist: exponential, mean: 10ms}
+    spawns: [{job: job_a}]
+  job_a:
+    job: {channel: root.a}
+    odoo_cpu: {dist: exponential, mean: 120ms}
+    spawns: [{job: job_b}]
+  job_b:
+    job: {channel: root.b}
+    odoo_cpu: {dist: exponential, mean: 120ms}
+    spawns: [{job: job_c}]
+  job_c:
+    job: {channel: root.c}
+    odoo_cpu: {dist: exponential, mean: 120ms}
+estate:
+  odoo:
+    pods: 2
+    workers: 16
+    listen_backlog: 100000
+    max_cron_threads: 0
+    evented_worker: false
+    limit_time_real: unlimited
+    limit_request: 100000000
+    queue_job_channels: \"root:12,root.a:3,root.b:3,root.c:3\"
+  postgres:
+    cores: 8
+    max_connections: 20000
+";
+
+/// `cargo bench --bench engine -- qjob`: the queue_job tandem, one replication, one thread.
+fn qjob_tandem() {
+    let model = peakplan::scenario::load_str(QJOB_TANDEM, "queue_job tandem bench", Path::new("."))
+        .expect("valid");
+    let (t, events, r) = best_of(3, || {
+        let p = Progress::new(&model, 1);
+        let r = simulate(&model, 1, 1, 1, &p).expect("runs");
+        (r.run.events, r)
+    });
+    println!(
+        "queue_job tandem, 3 channels at rho=0.8: {events} events in {t:.3} s = {:.1} M events/s (job_c p95 = {:.1} ms)",
+        events as f64 / t / 1e6,
+        r.classes[3]
+            .latency_s_p95
+            .map_or(f64::NAN, |e| e.mean * 1e3)
+    );
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "qjob") {
+        qjob_tandem();
+        return;
+    }
     let (lambda, mu) = (7.2, 1.0);
     let yaml = queue_yaml(
         "mm8",
@@ -113,6 +182,7 @@ fn main() {
     if std::env::args().any(|a| a == "mm8") {
         return; // `cargo bench --bench engine -- mm8`: the M/M/8 part only (for profiling)
     }
+    qjob_tandem();
     let bf =
         peakplan::scenario::load(Path::new("scenarios/retail-black-friday.yaml")).expect("valid");
     let reps = bf.run.replications;

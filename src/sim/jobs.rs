@@ -140,20 +140,31 @@ impl Sim<'_> {
         if !self.has_jobs {
             return;
         }
-        self.obs
-            .level(self.now, Resource::JobsPending, self.jobs.pending() as f64);
-        self.obs
-            .level(self.now, Resource::JobsRunning, self.jobs.running() as f64);
-        for ch in 1..self.model.odoo.queue_job_channels.len() {
-            let running = self.jobs.channel_running(ch);
-            self.obs
-                .level_at(self.now, GaugeTable::channel_slot(ch), f64::from(running));
+        let now = self.now;
+        // A step from 0 to 0 adds nothing (0 × dt) to a gauge's area: skipping it leaves
+        // the same bits.
+        let pending = self.jobs.pending() as f64;
+        if pending != 0.0 || self.obs.count(Resource::JobsPending) != 0 {
+            self.obs.level(now, Resource::JobsPending, pending);
         }
+        // Root's running jobs are `JobsRunning`; each channel's gauge is set when its
+        // count changed (see `JobQueue::channel_levels` for why that is exact).
+        let obs = &mut self.obs;
+        self.jobs
+            .channel_levels(self.model.horizon.duration, |ch, running| {
+                let slot = match ch {
+                    0 => Resource::JobsRunning as usize,
+                    _ => GaugeTable::channel_slot(ch),
+                };
+                obs.level_at(now, slot, f64::from(running));
+            });
         let age = self
             .jobs
             .oldest_pending_created()
-            .map_or(0.0, |c| (self.now - c).as_secs_f64());
-        self.obs.level(self.now, Resource::JobOldestAge, age);
+            .map_or(0.0, |c| (now - c).as_secs_f64());
+        if age != 0.0 || self.obs.level_value(Resource::JobOldestAge) != 0.0 {
+            self.obs.level(now, Resource::JobOldestAge, age);
+        }
     }
 
     /// At each fine tick: the oldest job's age has grown since the last change.

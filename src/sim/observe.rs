@@ -234,6 +234,12 @@ impl Observer {
         self.resources[r as usize].value() as u32
     }
 
+    /// The current value of gauge `r`.
+    #[inline]
+    pub fn level_value(&self, r: Resource) -> f64 {
+        self.resources[r as usize].value()
+    }
+
     /// Sets gauge `index` (a fixed resource's index, or an extra gauge's).
     #[inline]
     pub fn level_at(&mut self, now: SimTime, index: usize, value: f64) {
