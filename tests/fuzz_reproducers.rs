@@ -1,0 +1,299 @@
+//! Holes a fuzzer found, each as its reproducer run through the binary: every one must end
+//! within a few seconds with a clear message and the documented exit code — never a
+//! panic (101), a hang or an out-of-memory kill.
+
+mod common;
+
+use common::text;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a reproducer may take: each is refused in milliseconds when fixed.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary with `args` (from the crate root) under [`TIMEOUT`]; kills it and fails
+/// the test if it is still running then.
+fn run_with(args: &[&str], configure: impl FnOnce(&mut Command)) -> Ran {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peakplan"));
+    cmd.args(args)
+        .current_dir(common::root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    configure(&mut cmd);
+    let mut child = cmd.spawn().expect("binary runs");
+    // Drain the pipes on their own threads so a chatty child never blocks on a full pipe.
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut s);
+            }
+            s
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`peakplan {}` still running after {TIMEOUT:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = text(&out.join().unwrap());
+    let stderr = text(&err.join().unwrap());
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal: {status:?}"));
+    assert_ne!(code, 101, "panicked: {stderr}");
+    Ran {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+fn run(args: &[&str]) -> Ran {
+    run_with(args, |_| {})
+}
+
+/// A small valid scenario without profiles; `edit` replaces one line's text.
+const BASE: &str = "\
+version: 1
+name: fuzz
+horizon:
+  start: 2026-11-23T09:00
+  timezone: UTC
+  duration: 10m
+run:
+  replications: 1
+workloads:
+  browse:
+    rate: 5/s
+    odoo_cpu: {dist: exponential, mean: 50ms}
+    queries: {dist: constant, value: 10}
+    db_time_per_query: {dist: exponential, mean: 1ms}
+estate:
+  odoo:
+    pods: 1
+    workers: 4
+  postgres:
+    cores: 2
+";
+
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from:?} not in the base scenario");
+    BASE.replacen(from, to, 1)
+}
+
+/// Writes `yaml` as `fuzz.yaml` in `dir` and returns its path.
+fn write(dir: &Path, yaml: &str) -> String {
+    let p = dir.join("fuzz.yaml");
+    std::fs::write(&p, yaml).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+/// `peakplan validate` on `yaml` is refused (exit 2) with every phrase of `expect` on stderr.
+fn refused(yaml: &str, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), yaml);
+    let commands: [&[&str]; 2] = [&["validate", &file], &["simulate", &file, "--quiet"]];
+    for args in commands {
+        let cmd = args[0];
+        let r = run(args);
+        assert_eq!(r.code, 2, "{cmd}: stderr: {}", r.stderr);
+        for want in expect {
+            assert!(
+                r.stderr.contains(want),
+                "{cmd}: missing {want:?} in:\n{}",
+                r.stderr
+            );
+        }
+        assert!(
+            r.stderr.contains("fuzz.yaml"),
+            "names the file: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), BASE);
+    let r = run(&["validate", &file]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+}
+
+/// 1. A gamma cv so small that its shape overflows: a diagnostic, not rand_distr's panic.
+#[test]
+fn gamma_with_a_vanishing_cv() {
+    refused(
+        &edit(
+            "odoo_cpu: {dist: exponential, mean: 50ms}",
+            "odoo_cpu: {dist: gamma, mean: 50ms, cv: 1e-160}",
+        ),
+        &[
+            "workloads.browse.odoo_cpu",
+            "cannot be sampled",
+            "cv 1e-160",
+            "fuzz.yaml:12",
+            "hint: ",
+        ],
+    );
+}
+
+/// 4. Counts are looped over per request: a huge one is refused at validation.
+#[test]
+fn counts_have_an_upper_bound() {
+    refused(
+        &edit(
+            "queries: {dist: constant, value: 10}",
+            "queries: {dist: constant, value: 1e300}",
+        ),
+        &["workloads.browse.queries", "at most 10000", "hint: "],
+    );
+    refused(
+        &edit(
+            "queries: {dist: constant, value: 10}",
+            "queries: {dist: lognormal, mean: 1e9, cv: 2}",
+        ),
+        &["workloads.browse.queries", "a mean of 1e9"],
+    );
+}
+
+/// 8. A nanosecond `kill_check_period` would spend the event budget on checks.
+#[test]
+fn kill_check_period_has_a_minimum() {
+    refused(
+        &edit("workers: 4", "workers: 4\n    kill_check_period: 1ns"),
+        &[
+            "estate.odoo.kill_check_period",
+            "at least 1.000s, found 1ns",
+            "hint: ",
+        ],
+    );
+}
+
+/// 10. Durations past 292 years used to print as negative; they are now refused by name.
+#[test]
+fn centuries_long_durations() {
+    refused(
+        &edit("duration: 10m", "duration: 110000d"),
+        &["horizon.duration", "too long", "100 years"],
+    );
+    // Within the parse limit but beyond the horizon's: the message stays positive.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), &edit("duration: 10m", "duration: 36000d"));
+    let r = run(&["validate", &file]);
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("864000.00h is longer than 366 days"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Simulates the base scenario into `dir/out` and returns result.json as JSON.
+fn base_result(dir: &Path) -> serde_json::Value {
+    let file = write(dir, BASE);
+    let out = dir.join("out");
+    let r = run(&[
+        "simulate",
+        &file,
+        "--quiet",
+        "--no-pdf",
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    serde_json::from_slice(&std::fs::read(out.join("result.json")).unwrap()).unwrap()
+}
+
+/// Makes one figure of a result absurd.
+type Damage = fn(&mut serde_json::Value);
+
+/// 2 and 9. A result with absurd values is refused as a damaged result, naming the field.
+#[test]
+fn absurd_result_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = base_result(dir.path());
+    let cases: [(&str, Damage, &str); 4] = [
+        (
+            "fine bucket 1e308",
+            |r| r["series"]["fine_bucket_s"] = 1e308.into(),
+            "`series.fine_bucket_s` is 1e308",
+        ),
+        (
+            "fine bucket -1e308",
+            |r| r["series"]["fine_bucket_s"] = (-1e308).into(),
+            "`series.fine_bucket_s` is -1e308",
+        ),
+        (
+            "a latency of 1e308 s",
+            |r| r["series"]["classes"][0]["latency_s_p95"][0] = 1e308.into(),
+            "`series.classes[0].latency_s_p95[0]` is 1e308",
+        ),
+        (
+            "a zero horizon",
+            |r| r["scenario"]["horizon_s"] = 0.0.into(),
+            "`scenario.horizon_s` is 0",
+        ),
+    ];
+    for (what, damage, expect) in cases {
+        let mut r = good.clone();
+        damage(&mut r);
+        let p = dir.path().join("bad.json");
+        std::fs::write(&p, serde_json::to_vec(&r).unwrap()).unwrap();
+        let out = dir.path().join("bad-out");
+        let ran = run(&[
+            "report",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(ran.code, 2, "{what}: stderr: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("damaged peakplan result"),
+            "{what}: {}",
+            ran.stderr
+        );
+        assert!(ran.stderr.contains(expect), "{what}: {}", ran.stderr);
+        assert!(ran.stderr.contains("hint: "), "{what}: {}", ran.stderr);
+        assert!(!out.exists(), "{what}: nothing written");
+    }
+    // The untouched result still renders.
+    let p = dir.path().join("good.json");
+    std::fs::write(&p, serde_json::to_vec(&good).unwrap()).unwrap();
+    let ran = run(&["report", p.to_str().unwrap(), "--quiet"]);
+    assert_eq!(ran.code, 0, "stderr: {}", ran.stderr);
+    let _ = ran.stdout;
+}
