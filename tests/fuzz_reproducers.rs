@@ -297,3 +297,122 @@ fn absurd_result_files() {
     assert_eq!(ran.code, 0, "stderr: {}", ran.stderr);
     let _ = ran.stdout;
 }
+
+/// Item 5: devices, FIFOs and directories are refused before they are read; a file over the
+/// size limit is refused after reading at most one byte more than the limit.
+#[test]
+fn non_regular_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let mut inputs = vec!["/dev/zero".to_owned(), "/dev/urandom".to_owned()];
+    if made.is_ok_and(|s| s.success()) {
+        inputs.push(fifo.to_str().unwrap().to_owned());
+    }
+    inputs.push(dir.path().to_str().unwrap().to_owned());
+    for input in &inputs {
+        let r = run(&["validate", input]);
+        assert_eq!(r.code, 2, "{input}: stderr: {}", r.stderr);
+        assert!(
+            r.stderr.contains("cannot read scenario"),
+            "{input}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("not a regular file") || r.stderr.contains("a directory"),
+            "{input}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("hint: "), "{input}: {}", r.stderr);
+        let r = run(&["report", input, "--quiet"]);
+        assert_eq!(r.code, 2, "report {input}: stderr: {}", r.stderr);
+        assert!(
+            r.stderr.contains("not a regular file"),
+            "{input}: {}",
+            r.stderr
+        );
+    }
+    let big = dir.path().join("big.yaml");
+    std::fs::write(&big, format!("{BASE}#{}\n", "x".repeat(2 << 20))).unwrap();
+    let r = run(&["validate", big.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("larger than 1048576 bytes"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Item 6: 10,000 pods × 10,000 workers used to pass validation and die allocating gigabytes.
+#[test]
+fn working_memory_is_estimated() {
+    refused(
+        &edit("pods: 1\n    workers: 4", "pods: 10000\n    workers: 10000")
+            .replace("cores: 2", "cores: 2\n    max_connections: 262143"),
+        &[
+            "estate.odoo.workers",
+            "MiB of working memory",
+            "10000 pods × 10000 workers",
+            "the limit is 2048 MiB",
+            "hint: ",
+        ],
+    );
+    refused(
+        &edit(
+            "replications: 1",
+            "replications: 1\n  max_in_flight: 100000000",
+        ),
+        &[
+            "run.max_in_flight",
+            "MiB of working memory",
+            "hint: lower run.max_in_flight",
+        ],
+    );
+}
+
+/// Item 7: closed users count towards the expected arrivals per replication.
+#[test]
+fn closed_users_count_towards_expected_arrivals() {
+    let closed = edit(
+        "    rate: 5/s\n",
+        "    users: 1000000\n    think_time: {dist: exponential, mean: 1ms}\n",
+    )
+    .replace(
+        "queries: {dist: constant, value: 10}",
+        "queries: {dist: constant, value: 1}",
+    )
+    .replace("duration: 10m", "duration: 1d");
+    refused(
+        &closed,
+        &[
+            "requests per replication",
+            "closed classes at users × horizon / (think + Odoo CPU)",
+            "the limit is 2e9",
+        ],
+    );
+}
+
+/// Item 11: the background workers' connections at t = 0 exceed PostgreSQL's: refused at
+/// validation, with the same numbers the run would stop on.
+#[test]
+fn background_connections_at_start() {
+    let yaml = edit("pods: 1\n    workers: 4", "pods: 40\n    workers: 2");
+    refused(
+        &yaml,
+        &[
+            "estate.odoo.pods",
+            "fuzz.yaml:17",
+            "open 120 PostgreSQL connections at start-up",
+            "more than the 97 usable",
+            "hint: raise estate.postgres.max_connections",
+        ],
+    );
+    // Enough connections: the same estate validates.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        &yaml.replace("cores: 2", "cores: 2\n    max_connections: 200"),
+    );
+    let r = run(&["validate", &file]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+}

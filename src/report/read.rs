@@ -54,17 +54,34 @@ pub fn read_result(path: &Path) -> Result<SimulationResult, ReadError> {
         message,
         hint,
     };
-    let len = std::fs::metadata(path)
-        .map_err(|e| err(format!("cannot read: {e}"), "check the path"))?
-        .len();
-    if len > MAX_RESULT_BYTES {
+    let meta =
+        std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}"), "check the path"))?;
+    if !meta.is_file() {
         return Err(err(
-            format!("{len} bytes, more than the {MAX_RESULT_BYTES} a result may have"),
-            "is this really a peakplan result.json?",
+            "not a regular file (a directory, device, FIFO or socket)".into(),
+            "pass the result.json that `peakplan simulate --out DIR` wrote",
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| err(format!("cannot read: {e}"), "check the path"))?;
+    let too_big = |len: u64| {
+        err(
+            format!("{len} bytes, more than the {MAX_RESULT_BYTES} a result may have"),
+            "is this really a peakplan result.json?",
+        )
+    };
+    if meta.len() > MAX_RESULT_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    // Bounded even if the file grows while it is read.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_RESULT_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| err(format!("cannot read: {e}"), "check the path"))?;
+    if bytes.len() as u64 > MAX_RESULT_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     parse_result(&bytes).map_err(|(message, hint)| err(message, hint))
 }
 
