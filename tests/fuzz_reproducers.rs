@@ -23,12 +23,35 @@ struct Ran {
 /// the test if it is still running then.
 fn run_with(args: &[&str], configure: impl FnOnce(&mut Command)) -> Ran {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peakplan"));
-    cmd.args(args)
-        .current_dir(common::root())
+    cmd.args(args);
+    defaults(&mut cmd);
+    configure(&mut cmd);
+    supervise(cmd, &args.join(" "))
+}
+
+/// `script` run by `sh -c` with `$0` the binary and `$1` a scratch directory: for pipes
+/// and resource limits. A pipeline's status is its last command's, so a script saves the
+/// binary's own in `$1/status` and exits with it.
+fn run_sh(script: &str, scratch: &Path) -> Ran {
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        script,
+        env!("CARGO_BIN_EXE_peakplan"),
+        scratch.to_str().unwrap(),
+    ]);
+    defaults(&mut cmd);
+    supervise(cmd, script)
+}
+
+fn defaults(cmd: &mut Command) {
+    cmd.current_dir(common::root())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    configure(&mut cmd);
+}
+
+fn supervise(mut cmd: Command, what: &str) -> Ran {
     let mut child = cmd.spawn().expect("binary runs");
     // Drain the pipes on their own threads so a chatty child never blocks on a full pipe.
     let drain = |r: Option<Box<dyn Read + Send>>| {
@@ -60,10 +83,7 @@ fn run_with(args: &[&str], configure: impl FnOnce(&mut Command)) -> Ran {
         if start.elapsed() > TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "`peakplan {}` still running after {TIMEOUT:?}",
-                args.join(" ")
-            );
+            panic!("`{what}` still running after {TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -415,4 +435,94 @@ fn background_connections_at_start() {
     );
     let r = run(&["validate", &file]);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+}
+
+/// Item 3: a closed stdout is a quiet exit (code 0) after every file was written; a full
+/// one (`/dev/full`) is exit 4 with a message on stderr.
+#[test]
+fn closed_and_full_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), BASE);
+    let piped = |cmd: &str| {
+        format!(
+            "{{ \"$0\" {cmd}; echo $? > \"$1/status\"; }} | true; exit \"$(cat \"$1/status\")\""
+        )
+    };
+    for cmd in [
+        "schema".to_owned(),
+        format!("validate {scenario}"),
+        "selftest --help".to_owned(),
+    ] {
+        let r = run_sh(&piped(&cmd), dir.path());
+        assert_eq!(r.code, 0, "{cmd} | true: stderr: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{cmd}: {}", r.stderr);
+    }
+    // The run is not lost: the bundle is written before the summary is printed.
+    let out = dir.path().join("D");
+    let cmd = format!("simulate {scenario} --no-pdf --out {}", out.display());
+    let r = run_sh(&piped(&cmd), dir.path());
+    assert_eq!(r.code, 0, "simulate | true: stderr: {}", r.stderr);
+    assert!(out.join("result.json").is_file(), "result.json written");
+    // A full stdout: exit 4, and still the files.
+    for args in [
+        vec!["schema".to_owned()],
+        vec!["validate".to_owned(), scenario.clone()],
+        vec![
+            "simulate".to_owned(),
+            scenario.clone(),
+            "--no-pdf".to_owned(),
+            "--out".to_owned(),
+            dir.path().join("F").to_str().unwrap().to_owned(),
+        ],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run_with(&args, |c| {
+            c.stdout(std::fs::File::create("/dev/full").unwrap());
+        });
+        assert_eq!(r.code, 4, "{args:?} > /dev/full: stderr: {}", r.stderr);
+        assert!(
+            r.stderr.contains("cannot write to standard output"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert!(dir.path().join("F/result.json").is_file());
+}
+
+/// Item 12: an `--out` bundle that fails midway leaves no directory that looks complete,
+/// and no staging directory behind. The failure is a file-size limit (`ulimit -f`, with
+/// SIGXFSZ ignored so the write fails with EFBIG): result.json and the CSV fit, the
+/// charts do not.
+#[test]
+fn a_bundle_failing_midway_is_not_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), BASE);
+    let out = dir.path().join("bundle");
+    let script = format!(
+        "ulimit -f 40; trap '' XFSZ; exec \"$0\" simulate {scenario} --quiet --out {}",
+        out.display()
+    );
+    let r = run_sh(&script, dir.path());
+    assert_eq!(r.code, 4, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+    assert!(!out.exists(), "no partial bundle at {}", out.display());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+    // Without the limit the same bundle is written whole.
+    let r = run(&[
+        "simulate",
+        &scenario,
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    for f in ["result.json", "report.pdf", "csv", "charts"] {
+        assert!(out.join(f).exists(), "{f} written");
+    }
 }
