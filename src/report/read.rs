@@ -166,7 +166,7 @@ const MAX_BUCKETS: f64 = 200_001.0;
 pub const MAX_RESULT_VALUE: f64 = 1e12;
 
 /// What `simulate` could have written: times within the horizon, buckets that divide it
-/// into at most [`MAX_BUCKETS`], series no longer than their buckets, and every other
+/// into at most [`MAX_BUCKETS`], series no longer than the finer cut, and every other
 /// number finite and at most [`MAX_RESULT_VALUE`] in magnitude. A result edited by hand
 /// (or by a fuzzer) would otherwise send the charts' axes and the local-time labels into
 /// ranges they cannot draw.
@@ -201,24 +201,28 @@ fn plausible(r: &SimulationResult) -> Result<(), String> {
         }
         lengths.push((key, (h / b).ceil() as usize + 1));
     }
-    let (fine, coarse) = (lengths[0].1, lengths[1].1);
+    // Latency means are kept per fine bucket, percentiles per coarse one: no series is
+    // longer than the finer of the two cuts.
+    let fine = lengths[0].1.max(lengths[1].1);
     for c in &series.classes {
-        for (what, n, max) in [
-            ("arrivals_per_s", c.arrivals_per_s.len(), fine),
-            ("throughput_per_s", c.throughput_per_s.len(), fine),
-            ("errors_per_s", c.errors_per_s.len(), fine),
-            ("latency_s_mean", c.latency_s_mean.len(), coarse),
-            ("latency_s_p50", c.latency_s_p50.len(), coarse),
-            ("latency_s_p95", c.latency_s_p95.len(), coarse),
-            ("latency_s_p99", c.latency_s_p99.len(), coarse),
-            ("coarse_completed", c.coarse_completed.len(), coarse),
-        ] {
-            if n > max {
-                return Err(format!(
-                    "series of class `{}`: {what} has {n} buckets, more than the {max} its bucket width allows",
-                    c.name
-                ));
-            }
+        let n = [
+            c.arrivals_per_s.len(),
+            c.throughput_per_s.len(),
+            c.errors_per_s.len(),
+            c.latency_s_mean.len(),
+            c.latency_s_p50.len(),
+            c.latency_s_p95.len(),
+            c.latency_s_p99.len(),
+            c.coarse_completed.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        if n > fine {
+            return Err(format!(
+                "series of class `{}` has {n} buckets, more than the {fine} its bucket widths allow",
+                c.name
+            ));
         }
     }
     for res in &series.resources {
