@@ -19,7 +19,8 @@ Exit codes:
   1  internal error (a bug: please report it)
   2  bad input: the scenario, a profile or a command-line argument is wrong
   3  the run was stopped by a limit (event budget, requests in flight)
-  4  an output file could not be written";
+  4  an output file (or standard output) could not be written
+A closed standard output (`| head`) ends a command quietly with 0, after its files.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

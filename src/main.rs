@@ -22,6 +22,35 @@ enum Failure {
     Output(String),
     /// The engine disagrees with theory, or something that cannot happen did.
     Internal(String),
+    /// Standard output was closed by its reader (`peakplan schema | head -1`): every file
+    /// was written before anything was printed, so the command ends quietly with
+    /// [`EXIT_CLOSED_PIPE`].
+    ClosedPipe,
+}
+
+/// Exit code when standard output is a closed pipe: success, as `head` asked for no more.
+const EXIT_CLOSED_PIPE: u8 = 0;
+
+/// Prints `text` on standard output. A closed pipe (EPIPE) becomes
+/// [`Failure::ClosedPipe`]; any other error (`> /dev/full`) is an output failure, exit 4.
+fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::ClosedPipe
+            } else {
+                Failure::Output(format!("error: cannot write to standard output: {e}"))
+            }
+        })
+}
+
+/// Prints `text` on standard error; if even that is closed there is no one to tell.
+fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 impl Failure {
@@ -31,6 +60,7 @@ impl Failure {
             Failure::Stopped(_) => 3,
             Failure::Output(_) => 4,
             Failure::Internal(_) => 1,
+            Failure::ClosedPipe => EXIT_CLOSED_PIPE,
         }
     }
 }
@@ -41,27 +71,24 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate(&args),
         Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
-        Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&peakplan::scenario::json_schema())
-                    .expect("schema is JSON")
-            );
-            Ok(())
-        }
+        Command::Schema => match serde_json::to_string_pretty(&peakplan::scenario::json_schema()) {
+            Ok(schema) => emit(&format!("{schema}\n")),
+            Err(e) => Err(Failure::Internal(format!(
+                "error: the schema is not JSON: {e}"
+            ))),
+        },
         Command::Selftest(args) => selftest(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             match &f {
-                Failure::BadInput(msg) | Failure::Output(msg) | Failure::Internal(msg) => {
-                    eprintln!("{msg}")
-                }
-                Failure::Stopped(s) => eprintln!(
+                Failure::BadInput(msg) | Failure::Output(msg) | Failure::Internal(msg) => note(msg),
+                Failure::Stopped(s) => note(&format!(
                     "error: replication {} stopped at t = {}: {}\n  hint: {}",
                     s.replication, s.at, s.reason, s.hint
-                ),
+                )),
+                Failure::ClosedPipe => {}
             }
             ExitCode::from(f.exit_code())
         }
@@ -124,8 +151,7 @@ fn validate(file: &Path) -> Result<(), Failure> {
             parts.push(count_of(n, one, many));
         }
     }
-    println!("{}: ok — {}", file.display(), parts.join(", "));
-    Ok(())
+    emit(&format!("{}: ok — {}\n", file.display(), parts.join(", ")))
 }
 
 fn threads(run: &RunArgs) -> usize {
@@ -179,12 +205,15 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     })
     .map_err(Failure::Stopped)?;
     let wall_s = start.elapsed().as_secs_f64();
-    if !args.run.quiet {
-        print!("{}", report::summary(&result, Some(wall_s), colour()));
-    }
+    // Files first, then the terminal: a closed stdout must not lose the run.
+    let mut wrote = String::new();
     if let Some(dir) = &args.out {
         let files = render(&result, &out_formats(&args.skip))?;
-        write_files(dir, &files, args.run.quiet)?;
+        wrote = write_files(dir, &files)?;
+    }
+    if !args.run.quiet {
+        emit(&report::summary(&result, Some(wall_s), colour()))?;
+        emit(&wrote)?;
     }
     Ok(())
 }
@@ -210,22 +239,28 @@ fn render(result: &SimulationResult, formats: &[&dyn Format]) -> Result<Vec<OutF
     report::render(result, formats).map_err(|e| Failure::Internal(format!("error: {e}")))
 }
 
-/// Writes rendered files under `dir`, each atomically, and says where on stdout.
-fn write_files(dir: &Path, files: &[OutFile], quiet: bool) -> Result<(), Failure> {
-    let written = report::write::files(dir, files)
-        .map_err(|(p, e)| Failure::Output(format!("error: cannot write {}: {e}", p.display())))?;
-    if !quiet {
-        println!("\nwrote {} files into {}", written.len(), dir.display());
-    }
-    Ok(())
+/// Writes rendered files under `dir` (the bundle appears whole or not at all) and returns
+/// the line saying where, for stdout once every file is written.
+fn write_files(dir: &Path, files: &[OutFile]) -> Result<String, Failure> {
+    let written = report::write::files(dir, files).map_err(|(p, e)| {
+        Failure::Output(format!(
+            "error: cannot write {}: {e}\n  hint: {} was left as it was (the bundle is written beside it first); check the free space, file-size limit and permissions there",
+            p.display(),
+            dir.display()
+        ))
+    })?;
+    Ok(format!(
+        "\nwrote {} files into {}\n",
+        written.len(),
+        dir.display()
+    ))
 }
 
 /// `peakplan report RESULT.json`: read → summarise → render → write, no simulation.
 fn report(args: &ReportArgs) -> Result<(), Failure> {
     let result = report::read_result(&args.result).map_err(|e| Failure::BadInput(e.to_string()))?;
-    if !args.quiet {
-        print!("{}", report::summary(&result, None, colour()));
-    }
+    // Files first, then the terminal: a closed stdout must not lose the files.
+    let mut wrote = String::new();
     let single: [(&Option<PathBuf>, &dyn Format); 2] =
         [(&args.csv, &report::Csv), (&args.charts, &report::Charts)];
     for (dir, format) in single {
@@ -233,7 +268,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             let files = format
                 .files(&result)
                 .map_err(|e| Failure::Internal(format!("error: {e}")))?;
-            write_files(dir, &files, args.quiet)?;
+            wrote += &write_files(dir, &files)?;
         }
     }
     if let Some(file) = &args.pdf {
@@ -246,13 +281,15 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
         report::write::atomic(file, &pdf[0].bytes).map_err(fail)?;
-        if !args.quiet {
-            println!("\nwrote {}", file.display());
-        }
+        wrote += &format!("\nwrote {}\n", file.display());
     }
     if let Some(dir) = &args.out {
         let files = render(&result, &out_formats(&args.skip))?;
-        write_files(dir, &files, args.quiet)?;
+        wrote += &write_files(dir, &files)?;
+    }
+    if !args.quiet {
+        emit(&report::summary(&result, None, colour()))?;
+        emit(&wrote)?;
     }
     Ok(())
 }
@@ -265,13 +302,13 @@ fn selftest(args: &cli::SelftestArgs) -> Result<(), Failure> {
     let rows =
         validation::run_all(scale, args.run.seed, threads(&args.run)).map_err(Failure::Internal)?;
     if args.markdown {
-        print!("{}", validation::markdown(&rows));
+        emit(&validation::markdown(&rows))?;
     } else if !args.run.quiet {
-        print!("{}", validation::plain(&rows));
+        emit(&validation::plain(&rows))?;
     }
     let failed: Vec<_> = rows.iter().filter(|r| !r.passed()).collect();
     if !args.run.quiet {
-        eprintln!(
+        note(&format!(
             "{} checks in {:.1} s: {} inside their 95 % interval, {} inside the suite-wide one, {} with a half-width above {:.0} %",
             rows.len(),
             start.elapsed().as_secs_f64(),
@@ -281,7 +318,7 @@ fn selftest(args: &cli::SelftestArgs) -> Result<(), Failure> {
                 .filter(|r| r.relative_half_width() > validation::MAX_RELATIVE_HALF_WIDTH)
                 .count(),
             validation::MAX_RELATIVE_HALF_WIDTH * 100.0
-        );
+        ));
     }
     if failed.is_empty() || args.quick {
         Ok(())

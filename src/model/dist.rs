@@ -7,6 +7,24 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal};
 
+/// Largest mean (or constant) a count distribution may have (`queries`, `cache_lookups`,
+/// lock `keys`, `batch_size`): each unit of a count is a loop iteration on the hot path,
+/// outside the event budget, so a count must stay far below what would look like a hang.
+pub const MAX_COUNT_MEAN: f64 = 10_000.0;
+/// Largest value a count draw returns: a heavier-tailed draw is capped here (the cap sits
+/// far in the tail of any distribution whose mean is at most [`MAX_COUNT_MEAN`]).
+pub const MAX_COUNT_SAMPLE: u32 = 1_000_000;
+
+/// `x` as written for a reader: plain in a usual range, else in scientific notation
+/// (`1e-160`, not 160 zeros).
+pub fn readable(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e6).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 /// A validated non-negative distribution. Values are in the unit of the field that holds
 /// it (seconds for times, a plain number for counts).
 #[derive(Clone, Debug)]
@@ -40,28 +58,58 @@ impl Dist {
         Dist::Constant(value)
     }
 
-    /// `mean` must be positive.
-    pub fn exponential(mean: f64) -> Dist {
-        Dist::Exponential {
-            mean,
-            exp: Exp::new(1.0 / mean).expect("validated: mean > 0"),
-        }
+    /// `mean` must be positive; `Err` says why the distribution cannot be sampled (a mean
+    /// so small that its rate overflows).
+    pub fn exponential(mean: f64) -> Result<Dist, String> {
+        let exp = Exp::new(1.0 / mean)
+            .ok()
+            .filter(|_| mean.is_finite() && (1.0 / mean).is_finite())
+            .ok_or_else(|| {
+                format!(
+                    "an exponential with mean {} cannot be sampled",
+                    readable(mean)
+                )
+            })?;
+        Ok(Dist::Exponential { mean, exp })
     }
 
-    /// `mean` and `cv` must be positive.
-    pub fn lognormal(mean: f64, cv: f64) -> Dist {
+    /// `mean` and `cv` must be positive; `Err` says why the distribution cannot be
+    /// sampled (its shape parameters overflow or vanish in floating point).
+    pub fn lognormal(mean: f64, cv: f64) -> Result<Dist, String> {
         let sigma2 = (1.0 + cv * cv).ln();
         let mu = mean.ln() - sigma2 / 2.0;
-        let ln = LogNormal::new(mu, sigma2.sqrt()).expect("validated: mean, cv > 0");
-        Dist::LogNormal { mean, cv, ln }
+        let ln = LogNormal::new(mu, sigma2.sqrt())
+            .ok()
+            .filter(|_| mu.is_finite() && sigma2.is_finite())
+            .ok_or_else(|| {
+                format!(
+                    "a lognormal with mean {} and cv {} cannot be sampled",
+                    readable(mean),
+                    readable(cv)
+                )
+            })?;
+        Ok(Dist::LogNormal { mean, cv, ln })
     }
 
     /// `mean` and `cv` must be positive. Shape `1/cv²`: cv = 1 is exponential,
-    /// cv = 1/√2 is Erlang-2.
-    pub fn gamma(mean: f64, cv: f64) -> Dist {
+    /// cv = 1/√2 is Erlang-2. `Err` says why the distribution cannot be sampled (a tiny
+    /// cv makes the shape infinite and the scale zero).
+    pub fn gamma(mean: f64, cv: f64) -> Result<Dist, String> {
         let shape = 1.0 / (cv * cv);
-        let gamma = Gamma::new(shape, mean / shape).expect("validated: mean, cv > 0");
-        Dist::Gamma { mean, cv, gamma }
+        let scale = mean / shape;
+        let gamma = Gamma::new(shape, scale)
+            .ok()
+            .filter(|_| shape.is_finite() && scale.is_finite() && scale > 0.0)
+            .ok_or_else(|| {
+                format!(
+                    "a gamma with mean {} and cv {} cannot be sampled (shape 1/cv² = {}, scale {})",
+                    readable(mean),
+                    readable(cv),
+                    readable(shape),
+                    readable(scale)
+                )
+            })?;
+        Ok(Dist::Gamma { mean, cv, gamma })
     }
 
     /// `values` non-empty and non-negative; `weights`, if given, same length, non-negative,
@@ -154,10 +202,11 @@ impl Dist {
         }
     }
 
-    /// Samples a count, rounding stochastically so that the mean is preserved.
+    /// Samples a count, rounding stochastically so that the mean is preserved; at most
+    /// [`MAX_COUNT_SAMPLE`].
     #[inline]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
-        let x = self.sample(rng).max(0.0);
+        let x = self.sample(rng).max(0.0).min(f64::from(MAX_COUNT_SAMPLE));
         let floor = x.floor();
         let frac = x - floor;
         let extra = frac > 0.0 && rand::RngExt::random::<f64>(rng) < frac;
@@ -195,10 +244,10 @@ mod tests {
     #[test]
     fn moments_match() {
         check(Dist::constant(0.25), 1);
-        check(Dist::exponential(0.05), 2);
-        check(Dist::lognormal(0.1, 1.0), 3);
-        check(Dist::gamma(2.0, 1.0 / 2f64.sqrt()), 4);
-        check(Dist::gamma(1.0, 0.5), 5);
+        check(Dist::exponential(0.05).unwrap(), 2);
+        check(Dist::lognormal(0.1, 1.0).unwrap(), 3);
+        check(Dist::gamma(2.0, 1.0 / 2f64.sqrt()).unwrap(), 4);
+        check(Dist::gamma(1.0, 0.5).unwrap(), 5);
         check(
             Dist::empirical(vec![1.0, 2.0, 10.0], Some(&[0.5, 0.3, 0.2])),
             6,
@@ -213,5 +262,16 @@ mod tests {
         let total: u64 = (0..n).map(|_| u64::from(d.sample_count(&mut rng))).sum();
         let m = total as f64 / n as f64;
         assert!((m - 2.3).abs() < 0.01, "seed 7: mean count {m}");
+    }
+
+    #[test]
+    fn counts_are_capped() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
+        assert_eq!(
+            Dist::constant(1e300).sample_count(&mut rng),
+            MAX_COUNT_SAMPLE
+        );
+        assert!(Dist::gamma(1.0, 1e-160).is_err());
+        assert!(Dist::lognormal(1e-300, 100.0).is_ok());
     }
 }

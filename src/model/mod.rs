@@ -11,7 +11,7 @@ mod queue_job;
 mod time;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
-pub use dist::Dist;
+pub use dist::{Dist, MAX_COUNT_MEAN, MAX_COUNT_SAMPLE, readable};
 pub use estate::{
     CallUse, Db, DbServer, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer,
     PoolMode, RateLimit, Redis, RedisCache, Replica, Volume,

@@ -62,15 +62,37 @@ impl Sub for SimTime {
 
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.as_secs_f64();
+        // Unsigned: `as_secs_f64` is signed for speed and wraps above 292 years.
+        let s = self.0 as f64 / Self::NS_PER_S;
         if s >= 3600.0 {
             write!(f, "{:.2}h", s / 3600.0)
         } else if s >= 60.0 {
             write!(f, "{:.1}min", s / 60.0)
         } else if s >= 1.0 {
             write!(f, "{s:.3}s")
-        } else {
+        } else if self.0 >= 1_000_000 {
             write!(f, "{:.3}ms", s * 1e3)
+        } else if self.0 >= 1_000 {
+            write!(f, "{:.3}µs", s * 1e6)
+        } else {
+            write!(f, "{}ns", self.0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SimTime;
+
+    #[test]
+    fn displays_every_magnitude_without_wrapping() {
+        assert_eq!(SimTime(1).to_string(), "1ns");
+        assert_eq!(SimTime(250_000).to_string(), "250.000µs");
+        assert_eq!(SimTime(4_000_000).to_string(), "4.000ms");
+        assert_eq!(SimTime::from_secs(4).to_string(), "4.000s");
+        // 300 years: above i64::MAX nanoseconds, still positive.
+        let t = SimTime(300 * 365 * 86_400 * 1_000_000_000);
+        assert!(!t.to_string().starts_with('-'), "{t}");
+        assert!(!SimTime::MAX.to_string().starts_with('-'));
     }
 }

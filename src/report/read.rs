@@ -7,6 +7,7 @@
 //! `compare`, `size` and `gate` write results of their own `format`, they are dispatched on
 //! that header here.
 
+use crate::model::readable;
 use crate::result::{FORMAT, FORMAT_VERSION, SimulationResult};
 use serde::Deserialize;
 use serde_json::error::Category;
@@ -53,17 +54,34 @@ pub fn read_result(path: &Path) -> Result<SimulationResult, ReadError> {
         message,
         hint,
     };
-    let len = std::fs::metadata(path)
-        .map_err(|e| err(format!("cannot read: {e}"), "check the path"))?
-        .len();
-    if len > MAX_RESULT_BYTES {
+    let meta =
+        std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}"), "check the path"))?;
+    if !meta.is_file() {
         return Err(err(
-            format!("{len} bytes, more than the {MAX_RESULT_BYTES} a result may have"),
-            "is this really a peakplan result.json?",
+            "not a regular file (a directory, device, FIFO or socket)".into(),
+            "pass the result.json that `peakplan simulate --out DIR` wrote",
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| err(format!("cannot read: {e}"), "check the path"))?;
+    let too_big = |len: u64| {
+        err(
+            format!("{len} bytes, more than the {MAX_RESULT_BYTES} a result may have"),
+            "is this really a peakplan result.json?",
+        )
+    };
+    if meta.len() > MAX_RESULT_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    // Bounded even if the file grows while it is read.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_RESULT_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| err(format!("cannot read: {e}"), "check the path"))?;
+    if bytes.len() as u64 > MAX_RESULT_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     parse_result(&bytes).map_err(|(message, hint)| err(message, hint))
 }
 
@@ -128,12 +146,139 @@ pub fn parse_result(bytes: &[u8]) -> Result<SimulationResult, (String, &'static 
         }
         Some(_) => {}
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        (
-            format!("damaged peakplan result: {e}"),
-            "was it edited by hand? write it again with `peakplan simulate SCENARIO --out DIR`",
-        )
-    })
+    let result: SimulationResult = serde_json::from_slice(bytes)
+        .map_err(|e| (format!("damaged peakplan result: {e}"), HINT_EDITED))?;
+    plausible(&result).map_err(|m| (format!("damaged peakplan result: {m}"), HINT_EDITED))?;
+    Ok(result)
+}
+
+const HINT_EDITED: &str =
+    "was it edited by hand? write it again with `peakplan simulate SCENARIO --out DIR`";
+
+/// Longest horizon a scenario may have (366 days), in seconds.
+const MAX_HORIZON_S: f64 = 366.0 * 86_400.0;
+/// Most fine buckets over a horizon (the scenario's limit is 200,000), plus the partial
+/// bucket the horizon may cut.
+const MAX_BUCKETS: f64 = 200_001.0;
+/// Largest magnitude of any figure outside the run counters: far above what a simulation
+/// of at most 366 days and 2e9 arrivals per replication writes (rates, seconds, levels),
+/// and small enough that every axis and label stays drawable.
+pub const MAX_RESULT_VALUE: f64 = 1e12;
+
+/// What `simulate` could have written: times within the horizon, buckets that divide it
+/// into at most [`MAX_BUCKETS`], series no longer than the finer cut, and every other
+/// number finite and at most [`MAX_RESULT_VALUE`] in magnitude. A result edited by hand
+/// (or by a fuzzer) would otherwise send the charts' axes and the local-time labels into
+/// ranges they cannot draw.
+fn plausible(r: &SimulationResult) -> Result<(), String> {
+    let value = serde_json::to_value(r).map_err(|e| e.to_string())?;
+    numbers_in_range(&value, &mut String::new())?;
+    let h = r.scenario.horizon_s;
+    if !(h > 0.0 && h <= MAX_HORIZON_S) {
+        return Err(format!(
+            "`scenario.horizon_s` is {}; a horizon is > 0 and at most 366 days ({MAX_HORIZON_S} s)",
+            readable(h)
+        ));
+    }
+    let w = r.scenario.warmup_s;
+    if !(0.0..h).contains(&w) {
+        return Err(format!(
+            "`scenario.warmup_s` is {}; it must be ≥ 0 and below the horizon ({h} s)",
+            readable(w)
+        ));
+    }
+    let series = &r.series;
+    let mut lengths = Vec::new();
+    for (key, b) in [
+        ("fine_bucket_s", series.fine_bucket_s),
+        ("coarse_bucket_s", series.coarse_bucket_s),
+    ] {
+        if !(b > 0.0 && b.is_finite() && h / b <= MAX_BUCKETS) {
+            return Err(format!(
+                "`series.{key}` is {}; a bucket is > 0 s and divides the {h} s horizon into at most {MAX_BUCKETS} buckets",
+                readable(b)
+            ));
+        }
+        lengths.push((key, (h / b).ceil() as usize + 1));
+    }
+    // Latency means are kept per fine bucket, percentiles per coarse one: no series is
+    // longer than the finer of the two cuts.
+    let fine = lengths[0].1.max(lengths[1].1);
+    for c in &series.classes {
+        let n = [
+            c.arrivals_per_s.len(),
+            c.throughput_per_s.len(),
+            c.errors_per_s.len(),
+            c.latency_s_mean.len(),
+            c.latency_s_p50.len(),
+            c.latency_s_p95.len(),
+            c.latency_s_p99.len(),
+            c.coarse_completed.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        if n > fine {
+            return Err(format!(
+                "series of class `{}` has {n} buckets, more than the {fine} its bucket widths allow",
+                c.name
+            ));
+        }
+    }
+    for res in &series.resources {
+        let n = res
+            .level_mean
+            .len()
+            .max(res.utilisation.as_ref().map_or(0, Vec::len));
+        if n > fine {
+            return Err(format!(
+                "series of resource `{}` has {n} buckets, more than the {fine} its bucket width allows",
+                res.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every number in `v` (but the run counters and totals, which are counts summed over
+/// replications) is at most [`MAX_RESULT_VALUE`] in magnitude; `path` is where we are.
+fn numbers_in_range(v: &serde_json::Value, path: &mut String) -> Result<(), String> {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or(f64::INFINITY);
+            if x.abs() > MAX_RESULT_VALUE {
+                return Err(format!(
+                    "`{path}` is {}, beyond the ±{MAX_RESULT_VALUE:e} any result holds",
+                    readable(x)
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                numbers_in_range(item, path)?;
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                if matches!(k.as_str(), "run" | "totals") {
+                    continue;
+                }
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                numbers_in_range(item, path)?;
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -30,11 +30,17 @@ impl Clock {
     /// `strftime` of the local time `offset_s` after the start; `+{h} h` when the start
     /// could not be read (a hand-edited result).
     pub fn format(&self, offset_s: f64, fmt: &str) -> String {
-        match self.start {
-            Some(t) => {
-                let at = t + chrono::Duration::milliseconds((offset_s * 1e3).round() as i64);
-                at.format(fmt).to_string()
-            }
+        // Checked: a hand-edited offset far outside chrono's range (±262,000 years) gets
+        // the fallback label rather than a panic.
+        let at = self.start.and_then(|t| {
+            let ms = offset_s * 1e3;
+            (ms.is_finite() && ms.abs() < 1e17)
+                .then(|| chrono::Duration::try_milliseconds(ms.round() as i64))
+                .flatten()
+                .and_then(|d| t.checked_add_signed(d))
+        });
+        match at {
+            Some(at) => at.format(fmt).to_string(),
             None => format!("+{:.2} h", offset_s / 3600.0),
         }
     }
@@ -73,5 +79,8 @@ mod tests {
         assert_eq!(c.local(0.0), "2026-10-25T01:00");
         assert_eq!(c.local(3.0 * 3600.0), "2026-10-25T03:00");
         assert_eq!(Clock::new(&info("garbage", "UTC")).local(7200.0), "+2.00 h");
+        // Out of chrono's range: a label, not a panic.
+        assert!(c.local(1e308).starts_with('+'));
+        assert!(c.local(-1e308).starts_with('+'));
     }
 }

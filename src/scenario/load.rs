@@ -168,15 +168,49 @@ fn explain(message: String) -> (String, Option<String>) {
     (message, None)
 }
 
-/// Reads a file, or explains why not.
+/// Reads a file, or explains why not. Only regular files are read (a device such as
+/// `/dev/zero`, a FIFO or a directory is refused before it is opened), and never more
+/// than [`MAX_FILE_BYTES`] + 1 bytes, so a file that grows while it is read cannot
+/// exhaust memory either.
 pub fn read(path: &Path, what: &str) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(path).map_err(|e| Diagnostic {
+    use std::io::Read;
+    let fail = |message: String, hint: &str| Diagnostic {
         file: path.display().to_string(),
         yaml_path: String::new(),
         line: None,
         column: None,
-        message: format!("cannot read {what}: {e}"),
-        hint: Some("check the path; relative paths start from the current directory".into()),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    let hint = "check the path; relative paths start from the current directory";
+    let meta =
+        std::fs::metadata(path).map_err(|e| fail(format!("cannot read {what}: {e}"), hint))?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
+        return Err(fail(
+            format!("cannot read {what}: it is {kind}"),
+            "pass a YAML file; to read a generated scenario, write it to a file first",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read {what}: {e}"), hint))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(fail(
+            format!("{what} is larger than {MAX_FILE_BYTES} bytes, the limit"),
+            "a scenario is a page of YAML; split large data into profiles",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        fail(
+            format!("cannot read {what}: not UTF-8 text ({e})"),
+            "save the file as UTF-8",
+        )
     })
 }
 

@@ -62,6 +62,10 @@ pub fn parse_number(text: &str) -> Result<f64, UnitError> {
 const DURATION_HINT: &str =
     "use a number and one of the units ns, us, ms, s, m/min, h, d, w, e.g. `250ms` or `2h`";
 
+/// The longest duration a scenario may write: 100 years, far inside the 292 years that
+/// `SimTime` arithmetic (signed conversions to seconds) handles exactly.
+pub const MAX_DURATION: SimTime = SimTime::from_secs(36_525 * 86_400);
+
 /// Parses a non-negative duration such as `250ms`, `0.5s`, `15m`, `2h`, `3d`, `1w`.
 pub fn parse_duration(text: &str) -> Result<SimTime, UnitError> {
     let Some((value, unit)) = split_number(text) else {
@@ -99,10 +103,10 @@ pub fn parse_duration(text: &str) -> Result<SimTime, UnitError> {
         ));
     }
     let ns = value * ns_per_unit;
-    if ns >= u64::MAX as f64 {
+    if ns > MAX_DURATION.as_nanos() as f64 {
         return Err(err(
-            format!("duration `{text}` is too long"),
-            "keep durations under a few centuries, e.g. `366d`",
+            format!("duration `{text}` is too long: the limit is 100 years (36525d)"),
+            "the horizon itself is at most 366d; check the unit, e.g. `15m` rather than `15w`",
         ));
     }
     Ok(SimTime(ns.round() as u64))

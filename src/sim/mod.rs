@@ -33,6 +33,7 @@ mod request;
 pub use database::Db;
 pub use gauges::{GaugeSpec, GaugeTable, Resource, Scope};
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket};
+pub use odoo::background_connections;
 pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
 
@@ -226,6 +227,69 @@ const MAX_BATCH: u32 = 10_000;
 
 /// How often (in events) the progress counter is refreshed.
 const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// What one replication's working memory may come to, in bytes, by part: what it
+/// allocates at the start (the worker processes and pods, the bucket series over the
+/// horizon) and what its caps let it grow to (the request table at `run.max_in_flight`
+/// with listen backlogs holding them, the event queue at its cap). Validation refuses a
+/// scenario whose total exceeds its limit, so the run never dies allocating; the sizes
+/// are the simulation's own structs, so the estimate follows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkingMemory {
+    /// HTTP and cron worker processes and the pods' idle lists.
+    pub workers: u64,
+    /// The request table, its lock rows, the free list and the listen backlogs, full.
+    pub requests: u64,
+    /// The event queue at its cap (`4 × run.max_in_flight + 1024`).
+    pub events: u64,
+    /// The fine and coarse bucket series over the horizon.
+    pub buckets: u64,
+}
+
+impl WorkingMemory {
+    pub fn of(model: &Model) -> WorkingMemory {
+        let size = |n: usize| n as u64;
+        let o = &model.odoo;
+        let processes = u64::from(o.pods) * (u64::from(o.workers) + u64::from(o.max_cron_threads));
+        let workers = processes * (size(std::mem::size_of::<Worker>()) + 4)
+            + u64::from(o.pods) * size(std::mem::size_of::<Pod>());
+        let in_flight = u64::from(model.run.max_in_flight);
+        let requests = in_flight
+            * (size(std::mem::size_of::<Request>())
+                + size(std::mem::size_of::<Vec<Row>>())
+                + 4
+                + 4);
+        let events = (4 * in_flight + 1024) * size(std::mem::size_of::<(u64, u64, Ev)>());
+        let buckets_of = |width: SimTime| {
+            model
+                .horizon
+                .duration
+                .as_nanos()
+                .div_ceil(width.as_nanos().max(1))
+                + 1
+        };
+        let classes = size(model.classes.len());
+        let slots = size(GaugeTable::of(model).slots);
+        let buckets = buckets_of(model.stats.fine_bucket)
+            * (classes * size(std::mem::size_of::<FineClassBucket>()) + slots * 4)
+            + buckets_of(model.stats.coarse_bucket)
+                * classes
+                * size(std::mem::size_of::<CoarseClassBucket>());
+        WorkingMemory {
+            workers,
+            requests,
+            events,
+            buckets,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.workers
+            .saturating_add(self.requests)
+            .saturating_add(self.events)
+            .saturating_add(self.buckets)
+    }
+}
 
 /// Runs replication `index` of `model` under `master_seed`. `progress` receives the
 /// simulated time reached (ns), for a progress bar; the engine itself prints nothing.

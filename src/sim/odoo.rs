@@ -65,12 +65,17 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
     (pods, workers)
 }
 
+/// PostgreSQL connections the cron workers and the evented workers open at start-up and
+/// keep: `pods × (max_cron_threads + evented_worker)`. Validation checks them against the
+/// `pg_connections` gauge's capacity, as the run does at t = 0.
+pub fn background_connections(o: &OdooTier) -> u32 {
+    (o.max_cron_threads + u32::from(o.evented_worker)).saturating_mul(o.pods)
+}
+
 impl Sim<'_> {
     /// Cron workers and the evented worker connect at start-up and stay connected.
     pub(super) fn open_background_connections(&mut self) -> Step {
-        let o = &self.model.odoo;
-        let per_pod = o.max_cron_threads + u32::from(o.evented_worker);
-        let needed = per_pod * o.pods;
+        let needed = background_connections(&self.model.odoo);
         if needed > self.pg_usable() {
             return Err(self.stopped(
                 format!(

@@ -5,7 +5,7 @@ use super::super::located::{Located, Pos, Text};
 use super::super::raw::{self, DistKind};
 use super::super::units;
 use super::Ctx;
-use crate::model::Dist;
+use crate::model::{Dist, MAX_COUNT_MEAN, MAX_COUNT_SAMPLE, readable};
 
 /// Most values in an empirical distribution.
 const MAX_EMPIRICAL: usize = 100_000;
@@ -144,19 +144,51 @@ pub fn dist(
                 None
             }
         },
-        DistKind::Exponential => positive(cx, s.mean.as_ref(), "mean").map(Dist::exponential),
+        DistKind::Exponential => positive(cx, s.mean.as_ref(), "mean")
+            .and_then(|mean| sampleable(cx, at, path, Dist::exponential(mean))),
         DistKind::Lognormal | DistKind::Gamma => {
             let (mean, cv) = (positive(cx, s.mean.as_ref(), "mean"), cv(cx));
             let (mean, cv) = (mean?, cv?);
-            Some(if kind == DistKind::Gamma {
+            let built = if kind == DistKind::Gamma {
                 Dist::gamma(mean, cv)
             } else {
                 Dist::lognormal(mean, cv)
-            })
+            };
+            sampleable(cx, at, path, built)
         }
         DistKind::Empirical => empirical(cx, s, at, path, measure),
     };
-    if ok { built } else { None }
+    let built = built.filter(|_| ok)?;
+    let mean = built.mean();
+    if measure == Measure::Count && (mean.is_nan() || mean > MAX_COUNT_MEAN) {
+        cx.error(
+            at,
+            path,
+            format!(
+                "a mean of {} per request; a count's mean is at most {MAX_COUNT_MEAN:.0}",
+                readable(mean)
+            ),
+            Some(format!(
+                "counts are looped over per request (draws are capped at {MAX_COUNT_SAMPLE}); check the value, e.g. `{{dist: constant, value: 12}}`"
+            )),
+        );
+        return None;
+    }
+    Some(built)
+}
+
+/// A distribution the model could build, or a diagnostic saying why not.
+fn sampleable(cx: &mut Ctx, at: Pos, path: &str, built: Result<Dist, String>) -> Option<Dist> {
+    built
+        .map_err(|e| {
+            cx.error(
+                at,
+                path,
+                e,
+                Some("a value that does not vary is `{dist: constant, value: …}`; keep cv ≥ 1e-6 and the mean plausible".into()),
+            )
+        })
+        .ok()
 }
 
 fn empirical(

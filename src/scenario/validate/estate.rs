@@ -16,6 +16,9 @@ use crate::model::{
 const MAX_PODS: u32 = 10_000;
 const MAX_WORKERS: u32 = 10_000;
 const MAX_CORES: u32 = 4_096;
+/// Shortest `kill_check_period`: each check is an event per pod (the master and the
+/// evented worker), so a period of nanoseconds would spend the event budget on checks.
+const MIN_KILL_CHECK_PERIOD: SimTime = SimTime::from_secs(1);
 /// io2 Block Express tops out at 256,000 IOPS; 1e6 leaves room and still catches typos.
 const MAX_IOPS: f64 = 1e6;
 /// A single I/O slower than this is a typo (`1s` for `1ms`), not a volume.
@@ -199,13 +202,13 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         Some(SimTime::from_secs(4)),
     );
     let kill_check_period = kill_check_period.and_then(|k| {
-        if k == SimTime::ZERO {
+        if k < MIN_KILL_CHECK_PERIOD {
             let pos = o.kill_check_period.as_ref().map_or(at, |v| v.pos);
             cx.error(
                 pos,
                 &p("kill_check_period"),
-                "must be > 0",
-                Some("Odoo's master checks about every 4s".into()),
+                format!("must be at least {MIN_KILL_CHECK_PERIOD}, found {k}"),
+                Some("Odoo's master checks about every 4s; each check is an event on every pod, so a tiny period spends the event budget on checks".into()),
             );
             return None;
         }

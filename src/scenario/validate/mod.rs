@@ -12,6 +12,7 @@ mod calendar;
 mod contention;
 mod dist;
 mod estate;
+mod feasible;
 mod integrations;
 mod jobs;
 mod settings;
@@ -438,6 +439,9 @@ pub fn validate(
     }
 
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {
+        let horizon_s = horizon
+            .as_ref()
+            .map_or(0.0, |h| h.model.duration.as_secs_f64());
         let expected: f64 = cls
             .iter()
             .enumerate()
@@ -451,14 +455,24 @@ pub fn validate(
                     * c.websocket.as_ref().map_or(1.0, |ws| {
                         1.0 + ws.messages_per_s * ws.connected_s.mean()
                     })
+                    // A closed class's users each send at most one request per think time
+                    // plus a response, and a response takes at least its Odoo CPU time.
+                    + c.population.as_ref().map_or(0.0, |p| {
+                        let cycle_s = p.think_s.mean() + c.odoo_cpu_s.mean();
+                        if cycle_s > 0.0 {
+                            f64::from(p.users) * horizon_s / cycle_s
+                        } else {
+                            f64::INFINITY
+                        }
+                    })
             })
             .sum();
         if expected > MAX_EXPECTED_ARRIVALS {
             cx.error(
                 pos_of(&s.workloads),
                 "workloads",
-                format!("about {expected:.3e} requests per replication; the limit is {MAX_EXPECTED_ARRIVALS:.0e}"),
-                Some("shorten the horizon or lower the rates (check units: `40/s` vs `40k/s`)".into()),
+                format!("about {expected:.3e} requests per replication (open classes at their rates, closed classes at users × horizon / (think + Odoo CPU)); the limit is {MAX_EXPECTED_ARRIVALS:.0e}"),
+                Some("shorten the horizon or lower the rates or users (check units: `40/s` vs `40k/s`; a closed class with no think time loops as fast as it is served)".into()),
             );
         }
     }
@@ -478,7 +492,7 @@ pub fn validate(
         odoo,
         postgres,
     } = estate;
-    Ok(Model {
+    let model = Model {
         name: name.unwrap_or_else(unreported),
         horizon: horizon.unwrap_or_else(unreported).model,
         calendar: calendar.unwrap_or_else(unreported),
@@ -491,5 +505,12 @@ pub fn validate(
         integrations: integrations.unwrap_or_else(unreported),
         stats: stats.unwrap_or_else(unreported),
         run: run.unwrap_or_else(unreported),
-    })
+    };
+    // What the run would fail on at start-up or while allocating, checked on the model.
+    feasible::background_connections_fit(&mut cx, &s, &model);
+    feasible::working_memory_fits(&mut cx, &s, &model);
+    if !cx.diags.is_empty() {
+        return Err(Diagnostics(cx.diags));
+    }
+    Ok(model)
 }
