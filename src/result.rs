@@ -21,6 +21,10 @@ pub struct SimulationResult {
     /// results written before it existed).
     #[serde(default)]
     pub configuration: Option<Configuration>,
+    /// What must be read first: classes that fail and limits that were reached, even
+    /// for an instant (absent in results written before it).
+    #[serde(default)]
+    pub warnings: Warnings,
     /// Which resource saturated first and which cause dominates errors.
     pub bottleneck: Bottleneck,
     /// queue_job backlog drain after each calendar event (empty without job classes).
@@ -132,6 +136,48 @@ pub struct TimeBreakdown {
     pub external_calls_s: Option<Estimate>,
 }
 
+/// What a summary says first: the classes whose requests fail and the resources that hit
+/// their capacity. Neither is washed out by an average: a class is listed for its worst
+/// fine bucket as well as its whole-horizon share, a resource for its largest instantaneous
+/// level in any replication.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Warnings {
+    /// Share of a class's requests failing (whole horizon, or in one fine bucket) above
+    /// which it is listed.
+    pub failing_share: f64,
+    pub failing_classes: Vec<FailingClass>,
+    pub limits_reached: Vec<LimitReached>,
+}
+
+/// A class whose requests fail above `Warnings::failing_share`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FailingClass {
+    pub class: String,
+    /// Over the whole observation window.
+    pub error_ratio: Estimate,
+    /// The cause with the highest rate for this class.
+    pub dominant_cause: Option<String>,
+    /// The fine bucket with the highest share of failed requests (mean errors over mean
+    /// arrivals in the bucket, capped at 1), among buckets with at least one failed request
+    /// per replication on average.
+    pub worst_bucket: Option<Peak>,
+}
+
+/// A resource whose capacity is a hard limit (a pool of slots) and whose level reached it
+/// at some instant.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LimitReached {
+    pub resource: String,
+    /// In plain words ("HTTP workers").
+    pub label: String,
+    pub capacity: f64,
+    /// Largest level per replication: mean and interval.
+    pub level_max: Estimate,
+    /// Replications in which the level reached the capacity, of `replications`.
+    pub in_replications: u32,
+    pub replications: u32,
+}
+
 /// The first bottleneck: the first resource whose utilisation in a fine bucket reached
 /// `threshold`, and the error cause with the highest rate.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -184,6 +230,13 @@ pub struct Totals {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResourceResult {
     pub name: String,
+    /// In plain words ("HTTP workers"; absent in results written before it).
+    #[serde(default)]
+    pub label: String,
+    /// The capacity is a pool of slots (workers, connections) rather than a shared rate
+    /// (cores, IOPS): reaching it even for an instant is a warning.
+    #[serde(default)]
+    pub hard_limit: bool,
     /// Capacity in the resource's unit (workers, cores, connections); `None` when unbounded.
     pub capacity: Option<f64>,
     pub level_mean: Estimate,

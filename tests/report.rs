@@ -234,7 +234,10 @@ fn report_writes_what_was_asked_and_prints_plain_text_when_piped() {
     ]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.starts_with("busiest resource: "), "{out}");
+    // The warnings come first (all 5 workers were busy at some instant), then the
+    // busiest resource.
+    assert!(out.starts_with("WARNING HTTP workers"), "{out}");
+    assert!(out.contains("\nbusiest resource: "), "{out}");
     assert!(!out.contains('\x1b'), "no colour codes when piped:\n{out}");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
     assert!(csv.join("summary.csv").is_file());

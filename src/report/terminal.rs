@@ -2,6 +2,7 @@
 
 use super::estate;
 use super::numbers::{self, grouped as group};
+use super::warnings;
 use crate::result::SimulationResult;
 use crate::stats::Estimate;
 use std::fmt::Write;
@@ -64,6 +65,9 @@ fn headline(r: &SimulationResult, st: &Style) -> Option<String> {
 pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> String {
     let st = Style { on: colour };
     let mut o = String::new();
+    for line in warnings::sentences(r) {
+        let _ = writeln!(o, "{} {line}", st.paint("1;31", "WARNING"));
+    }
     if let Some(line) = headline(r, &st) {
         let _ = writeln!(o, "{line}");
     }
@@ -78,11 +82,20 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
                 at.start_local
             );
         }
+        _ if !warnings::clean(r) => {
+            let _ = writeln!(
+                o,
+                "first bottleneck by {:.0}-minute averages: none reached {:.0} % — but see the warnings above",
+                r.series.fine_bucket_s / 60.0,
+                b.threshold * 100.0
+            );
+        }
         _ => {
             let _ = writeln!(
                 o,
-                "first bottleneck: none — no resource reached {:.0} % in any bucket",
-                b.threshold * 100.0
+                "first bottleneck: none — no resource reached its capacity or {:.0} % in any bucket, and no class failed above {:.0} %",
+                b.threshold * 100.0,
+                r.warnings.failing_share * 100.0
             );
         }
     }

@@ -183,6 +183,52 @@ impl Resource {
             Resource::RedisCacheHitRatio => "redis_cache_hit_ratio",
         }
     }
+
+    /// Whether the capacity is a hard limit — a pool of slots (workers, connections, a
+    /// backlog, memory) whose last slot taken makes the next request wait or fail — rather
+    /// than a shared rate (cores, IOPS) that is full whenever enough work overlaps and
+    /// then only slows everyone down. Reaching a hard limit for an instant is news;
+    /// a shared rate counts when a bucket's average nears it.
+    pub fn hard_limit(self) -> bool {
+        !matches!(
+            self,
+            Resource::PgCoresBusy
+                | Resource::VolumeIops
+                | Resource::ReplicaCoresBusy
+                | Resource::ReplicaVolumeIops
+                | Resource::EventedCpuBusy
+        )
+    }
+
+    /// The gauge in plain words, for summaries a capacity review reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Resource::OdooWorkersBusy => "HTTP workers",
+            Resource::Backlog => "listen backlog",
+            Resource::PgCoresBusy => "PostgreSQL CPU",
+            Resource::PgActiveQueries => "PostgreSQL queries running",
+            Resource::PgConnections => "PostgreSQL connections",
+            Resource::VolumeIops => "PostgreSQL volume IOPS",
+            Resource::WorkersRespawning => "HTTP workers restarting",
+            Resource::CronWorkersBusy => "cron workers",
+            Resource::RedisMemory => "Redis memory",
+            Resource::PgBouncerServerConns => "PgBouncer server connections",
+            Resource::PgBouncerWaiting => "clients waiting for PgBouncer",
+            Resource::JobsPending => "queue_job jobs pending",
+            Resource::JobsRunning => "queue_job jobs running",
+            Resource::JobOldestAge => "age of the oldest pending job",
+            Resource::WebsocketConnections => "websocket connections",
+            Resource::EventedCpuBusy => "evented workers' CPU",
+            Resource::EventedCursors => "evented workers' database cursors",
+            Resource::ReplicaCoresBusy => "replica CPU",
+            Resource::ReplicaActiveQueries => "replica queries running",
+            Resource::ReplicaConnections => "replica connections",
+            Resource::ReplicaVolumeIops => "replica volume IOPS",
+            Resource::ReplicationLag => "replication lag",
+            Resource::RedisCacheResident => "Redis cache resident",
+            Resource::RedisCacheHitRatio => "Redis cache hit ratio",
+        }
+    }
 }
 
 /// A gauge every PostgreSQL server has.
@@ -215,10 +261,14 @@ pub struct GaugeSpec {
     /// Its slot in a replication's collector (see the module documentation).
     pub slot: usize,
     pub name: String,
+    /// The gauge in plain words ("HTTP workers").
+    pub label: String,
     pub scope: Scope,
     /// Capacity in the gauge's unit; `None` when unbounded or when reaching a maximum is
     /// health rather than saturation (a fully resident cache).
     pub capacity: Option<f64>,
+    /// The capacity is a pool of slots, not a shared rate ([`Resource::hard_limit`]).
+    pub hard_limit: bool,
 }
 
 /// The gauges of one model: every slot the collector keeps, and the present ones.
@@ -241,14 +291,18 @@ impl GaugeTable {
             .map(|r| GaugeSpec {
                 slot: *r as usize,
                 name: r.name().to_string(),
+                label: r.label().to_string(),
                 scope: r.scope(),
                 capacity: capacity(*r, model),
+                hard_limit: r.hard_limit(),
             });
         let per_channel = (1..=extra).map(|ch| GaugeSpec {
             slot: Self::channel_slot(ch),
             name: format!("queue_job_running[{}]", channels.get(ch).full_name),
+            label: format!("jobs running on channel {}", channels.get(ch).full_name),
             scope: Scope::JobRunner,
             capacity: channels.get(ch).capacity.map(f64::from),
+            hard_limit: true,
         });
         GaugeTable {
             slots: Resource::COUNT + extra,

@@ -59,6 +59,7 @@ pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
             .map(|(p, n)| p.filter(|_| *n >= WORST_BUCKET_MIN_COMPLETED));
         c.worst_latency_s_p95 = peak(model, all_series.coarse_bucket_s, p95);
     }
+    let warnings = super::warnings::warnings(model, &classes, &resources, &figures, &all_series);
     let bottleneck = bottleneck(model, &resources, &all_series, &classes);
     let queue_job_drain = drains(model, &all_series);
     SimulationResult {
@@ -79,6 +80,7 @@ pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
             percentile_relative_error: RELATIVE_ERROR,
         },
         configuration: Some(super::configuration(model)),
+        warnings,
         bottleneck,
         queue_job_drain,
         classes,
@@ -223,6 +225,8 @@ fn resource_result(
     };
     ResourceResult {
         name: g.name,
+        label: g.label,
+        hard_limit: g.hard_limit,
         capacity: cap,
         level_mean: fig(|x| x.level_mean),
         level_max: fig(|x| x.level_max),

@@ -80,6 +80,18 @@ fn title_page(f: &mut Flow, r: &SimulationResult, clock: &Clock) {
 
 fn executive_summary(f: &mut Flow, r: &SimulationResult) {
     f.heading("1  Executive summary");
+    let warnings = super::warnings::sentences(r);
+    if !warnings.is_empty() {
+        f.paragraph(
+            "Read these first — limits reached and classes failing, which averages over \
+             5-minute buckets and over the horizon do not show:",
+            10.5,
+        );
+        for w in &warnings {
+            f.paragraph(&format!("• {}{}.", w[..1].to_uppercase(), &w[1..]), 10.5);
+        }
+        f.space(6.0);
+    }
     let busiest = r
         .resources
         .iter()
@@ -90,7 +102,11 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
             &format!(
                 "Busiest resource: {} at {:.1} % of its capacity in its busiest {:.0}-minute \
                  bucket (from {}); {} over the whole observation window.",
-                x.name,
+                if x.label.is_empty() {
+                    &x.name
+                } else {
+                    &x.label
+                },
                 p.value * 100.0,
                 r.series.fine_bucket_s / 60.0,
                 p.start_local,
@@ -109,9 +125,16 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
             at.value * 100.0,
             at.start_local
         ),
-        _ => format!(
-            "First bottleneck: none — no resource reached {:.0} % in any {bucket_min:.0}-minute bucket.",
+        _ if !warnings.is_empty() => format!(
+            "First bottleneck by {bucket_min:.0}-minute averages: no resource reached {:.0} % in any \
+             bucket — but see the limits and failures listed above.",
             b.threshold * 100.0
+        ),
+        _ => format!(
+            "First bottleneck: none — no resource reached its limit or {:.0} % in any \
+             {bucket_min:.0}-minute bucket, and no class failed above {:.0} %.",
+            b.threshold * 100.0,
+            r.warnings.failing_share * 100.0
         ),
     };
     let dominant = match (&b.dominant_error, b.dominant_error_per_s) {
