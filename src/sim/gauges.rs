@@ -434,3 +434,64 @@ fn capacity(r: Resource, model: &Model) -> Option<f64> {
         Resource::RedisCacheResident | Resource::RedisCacheHitRatio => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+    use std::path::Path;
+
+    fn model(postgres: &str) -> Model {
+        let yaml = format!(
+            "version: 1\nname: g\nhorizon: {{start: 2026-11-23T09:00, timezone: UTC, duration: 1h}}\n\
+             workloads:\n  a:\n    rate: 1/s\n    odoo_cpu: {{dist: constant, value: 10ms}}\n\
+             estate:\n  odoo: {{pods: 2, workers: 3}}\n  postgres: {postgres}\n"
+        );
+        load_str(&yaml, "g.yaml", Path::new(".")).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    #[test]
+    fn each_server_states_its_gauges_once() {
+        let m = model(
+            "{cores: 8, max_connections: 300, volume: {iops: 3000, io_latency: 1ms}, \
+             replica: {cores: 2, max_connections: 50}}",
+        );
+        let t = GaugeTable::of(&m);
+        assert_eq!(t.capacity(Resource::OdooWorkersBusy), Some(6.0));
+        assert_eq!(t.capacity(Resource::PgCoresBusy), Some(8.0));
+        assert_eq!(
+            t.capacity(Resource::PgConnections),
+            Some(297.0),
+            "3 reserved"
+        );
+        assert_eq!(t.capacity(Resource::VolumeIops), Some(3000.0));
+        assert_eq!(t.capacity(Resource::ReplicaCoresBusy), Some(2.0));
+        assert_eq!(t.capacity(Resource::ReplicaConnections), Some(47.0));
+        // The replica inherits the primary's volume spec.
+        assert_eq!(t.capacity(Resource::ReplicaVolumeIops), Some(3000.0));
+        for db in Db::ALL {
+            for r in Resource::of_server(db) {
+                assert_eq!(r.scope(), Scope::DbServer(db), "{r:?}");
+                assert_eq!(r.server_gauge().map(|g| g.0), Some(db), "{r:?}");
+            }
+        }
+        // Pools of slots are hard limits; cores and IOPS are shared rates.
+        assert!(Resource::PgConnections.hard_limit() && Resource::OdooWorkersBusy.hard_limit());
+        assert!(!Resource::PgCoresBusy.hard_limit() && !Resource::ReplicaVolumeIops.hard_limit());
+    }
+
+    #[test]
+    fn a_server_the_estate_lacks_has_no_gauges() {
+        let t = GaugeTable::of(&model("{cores: 2}"));
+        let names: Vec<&str> = t.gauges.iter().map(|g| g.name.as_str()).collect();
+        assert!(names.contains(&"pg_cores_busy"));
+        for absent in [
+            "volume_iops",
+            "replica_cores_busy",
+            "replica_connections",
+            "replication_lag_s",
+        ] {
+            assert!(!names.contains(&absent), "{absent} in {names:?}");
+        }
+    }
+}
