@@ -137,7 +137,7 @@ impl Dist {
         matches!(self, Dist::Constant(v) if *v == 0.0)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,
