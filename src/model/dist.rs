@@ -5,7 +5,7 @@
 //! once, at validation time. Sampling never allocates.
 
 use rand::Rng;
-use rand_distr::{Distribution, Exp, Gamma, LogNormal};
+use rand_distr::{Distribution, Exp1, Gamma, LogNormal};
 
 /// A validated non-negative distribution. Values are in the unit of the field that holds
 /// it (seconds for times, a plain number for counts).
@@ -14,7 +14,9 @@ pub enum Dist {
     Constant(f64),
     Exponential {
         mean: f64,
-        exp: Exp<f64>,
+        /// `1 / (1 / mean)`, the scale `rand_distr::Exp::new(1 / mean)` keeps: a sample is
+        /// `Exp1 × scale`, the same bits as `Exp`'s, without its out-of-line `Rng::sample`.
+        scale: f64,
     },
     LogNormal {
         mean: f64,
@@ -44,7 +46,14 @@ impl Dist {
     pub fn exponential(mean: f64) -> Dist {
         Dist::Exponential {
             mean,
-            exp: Exp::new(1.0 / mean).expect("validated: mean > 0"),
+            scale: {
+                let lambda = 1.0 / mean;
+                assert!(
+                    !(lambda.is_sign_negative() || lambda.is_nan()),
+                    "validated: mean > 0"
+                );
+                1.0 / lambda
+            },
         }
     }
 
@@ -141,7 +150,7 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,
-            Dist::Exponential { exp, .. } => exp.sample(rng),
+            Dist::Exponential { scale, .. } => Distribution::<f64>::sample(&Exp1, rng) * *scale,
             Dist::LogNormal { ln, .. } => ln.sample(rng),
             Dist::Gamma { gamma, .. } => gamma.sample(rng),
             Dist::Empirical { values, cumulative } => {
