@@ -23,7 +23,14 @@ struct Entry<E> {
 impl<E> Entry<E> {
     #[inline(always)]
     fn before(&self, other: &Self) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        // The same order as the tuple (time, seq), compared as one 128-bit key: a
+        // subtract-with-borrow pair instead of two compares and a branch.
+        self.key() < other.key()
+    }
+
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        (u128::from(self.time) << 64) | u128::from(self.seq)
     }
 }
 

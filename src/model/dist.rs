@@ -5,7 +5,7 @@
 //! once, at validation time. Sampling never allocates.
 
 use rand::Rng;
-use rand_distr::{Distribution, Exp, Gamma, LogNormal};
+use rand_distr::{Distribution, Exp1, Gamma, LogNormal};
 
 /// Largest mean (or constant) a count distribution may have (`queries`, `cache_lookups`,
 /// lock `keys`, `batch_size`): each unit of a count is a loop iteration on the hot path,
@@ -32,7 +32,9 @@ pub enum Dist {
     Constant(f64),
     Exponential {
         mean: f64,
-        exp: Exp<f64>,
+        /// `1 / (1 / mean)`, the scale `rand_distr::Exp::new(1 / mean)` keeps: a sample is
+        /// `Exp1 × scale`, the same bits as `Exp`'s, without its out-of-line `Rng::sample`.
+        scale: f64,
     },
     LogNormal {
         mean: f64,
@@ -59,18 +61,20 @@ impl Dist {
     }
 
     /// `mean` must be positive; `Err` says why the distribution cannot be sampled (a mean
-    /// so small that its rate overflows).
+    /// so small that its rate overflows). The scale is `1 / (1 / mean)`, as rand_distr's
+    /// `Exp::new(1 / mean)` works it out, so a draw is bit for bit that of `Exp`.
     pub fn exponential(mean: f64) -> Result<Dist, String> {
-        let exp = Exp::new(1.0 / mean)
-            .ok()
-            .filter(|_| mean.is_finite() && (1.0 / mean).is_finite())
-            .ok_or_else(|| {
-                format!(
-                    "an exponential with mean {} cannot be sampled",
-                    readable(mean)
-                )
-            })?;
-        Ok(Dist::Exponential { mean, exp })
+        let lambda = 1.0 / mean;
+        if !(mean.is_finite() && mean > 0.0 && lambda.is_finite()) {
+            return Err(format!(
+                "an exponential with mean {} cannot be sampled",
+                readable(mean)
+            ));
+        }
+        Ok(Dist::Exponential {
+            mean,
+            scale: 1.0 / lambda,
+        })
     }
 
     /// `mean` and `cv` must be positive; `Err` says why the distribution cannot be
@@ -185,11 +189,11 @@ impl Dist {
         matches!(self, Dist::Constant(v) if *v == 0.0)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,
-            Dist::Exponential { exp, .. } => exp.sample(rng),
+            Dist::Exponential { scale, .. } => Distribution::<f64>::sample(&Exp1, rng) * *scale,
             Dist::LogNormal { ln, .. } => ln.sample(rng),
             Dist::Gamma { gamma, .. } => gamma.sample(rng),
             Dist::Empirical { values, cumulative } => {
