@@ -234,11 +234,18 @@ fn result_json_echoes_the_scenario_and_older_results_still_report() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
     assert!(text(&o.stdout).contains("Odoo: 2 pods × 3 HTTP workers"));
 
-    // A result from before: no `configuration`, no `per_replication`.
+    // A result from before: no `configuration`, no `per_replication`, no `warnings`, no
+    // resource labels.
     let mut old = json.clone();
     let obj = old.as_object_mut().unwrap();
     obj.remove("configuration");
     obj.remove("per_replication");
+    obj.remove("warnings");
+    for r in obj["resources"].as_array_mut().unwrap() {
+        let r = r.as_object_mut().unwrap();
+        r.remove("label");
+        r.remove("hard_limit");
+    }
     let old_path = dir.path().join("old.json");
     std::fs::write(&old_path, serde_json::to_vec_pretty(&old).unwrap()).unwrap();
     let pdf = dir.path().join("old.pdf");
