@@ -237,6 +237,10 @@ pub struct ResourceResult {
     /// (cores, IOPS): reaching it even for an instant is a warning.
     #[serde(default)]
     pub hard_limit: bool,
+    /// The part of the estate it measures: `deployment`, `db_server:primary`,
+    /// `db_server:replica`, `pgbouncer`, `redis`, `job_runner` (absent in older results).
+    #[serde(default)]
+    pub scope: String,
     /// Capacity in the resource's unit (workers, cores, connections); `None` when unbounded.
     pub capacity: Option<f64>,
     pub level_mean: Estimate,

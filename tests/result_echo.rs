@@ -245,6 +245,7 @@ fn result_json_echoes_the_scenario_and_older_results_still_report() {
         let r = r.as_object_mut().unwrap();
         r.remove("label");
         r.remove("hard_limit");
+        r.remove("scope");
     }
     let old_path = dir.path().join("old.json");
     std::fs::write(&old_path, serde_json::to_vec_pretty(&old).unwrap()).unwrap();

@@ -255,6 +255,21 @@ pub enum Scope {
     JobRunner,
 }
 
+impl Scope {
+    /// The scope as the result names it: `deployment`, `db_server:primary`,
+    /// `db_server:replica`, `pgbouncer`, `redis`, `job_runner`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Scope::Deployment => "deployment",
+            Scope::DbServer(Db::Primary) => "db_server:primary",
+            Scope::DbServer(Db::Replica) => "db_server:replica",
+            Scope::PgBouncer => "pgbouncer",
+            Scope::Redis => "redis",
+            Scope::JobRunner => "job_runner",
+        }
+    }
+}
+
 /// One gauge the scenario has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaugeSpec {
@@ -469,6 +484,10 @@ mod tests {
         assert_eq!(t.capacity(Resource::ReplicaConnections), Some(47.0));
         // The replica inherits the primary's volume spec.
         assert_eq!(t.capacity(Resource::ReplicaVolumeIops), Some(3000.0));
+        let scopes: Vec<&str> = t.gauges.iter().map(|g| g.scope.id()).collect();
+        assert!(scopes.contains(&"db_server:primary") && scopes.contains(&"db_server:replica"));
+        let replica = t.gauges.iter().find(|g| g.name == "replica_connections").unwrap();
+        assert_eq!(replica.scope.id(), "db_server:replica");
         for db in Db::ALL {
             for r in Resource::of_server(db) {
                 assert_eq!(r.scope(), Scope::DbServer(db), "{r:?}");

@@ -227,6 +227,7 @@ fn resource_result(
         name: g.name,
         label: g.label,
         hard_limit: g.hard_limit,
+        scope: g.scope.id().to_string(),
         capacity: cap,
         level_mean: fig(|x| x.level_mean),
         level_max: fig(|x| x.level_max),
