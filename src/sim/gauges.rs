@@ -486,7 +486,11 @@ mod tests {
         assert_eq!(t.capacity(Resource::ReplicaVolumeIops), Some(3000.0));
         let scopes: Vec<&str> = t.gauges.iter().map(|g| g.scope.id()).collect();
         assert!(scopes.contains(&"db_server:primary") && scopes.contains(&"db_server:replica"));
-        let replica = t.gauges.iter().find(|g| g.name == "replica_connections").unwrap();
+        let replica = t
+            .gauges
+            .iter()
+            .find(|g| g.name == "replica_connections")
+            .unwrap();
         assert_eq!(replica.scope.id(), "db_server:replica");
         for db in Db::ALL {
             for r in Resource::of_server(db) {
