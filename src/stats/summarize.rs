@@ -91,7 +91,11 @@ pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
 }
 
 /// The bucket with the largest value (the first one on ties).
-fn peak(model: &Model, width_s: f64, values: impl Iterator<Item = Option<f64>>) -> Option<Peak> {
+pub(super) fn peak(
+    model: &Model,
+    width_s: f64,
+    values: impl Iterator<Item = Option<f64>>,
+) -> Option<Peak> {
     let (i, v) = values
         .enumerate()
         .filter_map(|(i, v)| v.map(|v| (i, v)))

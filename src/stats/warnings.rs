@@ -9,9 +9,10 @@
 //! bucket that holds at least one failed request per replication.
 
 use super::Estimate;
-use crate::model::{Model, SimTime};
+use super::summarize::peak;
+use crate::model::Model;
 use crate::result::{
-    ClassResult, ClassSeries, FailingClass, LimitReached, Peak, ReplicationResult, ResourceResult,
+    ClassResult, ClassSeries, FailingClass, LimitReached, ReplicationResult, ResourceResult,
     Series, Warnings,
 };
 
@@ -47,18 +48,17 @@ pub fn warnings(
 }
 
 fn failing(model: &Model, c: &ClassResult, s: &ClassSeries, width_s: f64) -> Option<FailingClass> {
-    let worst = s
+    // A bucket counts with at least one failed request per replication on average.
+    let shares = s
         .errors_per_s
         .iter()
         .zip(&s.arrivals_per_s)
-        .enumerate()
-        .filter(|(_, (e, a))| **e * width_s >= 1.0 && **a > 0.0)
-        .map(|(b, (e, a))| (b, (e / a).min(1.0)))
-        .fold(None, |best: Option<(usize, f64)>, x| match best {
-            Some(b) if b.1 >= x.1 => Some(b),
-            _ => Some(x),
-        });
-    let over = c.error_ratio.mean > FAILING_SHARE || worst.is_some_and(|w| w.1 > FAILING_SHARE);
+        .map(|(e, a)| (*e * width_s >= 1.0 && *a > 0.0).then(|| (e / a).min(1.0)));
+    let worst_bucket = peak(model, width_s, shares);
+    let over = c.error_ratio.mean > FAILING_SHARE
+        || worst_bucket
+            .as_ref()
+            .is_some_and(|w| w.value > FAILING_SHARE);
     if !over {
         return None;
     }
@@ -72,14 +72,7 @@ fn failing(model: &Model, c: &ClassResult, s: &ClassSeries, width_s: f64) -> Opt
         class: c.name.clone(),
         error_ratio: c.error_ratio,
         dominant_cause,
-        worst_bucket: worst.map(|(b, share)| {
-            let start_s = b as f64 * width_s;
-            Peak {
-                start_s,
-                start_local: model.horizon.local_time(SimTime::from_secs_f64(start_s)),
-                value: share,
-            }
-        }),
+        worst_bucket,
     })
 }
 
