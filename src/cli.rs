@@ -20,6 +20,8 @@ Exit codes:
   2  bad input: the scenario, a profile or a command-line argument is wrong
   3  the run was stopped by a limit (event budget, requests in flight)
   4  an output file (or standard output) could not be written
+  5  simulate: a service-level objective breaks (its whole interval misses the target)
+  6  simulate: no objective breaks, but one is undecided or had nothing to measure
 A closed standard output (`| head`) ends a command quietly with 0, after its files.";
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +67,11 @@ pub struct SimulateArgs {
     /// if missing.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+    /// While a service-level objective is undecided, run more replications (as many as
+    /// the undecided verdicts suggest, at least half as many again each round), up to
+    /// this many in all.
+    #[arg(long, value_name = "MAX_REPLICATIONS", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub until_decided: Option<u32>,
     #[command(flatten)]
     pub skip: SkipArgs,
     #[command(flatten)]

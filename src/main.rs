@@ -22,6 +22,9 @@ enum Failure {
     Output(String),
     /// The engine disagrees with theory, or something that cannot happen did.
     Internal(String),
+    /// The run went through, and a service-level objective breaks (exit 5) or, none
+    /// breaking, one is undecided (exit 6): the summary has said which.
+    Verdicts(u8),
     /// Standard output was closed by its reader (`peakplan schema | head -1`): every file
     /// was written before anything was printed, so the command ends quietly with
     /// [`EXIT_CLOSED_PIPE`].
@@ -61,6 +64,7 @@ impl Failure {
             Failure::Output(_) => 4,
             Failure::Internal(_) => 1,
             Failure::ClosedPipe => EXIT_CLOSED_PIPE,
+            Failure::Verdicts(code) => *code,
         }
     }
 }
@@ -88,7 +92,7 @@ fn main() -> ExitCode {
                     "error: replication {} stopped at t = {}: {}\n  hint: {}",
                     s.replication, s.at, s.reason, s.hint
                 )),
-                Failure::ClosedPipe => {}
+                Failure::ClosedPipe | Failure::Verdicts(_) => {}
             }
             ExitCode::from(f.exit_code())
         }
@@ -198,10 +202,13 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     let model = load(&args.file)?;
     let seed = args.run.seed.unwrap_or(model.run.seed);
     let reps = args.run.replications.unwrap_or(model.run.replications);
-    let progress = Progress::new(&model, reps);
+    let progress = Progress::new(&model, args.until_decided.unwrap_or(reps).max(reps));
     let start = Instant::now();
-    let result = with_progress(args.run.quiet, &progress, || {
-        run::simulate(&model, seed, reps, threads(&args.run), &progress)
+    let result = with_progress(args.run.quiet, &progress, || match args.until_decided {
+        Some(budget) => {
+            run::simulate_until_decided(&model, seed, reps, budget, threads(&args.run), &progress)
+        }
+        None => run::simulate(&model, seed, reps, threads(&args.run), &progress),
     })
     .map_err(Failure::Stopped)?;
     let wall_s = start.elapsed().as_secs_f64();
@@ -215,7 +222,21 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
         emit(&report::summary(&result, Some(wall_s), colour()))?;
         emit(&wrote)?;
     }
-    Ok(())
+    verdicts_exit(&result)
+}
+
+/// Exit 5 when an objective breaks, 6 when none breaks but one is undecided (or had
+/// nothing to measure), success when every one holds (or there are none).
+fn verdicts_exit(result: &SimulationResult) -> Result<(), Failure> {
+    use peakplan::result::VerdictStatus::{Breaks, Holds};
+    let v = &result.verdicts;
+    if v.iter().any(|v| v.status == Breaks) {
+        Err(Failure::Verdicts(5))
+    } else if v.iter().any(|v| v.status != Holds) {
+        Err(Failure::Verdicts(6))
+    } else {
+        Ok(())
+    }
 }
 
 /// Colour on a terminal only (and never with `NO_COLOR` set, per no-color.org).

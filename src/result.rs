@@ -21,7 +21,11 @@ pub struct SimulationResult {
     /// results written before it existed).
     #[serde(default)]
     pub configuration: Option<Configuration>,
-    /// What must be read first: classes that fail and limits that were reached, even
+    /// The verdict of each service-level objective, in scenario order (empty without
+    /// `slos:`; absent in results written before them).
+    #[serde(default)]
+    pub verdicts: Vec<Verdict>,
+    /// What must be read first after the verdicts: classes that fail and limits that were reached, even
     /// for an instant (absent in results written before it).
     #[serde(default)]
     pub warnings: Warnings,
@@ -134,6 +138,70 @@ pub struct TimeBreakdown {
     pub db_cpu_s: Option<Estimate>,
     pub lock_wait_and_retry_s: Option<Estimate>,
     pub external_calls_s: Option<Estimate>,
+}
+
+/// Whether an objective holds, at the run's simultaneous confidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    /// The whole interval is within the target.
+    Holds,
+    /// The whole interval is beyond the target.
+    Breaks,
+    /// The interval straddles the target (or one replication gives no interval).
+    Undecided,
+    /// No replication had anything to measure in the window.
+    NoData,
+}
+
+impl VerdictStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            VerdictStatus::Holds => "holds",
+            VerdictStatus::Breaks => "breaks",
+            VerdictStatus::Undecided => "undecided",
+            VerdictStatus::NoData => "no data",
+        }
+    }
+}
+
+/// One service-level objective on one subject, judged.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The objective's name in the scenario.
+    pub slo: String,
+    /// The workload class (latency, over and error objectives).
+    pub class: Option<String>,
+    /// The resource (utilisation objectives).
+    pub resource: Option<String>,
+    /// `latency_p95`, `over_2s`, `error_ratio`, `utilisation`, `backlog_age_s`, `drain_s`.
+    pub metric: String,
+    /// In words: `p95 < 800 ms`.
+    pub objective: String,
+    /// `horizon`, `hourly` or `event NAME`.
+    pub window: String,
+    /// `s` (seconds) or `share` (in [0, 1]): the unit of `target`, `mean`, `low`, `high`.
+    pub unit: String,
+    /// The bound, in `unit`.
+    pub target: f64,
+    /// `<` rather than `≤`.
+    pub strict: bool,
+    pub status: VerdictStatus,
+    /// Mean over replications of each replication's worst span, and its interval at
+    /// `confidence`.
+    pub mean: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Level of this interval: 1 − 0.05 / (number of objectives), so that all verdicts
+    /// of the run hold together at 95 %.
+    pub confidence: f64,
+    /// Replications with a value (a window with nothing to measure gives none).
+    pub replications: u32,
+    /// For an undecided verdict: replications that would likely settle it (the interval
+    /// shrinks as 1/√n); `None` when the estimate sits on the target.
+    pub replications_needed: Option<u32>,
+    /// For an hourly window: the hour whose mean over replications is the worst.
+    pub worst_span: Option<Peak>,
 }
 
 /// What a summary says first: the classes whose requests fail and the resources that hit
@@ -297,6 +365,10 @@ pub struct ReplicationResult {
     pub classes: Vec<ReplicationClass>,
     /// Per resource, in the order of `resources[]`.
     pub resources: Vec<ReplicationResource>,
+    /// Per service-level objective (`verdicts[]` order): this replication's worst span;
+    /// `None` when it had nothing to measure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slos: Vec<Option<f64>>,
 }
 
 /// One class in one replication, over the observation window.

@@ -5,7 +5,7 @@
 //! results are collected by index, so the output is byte-identical on any thread count.
 
 use crate::model::Model;
-use crate::result::SimulationResult;
+use crate::result::{SimulationResult, Verdict, VerdictStatus};
 use crate::sim::{self, RunStopped};
 use crate::stats::{self, Replications};
 use rayon::prelude::*;
@@ -23,6 +23,12 @@ impl Progress {
             per_replication: (0..replications).map(|_| AtomicU64::new(0)).collect(),
             total_ns: model.horizon.duration.as_nanos() * u64::from(replications),
         }
+    }
+
+    /// The counter of replication `i` (the last one for indices beyond those planned).
+    fn of(&self, i: u32) -> &AtomicU64 {
+        let last = self.per_replication.len().saturating_sub(1);
+        &self.per_replication[(i as usize).min(last)]
     }
 
     /// Fraction of the total simulated time done, in [0, 1].
@@ -50,20 +56,34 @@ pub fn run(
     threads: usize,
     progress: &Progress,
 ) -> Result<Replications, RunStopped> {
+    let mut gathered = Replications::new(model, seed);
+    extend(model, &mut gathered, replications, threads, progress)?;
+    Ok(gathered)
+}
+
+/// Runs replications `gathered.len()..upto` and adds them in index order: a run extended
+/// to n replications is the run of n replications.
+pub fn extend(
+    model: &Model,
+    gathered: &mut Replications,
+    upto: u32,
+    threads: usize,
+    progress: &Progress,
+) -> Result<(), RunStopped> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("building a thread pool only fails when threads cannot be spawned");
+    let seed = gathered.seed;
     // Replications run `threads` at a time and are folded in index order, so only that
     // many replications' series are ever held at once (memory flat in the horizon).
-    let mut gathered = Replications::new(model, seed);
-    let mut next = 0;
-    while next < replications {
-        let end = (next + threads as u32).min(replications);
+    let mut next = gathered.len() as u32;
+    while next < upto {
+        let end = (next + threads as u32).min(upto);
         let outcomes: Vec<Result<sim::Replication, RunStopped>> = pool.install(|| {
             (next..end)
                 .into_par_iter()
-                .map(|i| sim::run(model, i, seed, &progress.per_replication[i as usize]))
+                .map(|i| sim::run(model, i, seed, progress.of(i)))
                 .collect()
         });
         // The first failure by index, whichever thread saw one first.
@@ -72,7 +92,7 @@ pub fn run(
         }
         next = end;
     }
-    Ok(gathered)
+    Ok(())
 }
 
 /// [`run`], then [`stats::summarize`]: the result of `replications` replications.
@@ -85,4 +105,42 @@ pub fn simulate(
 ) -> Result<SimulationResult, RunStopped> {
     let gathered = run(model, seed, replications, threads, progress)?;
     Ok(stats::summarize(model, gathered))
+}
+
+/// Runs `replications`, then — while an objective is undecided and the budget allows —
+/// more, up to what the undecided verdicts say would settle them (at least half as many
+/// again each round), never beyond `budget`. Every round's verdicts depend only on the
+/// replications so far, so the result does not depend on the thread count.
+pub fn simulate_until_decided(
+    model: &Model,
+    seed: u64,
+    replications: u32,
+    budget: u32,
+    threads: usize,
+    progress: &Progress,
+) -> Result<SimulationResult, RunStopped> {
+    let mut gathered = run(model, seed, replications.min(budget), threads, progress)?;
+    loop {
+        let n = gathered.len() as u32;
+        let Some(wanted) = more_wanted(&stats::verdicts(model, &gathered), n) else {
+            break;
+        };
+        let upto = wanted.max(n + n.div_ceil(2)).min(budget);
+        if upto <= n {
+            break;
+        }
+        extend(model, &mut gathered, upto, threads, progress)?;
+    }
+    Ok(stats::summarize(model, gathered))
+}
+
+/// The replications the undecided verdicts ask for (`None`: none is undecided). An
+/// undecided verdict without a suggestion (one replication, or an estimate on the target)
+/// asks for twice as many.
+fn more_wanted(verdicts: &[Verdict], n: u32) -> Option<u32> {
+    verdicts
+        .iter()
+        .filter(|v| v.status == VerdictStatus::Undecided)
+        .map(|v| v.replications_needed.unwrap_or(2 * n))
+        .max()
 }

@@ -8,6 +8,7 @@ mod calendar;
 mod dist;
 mod estate;
 mod queue_job;
+mod slo;
 mod time;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
@@ -20,6 +21,7 @@ pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
     DEFAULT_PRIORITY, Failure, PG_RETRY, RETRY_INTERVAL, RetryPattern, RetryPolicy, parse_channels,
 };
+pub use slo::{MAX_SLO_SUBJECTS, MAX_SLOS, Slo, SloMetric, SloWindow, min_completed_for_quantile};
 pub use time::SimTime;
 
 /// A fully validated scenario.
@@ -49,6 +51,9 @@ pub struct Model {
     pub stats: StatsSettings,
     /// Run defaults (seed, replications) and limits.
     pub run: RunSettings,
+    /// Service-level objectives, in scenario order (one per class for an objective
+    /// written for every class).
+    pub slos: Vec<Slo>,
 }
 
 /// Simulated period. Simulation time 0 is `start` in the scenario's time zone.

@@ -13,6 +13,7 @@ mod pdf;
 mod read;
 mod terminal;
 mod time;
+mod verdicts;
 mod warnings;
 pub mod write;
 

@@ -2,8 +2,10 @@
 
 use super::estate;
 use super::numbers::{self, grouped as group};
+use super::verdicts;
 use super::warnings;
 use crate::result::SimulationResult;
+use crate::result::VerdictStatus;
 use crate::stats::Estimate;
 use std::fmt::Write;
 
@@ -65,6 +67,18 @@ fn headline(r: &SimulationResult, st: &Style) -> Option<String> {
 pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> String {
     let st = Style { on: colour };
     let mut o = String::new();
+    if let Some(line) = verdicts::headline(r) {
+        let _ = writeln!(o, "{}", st.bold(&line));
+        for (status, line) in verdicts::lines(r) {
+            let word = format!("{:<9}", verdicts::status_word(status));
+            let code = match status {
+                VerdictStatus::Holds => "1;32",
+                VerdictStatus::Breaks => "1;31",
+                _ => "1;33",
+            };
+            let _ = writeln!(o, "  {} {line}", st.paint(code, &word));
+        }
+    }
     for line in warnings::sentences(r) {
         let _ = writeln!(o, "{} {line}", st.paint("1;31", "WARNING"));
     }

@@ -38,6 +38,40 @@ pub struct Scenario {
     pub contention: L<Contention>,
     /// External APIs called synchronously by workloads: name → integration, in file order.
     pub integrations: L<OrderedMap<Located<Integration>>>,
+    /// Service-level objectives: name → objective, in file order.
+    pub slos: L<OrderedMap<Located<Slo>>>,
+}
+
+/// One service-level objective: exactly one of `latency`, `over` (with `at_most`),
+/// `error_ratio`, `utilisation`, `backlog_age` or `drain`, judged over `window`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Slo {
+    /// The workload class; absent = every class (one verdict each). Class metrics only.
+    pub class: L<String>,
+    /// A latency percentile of completed requests: `p95 < 800ms`, `p99.9 <= 2s`.
+    pub latency: L<String>,
+    /// A latency threshold: the share of requests not answered within it (slower, or
+    /// failed) must be at most `at_most`.
+    pub over: L<Text>,
+    /// Bound on the share over `over`: `1%` or `0.01`.
+    pub at_most: L<Text>,
+    /// Error budget, failed over arrived: `< 0.5%`.
+    pub error_ratio: L<String>,
+    /// Error causes counted by `error_ratio` (e.g. `[killed_limit_time_real]` for a
+    /// timeout budget); default all.
+    pub causes: L<Vec<Located<String>>>,
+    /// Headroom floor on `resource`: its highest fine-bucket utilisation, `< 80%`.
+    pub utilisation: L<String>,
+    /// The resource `utilisation` is about, named as in the results (`pg_connections`).
+    pub resource: L<String>,
+    /// queue_job: the oldest pending job's age (highest fine-bucket mean), `< 30m`.
+    pub backlog_age: L<String>,
+    /// queue_job: the time for the backlog to empty after the window's event ends, `< 2h`.
+    pub drain: L<String>,
+    /// `horizon` (default: the observation window), `hourly` (each hour, the worst
+    /// counts) or a calendar event's name (from its start to its end, ramps included).
+    pub window: L<String>,
 }
 
 /// The simulated period, in local time.

@@ -59,6 +59,24 @@ pub fn parse_number(text: &str) -> Result<f64, UnitError> {
     }
 }
 
+/// Parses a share such as `1%`, `0.5 %` or `0.01` into [0, 1].
+pub fn parse_share(text: &str) -> Result<f64, UnitError> {
+    const HINT: &str = "write a percentage such as `1%` or a fraction such as `0.01`";
+    let value = match split_number(text) {
+        Some((v, "%")) => v / 100.0,
+        Some((v, "")) => v,
+        _ => return Err(err(format!("expected a share, found `{text}`"), HINT)),
+    };
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(err(
+            format!("a share must be between 0 and 100 %, found `{text}`"),
+            HINT,
+        ))
+    }
+}
+
 const DURATION_HINT: &str =
     "use a number and one of the units ns, us, ms, s, m/min, h, d, w, e.g. `250ms` or `2h`";
 
@@ -218,6 +236,17 @@ mod tests {
         ];
         for (text, ns) in cases {
             assert_eq!(parse_duration(text), Ok(SimTime(ns)), "{text}");
+        }
+    }
+
+    #[test]
+    fn shares() {
+        assert_eq!(parse_share("1%"), Ok(0.01));
+        assert_eq!(parse_share("0.5 %"), Ok(0.005));
+        assert_eq!(parse_share("0.25"), Ok(0.25));
+        assert_eq!(parse_share("100%"), Ok(1.0));
+        for bad in ["101%", "-1%", "1.5", "1 percent", "%"] {
+            assert!(parse_share(bad).is_err(), "{bad}");
         }
     }
 

@@ -25,6 +25,7 @@ mod observe;
 mod odoo;
 mod pgbouncer;
 mod postgres;
+mod probe;
 mod queue_job;
 mod redis;
 mod replica;
@@ -34,6 +35,7 @@ pub use database::Db;
 pub use gauges::{GaugeSpec, GaugeTable, Resource, Scope};
 pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket};
 pub use odoo::background_connections;
+pub use probe::SpanCounts;
 pub use queue_job::{JobId, JobQueue, QueueFull};
 pub use request::Part;
 
@@ -150,6 +152,9 @@ pub struct Replication {
     pub resource_fine: Vec<Vec<f32>>,
     /// Requests still in flight at the horizon, per class.
     pub in_flight_end: Vec<u64>,
+    /// Per service-level objective (`Model::slos` order), its spans' counts: what the
+    /// class's requests did in each span of its window (empty for one read from a gauge).
+    pub slo_spans: Vec<Vec<SpanCounts>>,
 }
 
 /// The state of one running replication.
@@ -397,7 +402,8 @@ impl<'m> Sim<'m> {
             ws_free: Vec::new(),
             ws_next_pod: 0,
             replica: replica::ReplicaState::new(),
-            obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges.present_slots()),
+            obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges.present_slots())
+                .with_probes(probe::Probes::new(model)),
             gauges,
             events: 0,
         };
@@ -628,6 +634,7 @@ impl<'m> Sim<'m> {
         }
         let observe::Observed {
             classes,
+            slo_spans,
             mut resources,
             resource_fine,
         } = self.obs.finish(now, window_s);
@@ -645,6 +652,7 @@ impl<'m> Sim<'m> {
             resource_max,
             resource_fine,
             in_flight_end,
+            slo_spans,
         }
     }
 }

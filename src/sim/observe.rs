@@ -5,6 +5,7 @@
 //! numbers per bucket; percentiles per coarse bucket are computed when the bucket closes
 //! and its histogram is reused, so no per-bucket histogram is ever kept.
 
+use super::probe::{Probes, SpanCounts};
 use super::{Part, Resource};
 use crate::collect::{Histogram, TimeWeighted};
 use crate::model::SimTime;
@@ -178,6 +179,8 @@ struct ClassWork {
 /// What an [`Observer`] hands back at the end of a replication.
 pub struct Observed {
     pub classes: Vec<ClassObs>,
+    /// Per service-level objective, its spans' counts (empty for one read from a gauge).
+    pub slo_spans: Vec<Vec<SpanCounts>>,
     pub resources: Vec<TimeWeighted>,
     pub resource_fine: Vec<Vec<f32>>,
 }
@@ -197,6 +200,8 @@ pub struct Observer {
     pub resource_fine: Vec<Vec<f32>>,
     fine_width_s: f64,
     fine_start: SimTime,
+    /// The per-request counts of the service-level objectives on classes.
+    probes: Probes,
 }
 
 impl Observer {
@@ -213,7 +218,14 @@ impl Observer {
             resource_fine: vec![Vec::new(); n],
             fine_width_s: fine_width.as_secs_f64(),
             fine_start: SimTime::ZERO,
+            probes: Probes::default(),
         }
+    }
+
+    /// The collector, probing the requests that service-level objectives count.
+    pub fn with_probes(mut self, probes: Probes) -> Self {
+        self.probes = probes;
+        self
     }
 
     #[inline]
@@ -260,6 +272,7 @@ impl Observer {
         if self.window_open {
             c.arrivals += 1;
         }
+        self.probes.arrival(now, class);
     }
 
     #[inline]
@@ -288,6 +301,7 @@ impl Observer {
         w.fine_now.completed += 1;
         w.fine_now.latency_s_sum += s;
         w.coarse_hist.record(latency.as_nanos());
+        self.probes.completed(now, class, latency);
         if self.window_open {
             c.completed += 1;
             w.latency.record(latency.as_nanos());
@@ -338,6 +352,7 @@ impl Observer {
         let (c, w) = (&mut self.classes[class], &mut self.work[class]);
         c.errors_total[cause as usize] += 1;
         w.in_system.add(now, -1.0);
+        self.probes.failed(now, class, cause);
         w.fine_now.errors += 1;
         if self.window_open {
             c.errors[cause as usize] += 1;
@@ -412,6 +427,7 @@ impl Observer {
         }
         Observed {
             classes: self.classes,
+            slo_spans: self.probes.finish(),
             resources: self.resources,
             resource_fine: self.resource_fine,
         }

@@ -3,6 +3,7 @@
 //! running sums, and what [`super::summarize`] needs to average them.
 
 use super::SeriesSum;
+use super::objectives::{SpanValues, span_values, worst};
 use crate::model::Model;
 use crate::result::{ReplicationClass, ReplicationResource, ReplicationResult};
 use crate::sim::{ClassObs, GaugeTable, Replication};
@@ -15,6 +16,8 @@ pub struct Replications {
     /// The replications themselves, their bucket series already folded into `series`.
     pub(super) reps: Vec<Replication>,
     pub(super) series: SeriesSum,
+    /// Per replication, each service-level objective's metric in each of its spans.
+    pub(super) span_values: Vec<SpanValues>,
     gauges: GaugeTable,
 }
 
@@ -25,6 +28,7 @@ impl Replications {
             per_replication: Vec::new(),
             reps: Vec::new(),
             series: SeriesSum::new(model),
+            span_values: Vec::new(),
             gauges: GaugeTable::of(model),
         }
     }
@@ -32,9 +36,13 @@ impl Replications {
     /// Adds the next replication (callers add them in index order): its figures are kept,
     /// its series folded into the sums and dropped.
     pub fn add(&mut self, model: &Model, mut rep: Replication) {
+        // Objectives read the fine series, which folding takes away.
+        let spans = span_values(model, &self.gauges, &rep);
         self.series.add(&mut rep);
-        self.per_replication
-            .push(figures(model, &self.gauges, &rep));
+        let mut figures = figures(model, &self.gauges, &rep);
+        figures.slos = spans.iter().map(|s| worst(s).map(|(_, v)| v)).collect();
+        self.per_replication.push(figures);
+        self.span_values.push(spans);
         self.reps.push(rep);
     }
 
@@ -85,5 +93,6 @@ fn figures(model: &Model, gauges: &GaugeTable, r: &Replication) -> ReplicationRe
                 level_max: r.resource_max[g.slot],
             })
             .collect(),
+        slos: Vec::new(),
     }
 }

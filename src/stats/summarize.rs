@@ -21,6 +21,7 @@ pub const WORST_BUCKET_MIN_COMPLETED: f64 = 200.0;
 /// Builds the result of a run's replications: every estimate is the mean (and interval)
 /// of the per-replication values, which the result also keeps as `per_replication`.
 pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
+    let verdicts = super::verdicts(model, &gathered);
     let Replications {
         seed,
         per_replication: figures,
@@ -80,6 +81,7 @@ pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
             percentile_relative_error: RELATIVE_ERROR,
         },
         configuration: Some(super::configuration(model)),
+        verdicts,
         warnings,
         bottleneck,
         queue_job_drain,

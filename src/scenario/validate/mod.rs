@@ -16,6 +16,7 @@ mod feasible;
 mod integrations;
 mod jobs;
 mod settings;
+mod slos;
 mod time;
 mod workload;
 
@@ -492,7 +493,7 @@ pub fn validate(
         odoo,
         postgres,
     } = estate;
-    let model = Model {
+    let mut model = Model {
         name: name.unwrap_or_else(unreported),
         horizon: horizon.unwrap_or_else(unreported).model,
         calendar: calendar.unwrap_or_else(unreported),
@@ -505,10 +506,12 @@ pub fn validate(
         integrations: integrations.unwrap_or_else(unreported),
         stats: stats.unwrap_or_else(unreported),
         run: run.unwrap_or_else(unreported),
+        slos: Vec::new(),
     };
     // What the run would fail on at start-up or while allocating, checked on the model.
     feasible::background_connections_fit(&mut cx, &s, &model);
     feasible::working_memory_fits(&mut cx, &s, &model);
+    model.slos = slos::slos(&mut cx, s.slos.as_ref(), &model).unwrap_or_default();
     if !cx.diags.is_empty() {
         return Err(Diagnostics(cx.diags));
     }
