@@ -1693,3 +1693,78 @@ fn redis_cache_keys() {
         ],
     );
 }
+
+/// BASE with `slos:` appended.
+fn with_slos(slos: &str) -> String {
+    format!("{BASE}slos:\n{slos}")
+}
+
+#[test]
+fn slos_are_validated_against_the_model() {
+    let ok = with_slos(
+        "  checkout-p95: {class: checkout, latency: p95 < 800ms, window: flash-sale}\n  \
+         slow: {over: 2s, at_most: 1%, window: hourly}\n  \
+         errors: {error_ratio: < 0.5%, causes: [backlog_full]}\n  \
+         cores: {utilisation: < 80%, resource: pg_cores_busy}\n",
+    );
+    let m = run(&ok, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    // `slow` and `errors` name no class: one objective per class.
+    assert_eq!(m.slos.len(), 1 + 2 + 2 + 1);
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "  p: {class: chekout, latency: p95 < 800ms}\n",
+            &[
+                "test.yaml:",
+                "slos.p.class",
+                "no workload class named `chekout`",
+                "did you mean `checkout`",
+            ],
+        ),
+        (
+            "  p: {latency: p100 < 800ms}\n",
+            &["slos.p.latency", "a percentile must be between 0 and 100"],
+        ),
+        (
+            "  p: {latency: p0 < 800ms}\n",
+            &["slos.p.latency", "a percentile must be between 0 and 100"],
+        ),
+        (
+            "  p: {latency: p95 < 800ms, window: flash-sail}\n",
+            &["slos.p.window", "flash-sail", "did you mean `flash-sale`"],
+        ),
+        (
+            "  u: {utilisation: < 80%, resource: pg_cores_bussy}\n",
+            &[
+                "slos.u.resource",
+                "pg_cores_bussy",
+                "did you mean `pg_cores_busy`",
+            ],
+        ),
+        (
+            "  e: {error_ratio: < 1%, causes: [backlog_ful]}\n",
+            &[
+                "slos.e.causes",
+                "backlog_ful",
+                "did you mean `backlog_full`",
+            ],
+        ),
+        (
+            "  u: {class: browse, utilisation: < 80%, resource: pg_cores_busy}\n",
+            &[
+                "slos.u.class",
+                "`class` applies to latency, over and error_ratio",
+            ],
+        ),
+        (
+            "  two: {latency: p95 < 1s, error_ratio: < 1%}\n",
+            &["slos.two"],
+        ),
+        ("  none: {window: hourly}\n", &["slos.none"]),
+        ("  x: {latnecy: p95 < 1s}\n", &["latnecy"]),
+        ("  o: {over: 2s}\n", &["slos.o", "at_most"]),
+        ("  o: {over: 2s, at_most: 120%}\n", &["slos.o.at_most"]),
+    ];
+    for (slos, expected) in cases {
+        check(&with_slos(slos), expected);
+    }
+}

@@ -5,6 +5,7 @@
 //! Code map — one model family per file:
 //! - `erlang.rs`: Erlang B, Erlang C and M/M/c (validation cases 1–4, 8, 9).
 //! - `mmck.rs`: M/M/c/K finite-capacity queue (cases 5–7).
+//! - `tail.rs`: the M/M/c response-time distribution (P(T > t), quantiles), for SLOs.
 //! - `pk.rs`: M/G/1 Pollaczek–Khinchine and processor sharing (cases 10, 14).
 //! - `mva.rs`: exact MVA for closed single-class product-form networks (12, 13).
 //! - `jackson.rs`: open Jackson networks (case 11).
@@ -26,6 +27,7 @@ mod jackson;
 mod mmck;
 mod mva;
 mod pk;
+mod tail;
 
 #[cfg(test)]
 mod closed_ctmc;
@@ -40,3 +42,4 @@ pub use mva::{
     ClosedStation, ClosedStationMetrics, MvaMetrics, StationKind, mva, mva_single_server,
 };
 pub use pk::{Mg1Metrics, mg1, processor_sharing_response_mean_s};
+pub use tail::{mmc_response_quantile, mmc_response_tail};

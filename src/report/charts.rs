@@ -10,6 +10,7 @@
 //! display (s → ms, fractions → %); every figure comes from the result.
 
 use super::font;
+use super::numbers::width_words;
 use super::time::Clock;
 use super::{OutFile, RenderError};
 use crate::result::SimulationResult;
@@ -323,15 +324,6 @@ fn fmt_y(v: f64, top: f64) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
-    }
-}
-
-/// "5-minute", "1-hour": a bucket width as a reader says it.
-fn width_words(s: f64) -> String {
-    if s >= 3600.0 && s % 3600.0 == 0.0 {
-        format!("{:.0}-hour", s / 3600.0)
-    } else {
-        format!("{:.0}-minute", s / 60.0)
     }
 }
 

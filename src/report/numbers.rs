@@ -37,6 +37,23 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// A bucket width as a reader says it: `5-minute`, `1-hour`, `20-second`, `90-second`.
+pub fn width_words(s: f64) -> String {
+    if s >= 3600.0 && s % 3600.0 == 0.0 {
+        format!("{:.0}-hour", s / 3600.0)
+    } else if s >= 60.0 && s % 60.0 == 0.0 {
+        format!("{:.0}-minute", s / 60.0)
+    } else {
+        format!("{}-second", trim_float(s))
+    }
+}
+
+/// A float without trailing zeros, to three decimals: `20`, `0.5`.
+fn trim_float(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +69,13 @@ mod tests {
         assert_eq!(est(None, 1.0, 2, "±"), "—");
         assert_eq!(grouped(294_882_953), "294,882,953");
         assert_eq!(grouped(12), "12");
+    }
+
+    #[test]
+    fn bucket_widths_in_words() {
+        assert_eq!(width_words(300.0), "5-minute");
+        assert_eq!(width_words(3600.0), "1-hour");
+        assert_eq!(width_words(20.0), "20-second");
+        assert_eq!(width_words(90.0), "90-second");
     }
 }

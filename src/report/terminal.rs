@@ -53,10 +53,10 @@ fn headline(r: &SimulationResult, st: &Style) -> Option<String> {
         .filter_map(|x| x.utilisation_peak.as_ref().map(|p| (x.name.as_str(), p)))
         .max_by(|a, b| a.1.value.total_cmp(&b.1.value))?;
     Some(format!(
-        "busiest resource: {}, {} utilised in its busiest {:.0}-minute bucket (from {})",
+        "busiest resource: {}, {} utilised in its busiest {} bucket (from {})",
         st.bold(name),
         st.level(p.value, &format!("{:.1} %", p.value * 100.0)),
-        r.series.fine_bucket_s / 60.0,
+        super::numbers::width_words(r.series.fine_bucket_s),
         p.start_local
     ))
 }
@@ -99,8 +99,8 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         _ if !warnings::clean(r) => {
             let _ = writeln!(
                 o,
-                "first bottleneck by {:.0}-minute averages: none reached {:.0} % — but see the warnings above",
-                r.series.fine_bucket_s / 60.0,
+                "first bottleneck by {} averages: none reached {:.0} % — but see the warnings above",
+                super::numbers::width_words(r.series.fine_bucket_s),
                 b.threshold * 100.0
             );
         }

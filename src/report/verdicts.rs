@@ -22,16 +22,14 @@ pub fn headline(r: &SimulationResult) -> Option<String> {
     } else {
         format!("at {}", percent(level))
     };
-    let verdict = if breaks > 0 {
-        format!("{breaks} of {} objectives BREAK", v.len())
-    } else if undecided + no_data > 0 {
-        format!(
-            "no objective breaks, {} of {} UNDECIDED",
-            undecided + no_data,
-            v.len()
-        )
-    } else {
-        format!("all {} objectives hold", v.len())
+    let n = v.len();
+    let verdict = match (n, breaks, undecided + no_data) {
+        (1, 1, _) => "the one objective BREAKS".to_owned(),
+        (1, _, 1) => "the one objective is UNDECIDED".to_owned(),
+        (1, _, _) => "the one objective holds".to_owned(),
+        (_, b, _) if b > 0 => format!("{b} of {n} objectives BREAK"),
+        (_, _, u) if u > 0 => format!("no objective breaks, {u} of {n} UNDECIDED"),
+        _ => format!("all {n} objectives hold"),
     };
     Some(format!("SLOs: {verdict} ({together})"))
 }

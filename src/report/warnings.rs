@@ -7,7 +7,7 @@ use crate::result::SimulationResult;
 /// One sentence per limit reached, then one per failing class.
 pub fn sentences(r: &SimulationResult) -> Vec<String> {
     let w = &r.warnings;
-    let bucket_min = r.series.fine_bucket_s / 60.0;
+    let bucket = super::numbers::width_words(r.series.fine_bucket_s);
     let limits = w.limits_reached.iter().map(|l| {
         let label = if l.label.is_empty() {
             &l.resource
@@ -33,7 +33,7 @@ pub fn sentences(r: &SimulationResult) -> Vec<String> {
         }
         if let Some(b) = &c.worst_bucket {
             s += &format!(
-                "; {} in its worst {bucket_min:.0}-minute bucket (from {})",
+                "; {} in its worst {bucket} bucket (from {})",
                 percent(b.value),
                 b.start_local
             );

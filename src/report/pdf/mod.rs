@@ -13,10 +13,11 @@ use super::RenderError;
 use super::charts::{self, Chart};
 use super::estate;
 use super::font;
-use super::numbers::{self, grouped};
+use super::numbers::{self, grouped, width_words};
 use super::time::Clock;
 use crate::result::{ClassResult, SimulationResult};
 use crate::stats::Estimate;
+use crate::stats::seconds;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::num::NormalizedF32;
@@ -83,8 +84,11 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
     let warnings = super::warnings::sentences(r);
     if !warnings.is_empty() {
         f.paragraph(
-            "Read these first — limits reached and classes failing, which averages over \
-             5-minute buckets and over the horizon do not show:",
+            &format!(
+                "Read these first — limits reached and classes failing, which averages over \
+                 {} buckets and over the horizon do not show:",
+                width_words(r.series.fine_bucket_s)
+            ),
             10.5,
         );
         for w in &warnings {
@@ -100,7 +104,7 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
     if let Some((x, p)) = busiest {
         f.paragraph(
             &format!(
-                "Busiest resource: {} at {:.1} % of its capacity in its busiest {:.0}-minute \
+                "Busiest resource: {} at {:.1} % of its capacity in its busiest {} \
                  bucket (from {}); {} over the whole observation window.",
                 if x.label.is_empty() {
                     &x.name
@@ -108,7 +112,7 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
                     &x.label
                 },
                 p.value * 100.0,
-                r.series.fine_bucket_s / 60.0,
+                width_words(r.series.fine_bucket_s),
                 p.start_local,
                 est(x.utilisation.as_ref(), 100.0, 1) + " %"
             ),
@@ -116,23 +120,23 @@ fn executive_summary(f: &mut Flow, r: &SimulationResult) {
         );
     }
     let b = &r.bottleneck;
-    let bucket_min = r.series.fine_bucket_s / 60.0;
+    let bucket = width_words(r.series.fine_bucket_s);
     let first = match (&b.resource, &b.at) {
         (Some(name), Some(at)) => format!(
-            "First bottleneck: {name}, the first resource to reach {:.0} % in a {bucket_min:.0}-minute \
+            "First bottleneck: {name}, the first resource to reach {:.0} % in a {bucket} \
              bucket: {:.0} % from {}.",
             b.threshold * 100.0,
             at.value * 100.0,
             at.start_local
         ),
         _ if !warnings.is_empty() => format!(
-            "First bottleneck by {bucket_min:.0}-minute averages: no resource reached {:.0} % in any \
+            "First bottleneck by {bucket} averages: no resource reached {:.0} % in any \
              bucket — but see the limits and failures listed above.",
             b.threshold * 100.0
         ),
         _ => format!(
             "First bottleneck: none — no resource reached its limit or {:.0} % in any \
-             {bucket_min:.0}-minute bucket, and no class failed above {:.0} %.",
+             {bucket} bucket, and no class failed above {:.0} %.",
             b.threshold * 100.0,
             r.warnings.failing_share * 100.0
         ),
@@ -251,9 +255,9 @@ fn assumptions(f: &mut Flow, r: &SimulationResult) {
             (
                 "Time buckets".into(),
                 format!(
-                    "{:.0} min for counts and levels, {:.0} min for latency percentiles",
-                    r.series.fine_bucket_s / 60.0,
-                    r.series.coarse_bucket_s / 60.0
+                    "{} for counts and levels, {} for latency percentiles",
+                    seconds(r.series.fine_bucket_s),
+                    seconds(r.series.coarse_bucket_s)
                 ),
             ),
         ],
