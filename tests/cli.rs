@@ -28,7 +28,6 @@ fn simulate_json(scenario: &str, extra: &[&str]) -> Vec<u8> {
     ];
     args.extend_from_slice(extra);
     let o = peakplan(&args);
-    assert_eq!(code(&o), 0, "stderr: {}", text(&o.stderr));
     let mut files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -39,7 +38,33 @@ fn simulate_json(scenario: &str, extra: &[&str]) -> Vec<u8> {
         vec!["csv", "result.json"],
         "only the result, no temporary left behind"
     );
-    std::fs::read(dir.path().join("result.json")).unwrap()
+    let json = std::fs::read(dir.path().join("result.json")).unwrap();
+    assert_eq!(
+        code(&o),
+        exit_code_of_verdicts(&json),
+        "{scenario}: stderr: {}",
+        text(&o.stderr)
+    );
+    json
+}
+
+/// The exit code the verdicts call for: 5 if one breaks, else 6 if one is undecided or
+/// had no data, else 0.
+fn exit_code_of_verdicts(json: &[u8]) -> i32 {
+    let v: Value = serde_json::from_slice(json).unwrap();
+    let status: Vec<&str> = v["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    if status.contains(&"breaks") {
+        5
+    } else if status.iter().any(|s| *s != "holds") {
+        6
+    } else {
+        0
+    }
 }
 
 #[test]

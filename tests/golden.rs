@@ -36,7 +36,13 @@ fn result_json(scenario: &str) -> Vec<u8> {
         out,
     ];
     let o = peakplan(&args);
-    assert_eq!(o.status.code(), Some(0), "{scenario}: {}", text(&o.stderr));
+    // 5 or 6: an objective breaks or is undecided — the result is written all the same.
+    assert!(
+        matches!(o.status.code(), Some(0 | 5 | 6)),
+        "{scenario}: {:?} {}",
+        o.status.code(),
+        text(&o.stderr)
+    );
     std::fs::read(dir.path().join("result.json")).unwrap()
 }
 
