@@ -1768,3 +1768,54 @@ fn slos_are_validated_against_the_model() {
         check(&with_slos(slos), expected);
     }
 }
+
+#[test]
+fn fixed_time_arrivals_are_validated() {
+    let with = |class: &str| {
+        BASE.replace(
+            "workloads:\n",
+            &format!("workloads:\n  edi:\n{class}    odoo_cpu: {{dist: constant, value: 50ms}}\n"),
+        )
+    };
+    let ok = with("    at: ['07:00', '19:30']\n    on: [mon, tue, wed, thu, fri]\n");
+    let m = run(&ok, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    // Friday 27th to Sunday: Friday only, twice.
+    assert_eq!(m.classes[0].fixed_times.as_ref().map(Vec::len), Some(2));
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "    at: ['25:00']\n",
+            &[
+                "workloads.edi.at[0]",
+                "expected a local time of day, found `25:00`",
+                "HH:MM",
+            ],
+        ),
+        (
+            "    at: ['07:00']\n    on: [mon, fiday]\n",
+            &[
+                "workloads.edi.on[1]",
+                "`fiday` is not a day of the week",
+                "mon, tue, wed, thu, fri, sat, sun",
+            ],
+        ),
+        (
+            "    at: ['07:00']\n    rate: 2/s\n",
+            &["workloads.edi.at", "also has `rate`"],
+        ),
+        (
+            "    rate: 2/s\n    on: [mon]\n",
+            &["workloads.edi.on", "this class has no `at`"],
+        ),
+        (
+            "    at: ['07:00']\n    on: [mon, tue]\n",
+            &[
+                "workloads.edi.at",
+                "none of these times falls inside the horizon",
+            ],
+        ),
+        ("    at: []\n", &["workloads.edi.at", "no time given"]),
+    ];
+    for (class, expected) in cases {
+        check(&with(class), expected);
+    }
+}

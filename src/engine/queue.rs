@@ -1,4 +1,7 @@
-//! Pending events, earliest first; ties leave in scheduling order (FIFO).
+//! Pending events, earliest first; ties leave in scheduling order (FIFO), except that an
+//! event pushed with [`EventQueue::push_first`] leaves before every ordinary event at its
+//! time (the bookkeeping that closes a time bucket, so that what happens at the bucket's
+//! boundary counts in the bucket that starts there).
 //!
 //! Integer time (nanoseconds) and a sequence number make the order total and the run
 //! reproducible: no two events are ever "equal". The heap is 4-ary with hole-based sifting
@@ -35,6 +38,8 @@ impl<E> Entry<E> {
 }
 
 const ARITY: usize = 4;
+/// Sequence numbers below this are ranks of [`EventQueue::push_first`] events.
+pub const FIRST_RANKS: u64 = 8;
 
 /// A bounded future-event list.
 pub struct EventQueue<E> {
@@ -47,7 +52,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn new(cap: usize) -> Self {
         EventQueue {
             heap: Vec::with_capacity(cap.min(1 << 12)),
-            seq: 0,
+            seq: FIRST_RANKS,
             cap,
         }
     }
@@ -55,15 +60,29 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `time`.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) -> Result<(), QueueFull> {
+        let seq = self.seq;
+        self.seq += 1;
+        self.insert(time, seq, event)
+    }
+
+    /// Schedules `event` at `time`, ahead of every event pushed with `push` at that time;
+    /// among such events, the lower `rank` (< [`FIRST_RANKS`]) leaves first. At most one
+    /// pending event per rank and time, so the order stays total.
+    pub fn push_first(&mut self, time: SimTime, rank: u64, event: E) -> Result<(), QueueFull> {
+        debug_assert!(rank < FIRST_RANKS);
+        self.insert(time, rank, event)
+    }
+
+    #[inline]
+    fn insert(&mut self, time: SimTime, seq: u64, event: E) -> Result<(), QueueFull> {
         if self.heap.len() >= self.cap {
             return Err(QueueFull { cap: self.cap });
         }
         let new = Entry {
             time: time.0,
-            seq: self.seq,
+            seq,
             event,
         };
-        self.seq += 1;
         let mut hole = self.heap.len();
         self.heap.push(new);
         while hole > 0 {

@@ -166,6 +166,14 @@ impl RateSegment {
 }
 
 impl Calendar {
+    /// The highest value `base × calendar factor` reaches over the horizon for `class`.
+    pub fn peak(&self, class: usize, base: f64) -> f64 {
+        self.segments(class, base)
+            .iter()
+            .map(|s| s.max_rate)
+            .fold(0.0, f64::max)
+    }
+
     /// Compiles the rate segments of one class, covering `[0, horizon)` without gaps.
     pub fn segments(&self, class: usize, base_rate_per_s: f64) -> Vec<RateSegment> {
         let mut cuts: Vec<SimTime> = self.hour_marks.iter().map(|h| h.at).collect();

@@ -88,9 +88,12 @@ pub struct WorkloadClass {
     /// Base arrival rate in requests per second, before calendar multipliers (0 for a
     /// closed class).
     pub base_rate_per_s: f64,
-    /// A closed class: a fixed population of users, each thinking then sending a request
+    /// A closed class: a population of users, each thinking then sending a request
     /// and waiting for its answer — so load falls as latency rises. `None` = open class.
     pub population: Option<Population>,
+    /// Arrivals at fixed instants (`at:` local times, compiled through the time zone),
+    /// in time order, instead of a rate; `None` = arrivals follow the rate.
+    pub fixed_times: Option<Vec<SimTime>>,
     /// Odoo CPU time per request (seconds), spent on the HTTP worker.
     pub odoo_cpu_s: Dist,
     /// SQL queries per request (a count; sampled values are rounded stochastically).
@@ -181,7 +184,11 @@ pub struct Spawn {
 /// The users of a closed class (back-office, POS terminals).
 #[derive(Clone, Debug)]
 pub struct Population {
+    /// Users at a calendar factor of 1: the population logged in at time t is
+    /// `users × hour-of-day × weekday × events` (rounded), as an open class's rate is.
     pub users: u32,
+    /// The most users logged in at once over the horizon (the calendar's peak factor).
+    pub peak_users: u32,
     /// Think time between the answer to one request and the next request (seconds).
     pub think_s: Dist,
 }

@@ -191,6 +191,11 @@ pub struct Workload {
     pub users: L<i64>,
     /// Closed class: think time (duration distribution).
     pub think_time: L<DistSpec>,
+    /// Arrivals at fixed local times instead of a rate: `at: ["07:00", "19:30"]` each
+    /// day (or on the days `on` names); each brings one request, or `batch_size` of them.
+    pub at: L<Vec<Located<String>>>,
+    /// Days of the week for `at`: `[mon, tue, wed, thu, fri]`; default every day.
+    pub on: L<Vec<Located<String>>>,
     /// Per-class override of `calendar.weekly`.
     pub weekly: L<Weekly>,
     /// Odoo CPU time per request (duration distribution).

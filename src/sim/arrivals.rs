@@ -3,7 +3,8 @@
 //! Candidates are drawn at the segment's maximum rate and accepted with probability
 //! rate(t)/max. Because the Poisson process is memoryless, a candidate that falls past the
 //! segment's end is discarded and drawing restarts at the next segment with its own bound.
-//! On flat segments every candidate is accepted without a draw.
+//! On flat segments every candidate is accepted without a draw. A class with fixed arrival
+//! times (`at:`) has no process: its instants come in order.
 
 use crate::engine::Rng;
 use crate::model::{RateSegment, SimTime};
@@ -12,6 +13,8 @@ use rand_distr::{Distribution, Exp1};
 
 /// The arrival process of one class.
 pub struct ArrivalStream {
+    /// Fixed instants (`at:`), in time order, instead of the Poisson process.
+    fixed: Vec<SimTime>,
     segments: Vec<RateSegment>,
     seg: usize,
     /// Time of the last arrival (or segment start), in seconds, kept in f64 so that
@@ -24,6 +27,7 @@ impl ArrivalStream {
     pub fn new(segments: Vec<RateSegment>, rng: Rng) -> Self {
         let t_s = segments.first().map_or(0.0, |s| s.start.as_secs_f64());
         ArrivalStream {
+            fixed: Vec::new(),
             segments,
             seg: 0,
             t_s,
@@ -31,9 +35,22 @@ impl ArrivalStream {
         }
     }
 
+    /// Arrivals at the given instants (in time order), no draws.
+    pub fn fixed(times: Vec<SimTime>, rng: Rng) -> Self {
+        ArrivalStream {
+            fixed: times,
+            ..ArrivalStream::new(Vec::new(), rng)
+        }
+    }
+
     /// The next arrival time, or `None` once the horizon is exhausted.
     #[inline]
     pub fn next(&mut self) -> Option<SimTime> {
+        if !self.fixed.is_empty() {
+            let t = self.fixed.get(self.seg).copied();
+            self.seg += 1;
+            return t;
+        }
         while let Some(seg) = self.segments.get(self.seg) {
             let end_s = seg.end.as_secs_f64();
             if seg.max_rate <= 0.0 {

@@ -62,7 +62,7 @@ impl Streams {
                 crons: 0,
                 relogins: 0,
                 connections: 0,
-                cycles: vec![0; c.population.as_ref().map_or(0, |p| p.users as usize)],
+                cycles: vec![0; c.population.as_ref().map_or(0, |p| p.peak_users as usize)],
             })
             .collect();
         Streams { seed, classes }

@@ -24,6 +24,7 @@ mod locks;
 mod observe;
 mod odoo;
 mod pgbouncer;
+mod population;
 mod postgres;
 mod probe;
 mod queue_job;
@@ -63,6 +64,11 @@ enum Ev {
     UserRequest {
         class: u32,
         /// The user (`u32::MAX`: a user logging in again after Redis evicted the session).
+        user: u32,
+    },
+    /// A logged-out user of a closed class looks whether the calendar logs it in.
+    UserLogsIn {
+        class: u32,
         user: u32,
     },
     /// A timed phase of a request ended (see `request::Phase`).
@@ -166,6 +172,8 @@ pub struct Sim<'m> {
     now: SimTime,
     queue: EventQueue<Ev>,
     arrivals: Vec<ArrivalStream>,
+    /// Per closed class whose population follows the calendar: who is logged in.
+    logged: Vec<Option<population::LoggedIn>>,
     /// Batch sizes per class.
     batch: Vec<Rng>,
     /// Every other draw: each request's own generator, by its identity.
@@ -317,8 +325,14 @@ impl<'m> Sim<'m> {
         let arrivals = (0..n)
             .map(|c| {
                 let class = &model.classes[c];
-                let segs = model.calendar.segments(c, class.base_rate_per_s);
-                ArrivalStream::new(segs, streams.long("arrivals", &class.name))
+                let rng = streams.long("arrivals", &class.name);
+                match &class.fixed_times {
+                    Some(times) => ArrivalStream::fixed(times.clone(), rng),
+                    None => {
+                        let segs = model.calendar.segments(c, class.base_rate_per_s);
+                        ArrivalStream::new(segs, rng)
+                    }
+                }
             })
             .collect();
         let batch = model
@@ -337,6 +351,12 @@ impl<'m> Sim<'m> {
             now: SimTime::ZERO,
             queue: EventQueue::new(cap),
             arrivals,
+            logged: (0..n)
+                .map(|c| {
+                    let p = model.classes[c].population.as_ref()?;
+                    population::LoggedIn::new(&model.calendar, c, p.users)
+                })
+                .collect(),
             batch,
             streams,
             requests: Vec::new(),
@@ -414,16 +434,16 @@ impl<'m> Sim<'m> {
         for c in 0..n {
             sim.schedule_arrival(c as u32)?;
             if let Some(p) = &model.classes[c].population {
-                for u in 0..p.users {
-                    sim.user_thinks(c as u32, u)?;
+                for u in 0..p.peak_users {
+                    sim.user_logs_in(c as u32, u)?;
                 }
             }
         }
         let s = &model.stats;
-        sim.schedule(s.fine_bucket, Ev::FineTick)?;
-        sim.schedule(s.coarse_bucket, Ev::CoarseTick)?;
+        sim.schedule_first(s.fine_bucket, Ev::FineTick)?;
+        sim.schedule_first(s.coarse_bucket, Ev::CoarseTick)?;
         if warm {
-            sim.schedule(model.horizon.warmup, Ev::WarmupEnd)?;
+            sim.schedule_first(model.horizon.warmup, Ev::WarmupEnd)?;
         }
         if model.odoo.limit_time_real.is_some() {
             sim.schedule(model.odoo.kill_check_period, Ev::MasterBeat)?;
@@ -518,6 +538,7 @@ impl<'m> Sim<'m> {
                 Ok(())
             }
             Ev::UserRequest { class, user } => self.on_user_request(class, user),
+            Ev::UserLogsIn { class, user } => self.user_logs_in(class, user),
             Ev::Step { req } => self.on_step(req),
             Ev::CpuWake { db, epoch } => self.on_cpu_wake(db, epoch),
             Ev::IoWake { db, epoch } => self.on_io_wake(db, epoch),
@@ -538,11 +559,11 @@ impl<'m> Sim<'m> {
                 self.redis_levels();
                 self.obs.close_fine(self.now);
                 self.prune_locks();
-                self.schedule(self.model.stats.fine_bucket, Ev::FineTick)
+                self.schedule_first(self.model.stats.fine_bucket, Ev::FineTick)
             }
             Ev::CoarseTick => {
                 self.obs.close_coarse();
-                self.schedule(self.model.stats.coarse_bucket, Ev::CoarseTick)
+                self.schedule_first(self.model.stats.coarse_bucket, Ev::CoarseTick)
             }
             Ev::WarmupEnd => {
                 self.obs.open_window(self.now);
@@ -584,6 +605,25 @@ impl<'m> Sim<'m> {
         })
     }
 
+    /// Schedules a bucket boundary (`FineTick`, `CoarseTick`, `WarmupEnd`) after `delay`,
+    /// ahead of every other event at that instant: what happens at a boundary counts in
+    /// the bucket that starts there — an EDI import at 07:00 in the 07:00 bucket.
+    fn schedule_first(&mut self, delay: SimTime, ev: Ev) -> Step {
+        let rank = match ev {
+            Ev::WarmupEnd => 0,
+            Ev::CoarseTick => 1,
+            _ => 2,
+        };
+        self.queue
+            .push_first(self.now + delay, rank, ev)
+            .map_err(|full| {
+                self.stopped(
+                    format!("event queue cap of {} pending events reached", full.cap),
+                    "lower the load, or raise run.max_in_flight",
+                )
+            })
+    }
+
     fn schedule_arrival(&mut self, class: u32) -> Step {
         if let Some(t) = self.arrivals[class as usize].next() {
             let delay = t.saturating_sub(self.now);
@@ -602,8 +642,34 @@ impl<'m> Sim<'m> {
         self.schedule(think, Ev::UserRequest { class, user })
     }
 
+    /// A user of a closed class starts thinking if the calendar has it logged in, else
+    /// looks again when the population next grows past it.
+    fn user_logs_in(&mut self, class: u32, user: u32) -> Step {
+        let now = self.now;
+        let Some(l) = &mut self.logged[class as usize] else {
+            return self.user_thinks(class, user);
+        };
+        if l.has(now, user) {
+            return self.user_thinks(class, user);
+        }
+        match l.wake(now, user) {
+            Some(at) => self.schedule(at - now, Ev::UserLogsIn { class, user }),
+            None => Ok(()),
+        }
+    }
+
     /// A closed class's user sends its request, or a logged-out user logs in again.
     fn on_user_request(&mut self, class: u32, user: u32) -> Step {
+        let now = self.now;
+        let logged_out = user != u32::MAX
+            && self.logged[class as usize]
+                .as_mut()
+                .is_some_and(|l| !l.has(now, user));
+        if logged_out {
+            // The think that ended is spent: the user's next login thinks afresh.
+            self.streams.next_cycle(class as usize, user);
+            return self.user_logs_in(class, user);
+        }
         let key = if user == u32::MAX {
             self.streams.relogin(class as usize)
         } else {

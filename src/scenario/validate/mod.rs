@@ -15,6 +15,8 @@ mod estate;
 mod feasible;
 mod integrations;
 mod jobs;
+mod population;
+mod schedule;
 mod settings;
 mod slos;
 mod time;
@@ -414,6 +416,12 @@ pub fn validate(
         estate::cache_lookups_need_a_cache(&mut cx, w, cls, redis);
     }
     let mut classes = classes;
+    if let (Some(cls), Some(h), Some(w)) = (&mut classes, &horizon, &s.workloads) {
+        schedule::fixed_times(&mut cx, w, cls, h);
+    }
+    if let (Some(cls), Some(cal), Some(w)) = (&mut classes, &calendar, &s.workloads) {
+        population::peaks(&mut cx, w, cls, cal);
+    }
     if let (Some(cls), Some(est), Some(w)) = (&mut classes, &estate.odoo, &s.workloads) {
         jobs::link(
             &mut cx,
@@ -440,9 +448,6 @@ pub fn validate(
     }
 
     if let (Some(cal), Some(cls)) = (&calendar, &classes) {
-        let horizon_s = horizon
-            .as_ref()
-            .map_or(0.0, |h| h.model.duration.as_secs_f64());
         let expected: f64 = cls
             .iter()
             .enumerate()
@@ -457,14 +462,23 @@ pub fn validate(
                         1.0 + ws.messages_per_s * ws.connected_s.mean()
                     })
                     // A closed class's users each send at most one request per think time
-                    // plus a response, and a response takes at least its Odoo CPU time.
+                    // plus a response, and a response takes at least its Odoo CPU time;
+                    // the users logged in follow the calendar.
                     + c.population.as_ref().map_or(0.0, |p| {
                         let cycle_s = p.think_s.mean() + c.odoo_cpu_s.mean();
+                        let user_s: f64 = cal
+                            .segments(i, f64::from(p.users))
+                            .iter()
+                            .map(|seg| seg.integral())
+                            .sum();
                         if cycle_s > 0.0 {
-                            f64::from(p.users) * horizon_s / cycle_s
+                            user_s / cycle_s
                         } else {
                             f64::INFINITY
                         }
+                    })
+                    + c.fixed_times.as_ref().map_or(0.0, |t| {
+                        t.len() as f64 * c.batch_size.mean().max(1.0)
                     })
             })
             .sum();

@@ -105,13 +105,19 @@ fn one(
                 None,
             );
             let population = match (users, think) {
-                (Some(users), Some(think_s)) => Some(Some(Population { users, think_s })),
+                (Some(users), Some(think_s)) => Some(Some(Population {
+                    users,
+                    peak_users: users,
+                    think_s,
+                })),
                 _ => None,
             };
             (Some(0.0), population)
         }
         // A job class arrives only when spawned and dispatched by the job runner; a cron
         // class when its interval comes round.
+        // Arrivals at fixed local times (`at:`), compiled with the horizon (schedule.rs).
+        (None, None) if c.at.is_some() => (Some(0.0), Some(None)),
         (None, None) if c.job.is_some() || c.cron.is_some() => (Some(0.0), Some(None)),
         (Some(r), None) if c.cron.is_some() => {
             cx.error(
@@ -296,6 +302,7 @@ fn one(
         name: name.value.clone(),
         base_rate_per_s: rate?,
         population: population?,
+        fixed_times: None,
         job: None,
         cron: cron?,
         memory_growth_mib: memory_growth?,

@@ -1,0 +1,120 @@
+//! Calendars people really have: a closed population that follows the weekly hours (the
+//! users logged in, scaled), and arrivals at fixed local times across a daylight-saving
+//! change.
+
+mod common;
+
+use common::{model, run_seeded};
+use peakplan::model::SimTime;
+
+const SEED: u64 = 1;
+/// Think time and Odoo CPU of the office users (seconds).
+const THINK_S: f64 = 30.0;
+const CPU_S: f64 = 0.01;
+
+/// 100 users by day (08:00–18:00), a quarter of them at night; workers to spare, so a
+/// user's cycle is its think time plus its request's CPU time.
+const OFFICE: &str = "
+version: 1
+name: office-hours
+horizon: {start: 2026-11-23T00:00, timezone: UTC, duration: 24h}
+stats: {fine_bucket: 5m, coarse_bucket: 1h}
+calendar:
+  weekly:
+    hours: [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]
+workloads:
+  office:
+    users: 100
+    think_time: {dist: exponential, mean: 30s}
+    odoo_cpu: {dist: constant, value: 10ms}
+estate:
+  odoo: {workers: 200, max_cron_threads: 0, evented_worker: false}
+  postgres: {cores: 4, max_connections: 500}
+";
+
+#[test]
+fn a_closed_population_follows_the_weekly_hours() {
+    let m = model(OFFICE);
+    assert_eq!(m.classes[0].population.as_ref().unwrap().peak_users, 100);
+    let r = run_seeded(&m, SEED, 6);
+    // Users logged in: 100 for 10 hours, 25 for 14; each sends one request per cycle.
+    let cycle_s = THINK_S + CPU_S;
+    let per_s = (100.0 * 10.0 + 25.0 * 14.0) * 3600.0 / cycle_s / 86_400.0;
+    let a = &r.classes[0].arrivals_per_s;
+    let hw = a.ci95_half_width.unwrap();
+    // Logging out waits for the think in progress: at most a cycle's worth of requests
+    // per user at each change, ≈ 0.05 % of the day's.
+    let slack = 2.0 * 75.0 / 86_400.0;
+    assert!(
+        (a.mean - per_s).abs() <= hw + slack,
+        "seed {SEED}: {} ± {} per s, expected {per_s}",
+        a.mean,
+        hw
+    );
+    assert!(hw < 0.01 * per_s, "seed {SEED}: interval too wide: {a:?}");
+    // Hour by hour: a steady night bucket and a steady day bucket.
+    let fine = &r.series.classes[0].arrivals_per_s;
+    let bucket = |h: f64, m: f64| fine[((h * 60.0 + m) / 5.0) as usize];
+    for (h, users) in [(3.0, 25.0), (12.0, 100.0), (21.0, 25.0)] {
+        let steady: f64 = (2..12).map(|k| bucket(h, 5.0 * k as f64)).sum::<f64>() / 10.0;
+        let want = users / cycle_s;
+        assert!(
+            (steady - want).abs() < 0.05 * want,
+            "seed {SEED}: hour {h}: {steady} requests/s, expected {want}"
+        );
+    }
+}
+
+/// An EDI import at 07:00 every day and a night sync at 02:30, across the night the
+/// clocks go back in Paris (2026-10-25, 03:00 CEST → 02:00 CET).
+const FIXED: &str = "
+version: 1
+name: fixed-times
+horizon: {start: 2026-10-24T00:00, timezone: Europe/Paris, duration: 3d}
+workloads:
+  edi:
+    at: ['07:00', '02:30']
+    batch_size: {dist: constant, value: 10}
+    odoo_cpu: {dist: constant, value: 50ms}
+estate:
+  odoo: {workers: 4}
+  postgres: {cores: 2}
+";
+
+#[test]
+fn fixed_times_land_at_local_times_across_a_daylight_saving_change() {
+    let m = model(FIXED);
+    let h = |x: f64| SimTime::from_secs_f64(x * 3600.0);
+    // The horizon starts at 2026-10-24T00:00 CEST (22:00 UTC the day before). Sunday has
+    // 25 hours: its 02:30 happens twice (the first counts), its 07:00 is 32 h in.
+    let want = [h(2.5), h(7.0), h(26.5), h(32.0), h(51.5), h(56.0)];
+    assert_eq!(m.classes[0].fixed_times.as_deref(), Some(&want[..]));
+    let r = run_seeded(&m, SEED, 2);
+    let window_s = 3.0 * 86_400.0;
+    let arrivals = r.classes[0].arrivals_per_s.mean * window_s;
+    assert!(
+        (arrivals - 60.0).abs() < 1e-6,
+        "six batches of ten: {arrivals}"
+    );
+    // Every request arrives in a bucket that holds one of the instants.
+    let width = r.series.fine_bucket_s;
+    for (i, rate) in r.series.classes[0].arrivals_per_s.iter().enumerate() {
+        let holds = want.iter().any(|t| (t.as_secs_f64() / width) as usize == i);
+        assert_eq!(*rate > 0.0, holds, "bucket {i}: {rate}/s");
+    }
+}
+
+#[test]
+fn a_time_in_the_spring_gap_comes_as_the_clock_is_put_forward() {
+    // 2026-03-29 in Paris: 02:00 CET → 03:00 CEST; 02:30 does not exist that day.
+    let yaml = FIXED
+        .replace("2026-10-24T00:00", "2026-03-28T00:00")
+        .replace("duration: 3d", "duration: 2d");
+    let m = model(&yaml);
+    let h = |x: f64| SimTime::from_secs_f64(x * 3600.0);
+    // Saturday 02:30 and 07:00 CET; Sunday "02:30" at the offset before the change is
+    // 01:30 UTC (03:30 CEST), 26.5 h in; Sunday 07:00 CEST is 30 h in.
+    let want = [h(2.5), h(7.0), h(26.5), h(30.0)];
+    assert_eq!(m.classes[0].fixed_times.as_deref(), Some(&want[..]));
+}
