@@ -1,13 +1,20 @@
 //! Command-line arguments (clap derive). Only the shape of the command line lives here;
 //! `main.rs` turns it into work.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
 use std::path::PathBuf;
+
+/// `peakplan --version`: `0.1.0 (commit 0123456789ab, 2026-12-06)`, the hash with `-dirty`
+/// when the sources differed from the commit, or `0.1.0 (commit unknown)` (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PEAKPLAN_BUILD"), ")");
+
+/// The date of the commit built from (`2026-12-06`), empty when unknown.
+pub const COMMIT_DATE: &str = env!("PEAKPLAN_COMMIT_DATE");
 
 /// Capacity planner for Odoo ERP estates: simulates your estate against a business calendar
 /// and tells you whether it holds the peak and where it breaks first.
 #[derive(Debug, Parser)]
-#[command(name = "peakplan", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "peakplan", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -34,6 +41,7 @@ pub enum Command {
     /// Check a scenario and list every problem in it, without simulating.
     Validate {
         /// Scenario file (YAML).
+        #[arg(value_hint = ValueHint::FilePath)]
         file: PathBuf,
     },
     /// Print the JSON Schema of the scenario format (for editor completion and checks).
@@ -41,6 +49,25 @@ pub enum Command {
     /// Reproduce queueing theory (Erlang C, M/M/c/K, M/G/1, PS, Jackson, MVA) with the
     /// engine and print exact vs simulated values with 95 % confidence intervals.
     Selftest(SelftestArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For bash: `peakplan completions bash >
+    /// ~/.local/share/bash-completion/completions/peakplan`, then open a new shell.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff); with --out DIR, write a page per command.
+    ///
+    /// Read it with `peakplan man | man -l -`; install every page with `peakplan man
+    /// --out ~/.local/share/man/man1`.
+    Man {
+        /// Write peakplan.1 and a page per subcommand (peakplan-simulate.1 and so on) into
+        /// this directory (created if missing) instead of printing.
+        #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -62,10 +89,11 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Scenario file (YAML), e.g. scenarios/retail-black-friday.yaml.
+    #[arg(value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
     /// Directory to write results into (result.json, csv/, charts/, report.pdf); created
     /// if missing.
-    #[arg(long, short = 'o')]
+    #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     /// While a service-level objective is undecided, run more replications (as many as
     /// the undecided verdicts suggest, at least half as many again each round), up to
@@ -92,18 +120,19 @@ pub struct SkipArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A result written by `peakplan simulate --out DIR` (DIR/result.json).
+    #[arg(value_hint = ValueHint::FilePath)]
     pub result: PathBuf,
     /// Write the capacity-review PDF to this file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub pdf: Option<PathBuf>,
     /// Write the CSV tables into this directory (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub csv: Option<PathBuf>,
     /// Write the charts (PNG and SVG) into this directory (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub charts: Option<PathBuf>,
     /// Write everything, as `simulate --out DIR` does.
-    #[arg(long, short = 'o', value_name = "DIR")]
+    #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub skip: SkipArgs,
@@ -120,6 +149,14 @@ pub struct SelftestArgs {
     /// Fewer, shorter replications: a smoke test, not a validation.
     #[arg(long)]
     pub quick: bool,
-    #[command(flatten)]
-    pub run: RunArgs,
+    /// Master seed of every case (default: each case's own, as in docs/validation.md).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads for replications (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// No plain table and no closing count (--markdown still prints its table); failed
+    /// checks are still reported.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }

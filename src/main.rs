@@ -2,9 +2,10 @@
 //! exit code chosen in one place (`main`).
 
 mod cli;
+mod shell;
 
 use clap::Parser;
-use cli::{Cli, Command, ReportArgs, RunArgs, SimulateArgs, SkipArgs};
+use cli::{Cli, Command, ReportArgs, SimulateArgs, SkipArgs};
 use peakplan::model::Model;
 use peakplan::report::{self, Format, OutFile};
 use peakplan::result::SimulationResult;
@@ -36,10 +37,10 @@ const EXIT_CLOSED_PIPE: u8 = 0;
 
 /// Prints `text` on standard output. A closed pipe (EPIPE) becomes
 /// [`Failure::ClosedPipe`]; any other error (`> /dev/full`) is an output failure, exit 4.
-fn emit(text: &str) -> Result<(), Failure> {
+fn emit(text: impl AsRef<[u8]>) -> Result<(), Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    out.write_all(text.as_ref())
         .and_then(|()| out.flush())
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -76,12 +77,14 @@ fn main() -> ExitCode {
         Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
         Command::Schema => match serde_json::to_string_pretty(&peakplan::scenario::json_schema()) {
-            Ok(schema) => emit(&format!("{schema}\n")),
+            Ok(schema) => emit(format!("{schema}\n")),
             Err(e) => Err(Failure::Internal(format!(
                 "error: the schema is not JSON: {e}"
             ))),
         },
         Command::Selftest(args) => selftest(&args),
+        Command::Completions { shell } => emit(shell::completions(shell)),
+        Command::Man { out } => man(out.as_deref()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -155,11 +158,11 @@ fn validate(file: &Path) -> Result<(), Failure> {
             parts.push(count_of(n, one, many));
         }
     }
-    emit(&format!("{}: ok — {}\n", file.display(), parts.join(", ")))
+    emit(format!("{}: ok — {}\n", file.display(), parts.join(", ")))
 }
 
-fn threads(run: &RunArgs) -> usize {
-    run.threads
+fn threads(threads: Option<u32>) -> usize {
+    threads
         .map(|t| t as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
@@ -205,10 +208,15 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     let progress = Progress::new(&model, args.until_decided.unwrap_or(reps).max(reps));
     let start = Instant::now();
     let result = with_progress(args.run.quiet, &progress, || match args.until_decided {
-        Some(budget) => {
-            run::simulate_until_decided(&model, seed, reps, budget, threads(&args.run), &progress)
-        }
-        None => run::simulate(&model, seed, reps, threads(&args.run), &progress),
+        Some(budget) => run::simulate_until_decided(
+            &model,
+            seed,
+            reps,
+            budget,
+            threads(args.run.threads),
+            &progress,
+        ),
+        None => run::simulate(&model, seed, reps, threads(args.run.threads), &progress),
     })
     .map_err(Failure::Stopped)?;
     let wall_s = start.elapsed().as_secs_f64();
@@ -219,7 +227,7 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
         wrote = write_files(dir, &files)?;
     }
     if !args.run.quiet {
-        emit(&report::summary(&result, Some(wall_s), colour()))?;
+        emit(report::summary(&result, Some(wall_s), colour()))?;
         emit(&wrote)?;
     }
     verdicts_exit(&result)
@@ -309,10 +317,25 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         wrote += &write_files(dir, &files)?;
     }
     if !args.quiet {
-        emit(&report::summary(&result, None, colour()))?;
+        emit(report::summary(&result, None, colour()))?;
         emit(&wrote)?;
     }
     Ok(())
+}
+
+/// `peakplan man`: the top page on standard output, or with `--out DIR` every page written
+/// into `DIR` as one bundle (all of them or none).
+fn man(out: Option<&Path>) -> Result<(), Failure> {
+    let internal =
+        |e: std::io::Error| Failure::Internal(format!("error: cannot render the man page: {e}"));
+    match out {
+        None => emit(shell::top_page().map_err(internal)?),
+        Some(dir) => {
+            let pages = shell::pages().map_err(internal)?;
+            let wrote = write_files(dir, &pages)?;
+            emit(wrote.trim_start())
+        }
+    }
 }
 
 /// Runs the validation suite and prints its table; fails (exit 1) if any case fails.
@@ -321,14 +344,14 @@ fn selftest(args: &cli::SelftestArgs) -> Result<(), Failure> {
     let scale = if args.quick { 0.1 } else { 1.0 };
     let start = Instant::now();
     let rows =
-        validation::run_all(scale, args.run.seed, threads(&args.run)).map_err(Failure::Internal)?;
+        validation::run_all(scale, args.seed, threads(args.threads)).map_err(Failure::Internal)?;
     if args.markdown {
-        emit(&validation::markdown(&rows))?;
-    } else if !args.run.quiet {
-        emit(&validation::plain(&rows))?;
+        emit(validation::markdown(&rows))?;
+    } else if !args.quiet {
+        emit(validation::plain(&rows))?;
     }
     let failed: Vec<_> = rows.iter().filter(|r| !r.passed()).collect();
-    if !args.run.quiet {
+    if !args.quiet {
         note(&format!(
             "{} checks in {:.1} s: {} inside their 95 % interval, {} inside the suite-wide one, {} with a half-width above {:.0} %",
             rows.len(),

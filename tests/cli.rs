@@ -389,3 +389,235 @@ fn bad_cache_and_api_rate_limit_exit_2_with_location() {
         assert!(text(&o.stderr).contains(fragment), "{}", text(&o.stderr));
     }
 }
+
+/// The subcommands `peakplan --help` lists (clap's own `help` left out).
+fn subcommands() -> Vec<String> {
+    let help = text(&peakplan(&["--help"]).stdout);
+    let names: Vec<String> = help
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(names.len() >= 7, "subcommands in --help: {names:?}\n{help}");
+    names
+}
+
+/// The long options a subcommand's `--help` lists.
+fn long_options(subcommand: &str) -> Vec<String> {
+    let o = peakplan(&[subcommand, "--help"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let mut options: Vec<String> = text(&o.stdout)
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches([',', '.', ')']).to_owned())
+        .collect();
+    options.sort();
+    options.dedup();
+    options
+}
+
+#[test]
+fn completions_cover_every_subcommand_in_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = peakplan(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}: {}", text(&o.stderr));
+        let script = text(&o.stdout);
+        for name in subcommands() {
+            assert!(script.contains(&name), "{shell}: no {name:?} in\n{script}");
+        }
+        // Options too, down to a subcommand's own.
+        assert!(script.contains("until-decided"), "{shell}");
+    }
+    let bash = text(&peakplan(&["completions", "bash"]).stdout);
+    assert!(bash.contains("complete -F _peakplan"), "{bash}");
+}
+
+#[test]
+fn an_unknown_shell_exits_2_naming_the_shells() {
+    let o = peakplan(&["completions", "tcsh"]);
+    assert_eq!(code(&o), 2);
+    let e = text(&o.stderr);
+    assert!(e.contains("invalid value 'tcsh'"), "{e}");
+    assert!(
+        e.contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+/// A page opens (after the string definitions clap_mangen puts first) with `.TH NAME 1`.
+fn assert_man_page(page: &str, name: &str) {
+    let first = page
+        .lines()
+        .find(|l| !l.starts_with(".ie ") && !l.starts_with(".el "));
+    let want = format!(".TH {name} 1 ");
+    assert!(
+        first.is_some_and(|l| l.starts_with(&want)),
+        "{name}: first line {first:?}, want {want:?}"
+    );
+    assert!(page.contains(".SH NAME\n"), "{name}:\n{page}");
+    assert!(page.contains(".SH SYNOPSIS\n"), "{name}:\n{page}");
+}
+
+#[test]
+fn man_prints_the_top_page_with_subcommands_and_exit_codes() {
+    let o = peakplan(&["man"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let page = text(&o.stdout);
+    assert_man_page(&page, "peakplan");
+    for name in subcommands() {
+        let entry = format!("peakplan\\-{name}(1)");
+        assert!(page.contains(&entry), "no {entry:?} in\n{page}");
+    }
+    // Every exit code of `--help`, as a tagged paragraph of EXIT STATUS.
+    let status = page
+        .split_once(".SH \"EXIT STATUS\"\n")
+        .expect("an EXIT STATUS section")
+        .1;
+    let help = text(&peakplan(&["--help"]).stdout);
+    let codes: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Exit codes:")
+        .skip(1)
+        .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next())
+        .collect();
+    assert!(codes.len() >= 7, "{codes:?}");
+    for c in codes {
+        assert!(
+            status.contains(&format!(".TP\n.B {c}\n")),
+            "code {c}:\n{status}"
+        );
+    }
+}
+
+#[test]
+fn man_out_writes_a_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let o = peakplan(&["man", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let mut want: Vec<String> = subcommands()
+        .iter()
+        .map(|n| format!("peakplan-{n}.1"))
+        .collect();
+    want.push("peakplan.1".into());
+    want.sort();
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, want);
+    for name in &names {
+        // groff reads bytes, not UTF-8, unless run through preconv as `man` does.
+        let page = std::fs::read(out.join(name)).unwrap();
+        assert!(page.is_ascii(), "{name} is not ASCII");
+    }
+    assert!(
+        text(&o.stdout).contains(&format!("wrote {} files into", want.len())),
+        "{}",
+        text(&o.stdout)
+    );
+    let top = std::fs::read_to_string(out.join("peakplan.1")).unwrap();
+    assert_eq!(
+        top,
+        text(&peakplan(&["man"]).stdout),
+        "--out and stdout agree"
+    );
+    let simulate = std::fs::read_to_string(out.join("peakplan-simulate.1")).unwrap();
+    assert_man_page(&simulate, "peakplan-simulate");
+    assert!(simulate.contains("until\\-decided"), "{simulate}");
+    // Under a regular file: exit 4, nothing written beside it.
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let o = peakplan(&["man", "--out", blocker.join("man1").to_str().unwrap()]);
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cannot write"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+/// `git ARGS` in the crate's directory, if git is there and it succeeds.
+fn git(args: &[&str]) -> Option<String> {
+    let o = std::process::Command::new("git")
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .ok()?;
+    o.status
+        .success()
+        .then(|| text(&o.stdout).trim().to_owned())
+}
+
+#[test]
+fn version_names_the_commit() {
+    let o = peakplan(&["--version"]);
+    assert_eq!(code(&o), 0);
+    let line = text(&o.stdout);
+    let prefix = format!("peakplan {} (commit ", env!("CARGO_PKG_VERSION"));
+    let inner = line
+        .strip_prefix(&prefix)
+        .and_then(|r| r.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{line:?}"));
+    let in_checkout = git(&["rev-parse", "--show-toplevel"]).is_some_and(|top| {
+        Path::new(&top).canonicalize().ok() == common::root().canonicalize().ok()
+    });
+    if !in_checkout {
+        assert_eq!(inner, "unknown", "{line:?}: no git checkout here");
+        return;
+    }
+    // `0123456789ab[-dirty], 2026-12-06`, the commit being HEAD's.
+    let (commit, date) = inner.split_once(", ").unwrap_or_else(|| panic!("{line:?}"));
+    let (hash, dirty) = match commit.strip_suffix("-dirty") {
+        Some(h) => (h, true),
+        None => (commit, false),
+    };
+    let head = git(&["rev-parse", "HEAD"]).unwrap();
+    assert_eq!(hash, &head[..12], "{line:?}");
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = date.split('-').collect();
+    assert!(
+        parts.len() == 3 && parts.iter().all(|p| digits(p)) && date.len() == 10,
+        "{line:?}"
+    );
+    let changed = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        "src",
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+    ]);
+    assert_eq!(dirty, changed.is_some_and(|c| !c.is_empty()), "{line:?}");
+}
+
+/// `selftest` takes no option it would ignore: not `--replications`, which it never read.
+#[test]
+fn selftest_help_lists_only_the_options_it_uses() {
+    assert_eq!(
+        long_options("selftest"),
+        [
+            "--help",
+            "--markdown",
+            "--quick",
+            "--quiet",
+            "--seed",
+            "--threads"
+        ]
+    );
+    let o = peakplan(&["selftest", "-r", "2"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("unexpected argument '-r'"),
+        "{}",
+        text(&o.stderr)
+    );
+}
