@@ -200,7 +200,8 @@ pub struct Verdict {
     /// For an undecided verdict: replications that would likely settle it (the interval
     /// shrinks as 1/√n); `None` when the estimate sits on the target.
     pub replications_needed: Option<u32>,
-    /// For an hourly window: the hour whose mean over replications is the worst.
+    /// For a window of several spans (each hour, or each occurrence of a recurring event):
+    /// the span whose mean over replications is the worst.
     pub worst_span: Option<Peak>,
 }
 

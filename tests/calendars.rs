@@ -118,3 +118,55 @@ fn a_time_in_the_spring_gap_comes_as_the_clock_is_put_forward() {
     let want = [h(2.5), h(7.0), h(26.5), h(30.0)];
     assert_eq!(m.classes[0].fixed_times.as_deref(), Some(&want[..]));
 }
+
+/// Two weeks of a back office with a login wave every Monday at 08:00 and a month-end
+/// close on the last business day.
+const RECURRING: &str = "
+version: 1
+name: recurring
+horizon: {start: 2026-11-23T00:00, timezone: Europe/Paris, duration: 14d}
+calendar:
+  events:
+    - {name: monday-logins, every: mon, at: '08:00', duration: 2h, multipliers: {office: 3}}
+    - {name: month-end, every: last_business_day, at: '14:00', duration: 4h, multipliers: {office: 2}}
+workloads:
+  office:
+    rate: 1/s
+    odoo_cpu: {dist: exponential, mean: 50ms}
+estate:
+  odoo: {workers: 4}
+  postgres: {cores: 2}
+slos:
+  monday-p95: {class: office, latency: p95 < 1s, window: monday-logins}
+";
+
+#[test]
+fn recurring_events_occur_on_their_days_and_windows_cover_each_occurrence() {
+    let m = model(RECURRING);
+    let h = |x: f64| SimTime::from_secs_f64(x * 3600.0);
+    let starts = |name: &str| -> Vec<SimTime> {
+        m.calendar
+            .events
+            .iter()
+            .filter(|e| e.name == name)
+            .map(|e| e.start)
+            .collect()
+    };
+    // Mondays 23 and 30 November at 08:00 (7 December at 08:00 is past the horizon).
+    assert_eq!(starts("monday-logins"), [h(8.0), h(7.0 * 24.0 + 8.0)]);
+    // Monday 30 November is November's last business day.
+    assert_eq!(starts("month-end"), [h(7.0 * 24.0 + 14.0)]);
+    assert_eq!(m.slos[0].window.spans.len(), 2);
+    let r = run_seeded(&m, SEED, 2);
+    let v = &r.verdicts[0];
+    assert_eq!(v.window, "event monday-logins");
+    let worst = v
+        .worst_span
+        .as_ref()
+        .expect("two occurrences: the worst is named");
+    assert!(
+        worst.start_local.ends_with("T08:00"),
+        "{}",
+        worst.start_local
+    );
+}

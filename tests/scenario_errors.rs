@@ -1819,3 +1819,55 @@ fn fixed_time_arrivals_are_validated() {
         check(&with(class), expected);
     }
 }
+
+#[test]
+fn recurring_events_are_validated() {
+    let event = |e: &str| {
+        BASE.replace(
+            "  events:\n",
+            &format!(
+                "  events:\n    - {{name: weekly, {e}duration: 1h, multipliers: {{browse: 2}}}}\n"
+            ),
+        )
+    };
+    let ok = event("every: sat, at: '10:00', ");
+    let m = run(&ok, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        m.calendar
+            .events
+            .iter()
+            .filter(|e| e.name == "weekly")
+            .count(),
+        1
+    );
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "every: fortnight, at: '10:00', ",
+            &[
+                "calendar.events[0].every",
+                "`fortnight` is not a recurrence",
+                "last_business_day",
+            ],
+        ),
+        (
+            "every: sat, at: '10:00', start: 2026-11-28T10:00, ",
+            &["calendar.events[0].every", "not both"],
+        ),
+        (
+            "at: '10:00', start: 2026-11-28T10:00, ",
+            &["calendar.events[0].at", "has no `every`"],
+        ),
+        ("every: sat, ", &["calendar.events[0].at"]),
+        (
+            "every: mon, at: '10:00', ",
+            &["never starts inside the horizon"],
+        ),
+        (
+            "every: sat, at: '10h', ",
+            &["calendar.events[0].at", "HH:MM"],
+        ),
+    ];
+    for (e, expected) in cases {
+        check(&event(e), expected);
+    }
+}

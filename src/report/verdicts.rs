@@ -79,10 +79,10 @@ pub fn estimate(v: &Verdict) -> String {
     let Some(mean) = v.mean else {
         return "nothing to measure in the window".into();
     };
-    let worst = if v.worst_span.is_some() {
-        "worst hour "
-    } else {
-        ""
+    let worst = match (&v.worst_span, v.window.as_str()) {
+        (None, _) => "",
+        (Some(_), "hourly") => "worst hour ",
+        (Some(_), _) => "worst occurrence ",
     };
     match (v.low, v.high) {
         (Some(lo), Some(hi)) => format!(
@@ -106,10 +106,14 @@ pub fn advice(v: &Verdict) -> Option<String> {
             None => "the estimate sits on the target: no number of replications settles it".into(),
         }),
         VerdictStatus::NoData => Some("the class had no request to measure in the window".into()),
-        _ => v
-            .worst_span
-            .as_ref()
-            .map(|p| format!("worst hour from {}", p.start_local)),
+        _ => v.worst_span.as_ref().map(|p| {
+            let what = if v.window == "hourly" {
+                "hour"
+            } else {
+                "occurrence"
+            };
+            format!("worst {what} from {}", p.start_local)
+        }),
     }
 }
 

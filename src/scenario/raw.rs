@@ -165,8 +165,13 @@ pub struct Event {
     pub name: L<String>,
     /// Default `other`.
     pub kind: L<EventKind>,
-    /// Local start date-time.
+    /// Local start date-time (a dated event); not with `every`.
     pub start: L<String>,
+    /// A recurring event: `day`, `weekday`, `mon`…`sun`, `first_business_day` or
+    /// `last_business_day` (of each month), starting at `at`; not with `start`.
+    pub every: L<String>,
+    /// Local time of day a recurring event starts, e.g. `"09:00"`.
+    pub at: L<String>,
     /// Total length, ramps included.
     pub duration: L<Text>,
     /// Linear ramp from ×1 to the multiplier; default `0s`.

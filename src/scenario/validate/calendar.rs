@@ -6,6 +6,7 @@ use super::super::located::{Located, OrderedMap};
 use super::super::raw;
 use super::super::suggest;
 use super::Ctx;
+use super::recurrence;
 use super::time::{HorizonInfo, local_instant};
 use crate::model::{Calendar, CalendarEvent, EventKind, SimTime, WeeklyBaseline};
 
@@ -111,7 +112,7 @@ pub fn calendar(
         }
         for (i, e) in list.value.iter().enumerate() {
             match event(cx, e, &format!("calendar.events[{i}]"), i, h, &classes) {
-                Some(ev) => events.push(ev),
+                Some(mut occurrences) => events.append(&mut occurrences),
                 None => ok = false,
             }
         }
@@ -131,7 +132,7 @@ fn event(
     index: usize,
     h: &HorizonInfo,
     classes: &[&str],
-) -> Option<CalendarEvent> {
+) -> Option<Vec<CalendarEvent>> {
     let (at, e) = (e.pos, &e.value);
     let name = e
         .name
@@ -151,34 +152,21 @@ fn event(
         Some(SimTime::ZERO),
     );
     let start_path = format!("{path}.start");
-    let start = match &e.start {
-        Some(s) => local_instant(cx, s, h.tz, &start_path).and_then(|t| {
-            let horizon = format!(
-                "the horizon runs from {} for {} ({})",
-                h.model.start_local, h.model.duration, h.model.timezone
-            );
-            match h.sim_time(t) {
-                Some(st) if st < h.model.duration => Some(st),
-                _ => {
-                    cx.error(
-                        s.pos,
-                        &start_path,
-                        format!("event `{name}` starts outside the horizon"),
-                        Some(format!("{horizon}; move the event or the horizon")),
-                    );
-                    None
-                }
-            }
-        }),
-        None => {
-            cx.missing(
-                at,
-                &start_path,
-                "add a local start, e.g. `2026-11-27T20:00`",
-            );
+    let starts = match (&e.every, &e.start) {
+        (Some(every), None) => recurrence::starts(cx, every, e.at.as_ref(), path, h),
+        (Some(every), Some(_)) => {
+            let msg = "an event has a `start` date or recurs (`every`), not both";
+            let hint = "remove `start` for a recurring event, or `every` and `at` for a dated one";
+            cx.error(every.pos, &format!("{path}.every"), msg, Some(hint.into()));
             None
         }
+        (None, _) => dated_start(cx, e, at, &start_path, &name, h).map(|t| vec![t]),
     };
+    if let (Some(a), None) = (&e.at, &e.every) {
+        let msg = "`at` is the time of day of a recurring event, and this event has no `every`";
+        let hint = "add `every: mon` (or `day`, `weekday`, `last_business_day`…), or remove `at`";
+        cx.error(a.pos, &format!("{path}.at"), msg, Some(hint.into()));
+    }
     let multipliers = multipliers(cx, e, at, path, classes);
     let (duration, ramp_up, ramp_down) = (duration?, ramp_up?, ramp_down?);
     let dur_pos = e.duration.as_ref().map_or(at, |d| d.pos);
@@ -208,15 +196,61 @@ fn event(
         );
         return None;
     }
-    Some(CalendarEvent {
-        name,
-        kind: e.kind.as_ref().map_or(EventKind::Other, |k| kind(k.value)),
-        start: start?,
-        duration,
-        ramp_up,
-        ramp_down,
-        multipliers: multipliers?,
-    })
+    let multipliers = multipliers?;
+    let kind = e.kind.as_ref().map_or(EventKind::Other, |k| kind(k.value));
+    Some(
+        starts?
+            .into_iter()
+            .map(|start| CalendarEvent {
+                name: name.clone(),
+                kind,
+                start,
+                duration,
+                ramp_up,
+                ramp_down,
+                multipliers: multipliers.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// A dated event's `start`, inside the horizon.
+fn dated_start(
+    cx: &mut Ctx,
+    e: &raw::Event,
+    at: super::Pos,
+    start_path: &str,
+    name: &str,
+    h: &HorizonInfo,
+) -> Option<SimTime> {
+    match &e.start {
+        Some(s) => local_instant(cx, s, h.tz, start_path).and_then(|t| {
+            let horizon = format!(
+                "the horizon runs from {} for {} ({})",
+                h.model.start_local, h.model.duration, h.model.timezone
+            );
+            match h.sim_time(t) {
+                Some(st) if st < h.model.duration => Some(st),
+                _ => {
+                    cx.error(
+                        s.pos,
+                        start_path,
+                        format!("event `{name}` starts outside the horizon"),
+                        Some(format!("{horizon}; move the event or the horizon")),
+                    );
+                    None
+                }
+            }
+        }),
+        None => {
+            cx.missing(
+                at,
+                start_path,
+                "add a local start, e.g. `2026-11-27T20:00`, or make it recur with `every` and `at`",
+            );
+            None
+        }
+    }
 }
 
 /// `multipliers:` → one factor per class id; `all` covers the classes not listed.

@@ -16,6 +16,7 @@ mod feasible;
 mod integrations;
 mod jobs;
 mod population;
+mod recurrence;
 mod schedule;
 mod settings;
 mod slos;

@@ -108,7 +108,7 @@ fn compile(
 }
 
 /// `HH:MM` or `HH:MM:SS`.
-fn time_of_day(cx: &mut Ctx, t: &Located<String>, path: &str) -> Option<NaiveTime> {
+pub(super) fn time_of_day(cx: &mut Ctx, t: &Located<String>, path: &str) -> Option<NaiveTime> {
     let s = t.value.trim();
     let parsed = NaiveTime::parse_from_str(s, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
@@ -179,7 +179,7 @@ fn instants(h: &HorizonInfo, times: &[NaiveTime], days: &[bool; 7]) -> Vec<SimTi
 /// The instant a wall clock in the zone shows `local`: the first of two in the autumn
 /// repeat; in the spring gap, the instant `local` names at the offset before the change
 /// (02:30 comes at 03:30 summer time), as a wall clock that is put forward runs.
-fn first_instant(h: &HorizonInfo, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+pub(super) fn first_instant(h: &HorizonInfo, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     match h.tz.from_local_datetime(&local) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
         LocalResult::None => {

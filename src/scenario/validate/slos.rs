@@ -387,7 +387,9 @@ fn window(
         name => {
             let w = w.expect("a name was written");
             let events: Vec<&str> = m.calendar.events.iter().map(|e| e.name.as_str()).collect();
-            let Some(i) = events.iter().position(|e| *e == name) else {
+            let occurrences: Vec<usize> =
+                (0..events.len()).filter(|i| events[*i] == name).collect();
+            if occurrences.is_empty() {
                 let mut options = vec!["horizon", "hourly"];
                 options.extend(&events);
                 let msg = format!("`{name}` is neither `horizon`, `hourly` nor a calendar event");
@@ -398,17 +400,9 @@ fn window(
                     Some(suggest::hint(name, &options)),
                 );
                 return None;
-            };
-            let e = &m.calendar.events[i];
-            let span = (e.start.max(from), (e.start + e.duration).min(to));
-            (
-                if span.0 < span.1 {
-                    vec![span]
-                } else {
-                    Vec::new()
-                },
-                Some(i),
-            )
+            }
+            let spans = event_spans(m, &occurrences, from, to);
+            (spans, (occurrences.len() == 1).then_some(occurrences[0]))
         }
     };
     let wpos = w.map(|w| w.pos).unwrap_or_default();
@@ -425,8 +419,7 @@ fn window(
         return None;
     }
     if *metric == SloMetric::Drain && event.is_none() {
-        let msg =
-            "a drain objective is judged after an event ends: its window names a calendar event";
+        let msg = "a drain objective is judged after an event ends: its window names a dated calendar event (not `horizon`, `hourly` or a recurring one)";
         cx.error(
             wpos,
             &format!("{path}.window"),
@@ -435,13 +428,38 @@ fn window(
         );
         return None;
     }
-    let label = match event {
-        Some(_) => format!("event {label}"),
-        None => label.to_owned(),
+    let label = match label {
+        "horizon" | "hourly" => label.to_owned(),
+        _ => format!("event {label}"),
     };
     Some(SloWindow {
         label,
         spans,
         event,
     })
+}
+
+/// The spans of an event's occurrences inside `[from, to)`, overlapping ones merged, in
+/// time order (a recurring event's window covers each occurrence; the worst counts).
+fn event_spans(
+    m: &Model,
+    occurrences: &[usize],
+    from: SimTime,
+    to: SimTime,
+) -> Vec<(SimTime, SimTime)> {
+    let mut spans: Vec<(SimTime, SimTime)> = occurrences
+        .iter()
+        .map(|i| &m.calendar.events[*i])
+        .map(|e| (e.start.max(from), (e.start + e.duration).min(to)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(SimTime, SimTime)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
 }
