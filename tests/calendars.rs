@@ -170,3 +170,52 @@ fn recurring_events_occur_on_their_days_and_windows_cover_each_occurrence() {
         worst.start_local
     );
 }
+
+/// A flash sale whose promotional logic doubles a checkout's work (from 10:00 to 11:00,
+/// no ramps), on workers that never queue: a request's latency is its Odoo CPU time.
+const HEAVIER: &str = "
+version: 1
+name: heavier-checkout
+horizon: {start: 2026-11-27T09:00, timezone: UTC, duration: 3h}
+calendar:
+  events:
+    - {name: flash-sale, start: 2026-11-27T10:00, duration: 1h, multipliers: {checkout: 1}, demand: {checkout: 2}}
+workloads:
+  checkout:
+    rate: 0.5/s
+    odoo_cpu: {dist: constant, value: 100ms}
+  browse:
+    rate: 0.5/s
+    odoo_cpu: {dist: constant, value: 100ms}
+estate:
+  odoo: {workers: 64}
+  postgres: {cores: 2}
+";
+
+#[test]
+fn an_event_can_make_a_class_heavier_not_only_busier() {
+    let r = run_seeded(&model(HEAVIER), SEED, 2);
+    let mean = |class: usize, bucket: usize| r.series.classes[class].latency_s_mean[bucket];
+    // 5-minute buckets: 10:00 is bucket 12, 11:00 bucket 24.
+    for b in [0, 11, 12, 23, 24, 35] {
+        let during = (12..24).contains(&b);
+        let want = if during { 0.2 } else { 0.1 };
+        let got = mean(0, b).expect("requests completed");
+        assert!(
+            (got - want).abs() < 1e-3,
+            "seed {SEED}: checkout, bucket {b}: {got} s, expected {want}"
+        );
+        let browse = mean(1, b).expect("requests completed");
+        assert!(
+            (browse - 0.1).abs() < 1e-3,
+            "seed {SEED}: browse is untouched: bucket {b}: {browse}"
+        );
+    }
+    // The rate did not change: the sale made checkouts heavier, not more frequent.
+    let c = &r.classes[0];
+    assert!(
+        (c.arrivals_per_s.mean - 0.5).abs() < 0.05,
+        "{:?}",
+        c.arrivals_per_s
+    );
+}

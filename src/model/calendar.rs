@@ -41,6 +41,9 @@ pub struct CalendarEvent {
     pub ramp_down: SimTime,
     /// Multiplier per class id (1.0 for classes the event does not touch).
     pub multipliers: Vec<f64>,
+    /// Factor on the demand (Odoo CPU time, queries) of a class's requests arriving during
+    /// the event, per class id (1.0: unchanged); it ramps as the rate multiplier does.
+    pub demand: Vec<f64>,
 }
 
 impl CalendarEvent {
@@ -60,7 +63,17 @@ impl CalendarEvent {
 
     /// The factor on [a, b) (a segment that contains no breakpoint) as `p + q·t` (t in s).
     fn linear_on(&self, class: usize, a: SimTime) -> (f64, f64) {
-        let m = self.multipliers[class];
+        self.ramped(self.multipliers[class], a)
+    }
+
+    /// The demand factor of class `class` at `t`.
+    pub fn demand_at(&self, class: usize, t: SimTime) -> f64 {
+        let (p, q) = self.ramped(self.demand[class], t);
+        p + q * t.as_secs_f64()
+    }
+
+    /// A factor `m` that ramps from 1 with the event, as `p + q·t` around `a`.
+    fn ramped(&self, m: f64, a: SimTime) -> (f64, f64) {
         if m == 1.0 || a < self.start || a >= self.end() {
             return (1.0, 0.0);
         }
@@ -166,6 +179,21 @@ impl RateSegment {
 }
 
 impl Calendar {
+    /// The factor on the demand of a request of `class` arriving at `t`: the product over
+    /// the events of their demand factors (1 outside every event).
+    pub fn demand_at(&self, class: usize, t: SimTime) -> f64 {
+        self.events
+            .iter()
+            .filter(|e| e.demand[class] != 1.0)
+            .map(|e| e.demand_at(class, t))
+            .product()
+    }
+
+    /// Whether any event changes the demand of `class`.
+    pub fn changes_demand(&self, class: usize) -> bool {
+        self.events.iter().any(|e| e.demand[class] != 1.0)
+    }
+
     /// The highest value `base × calendar factor` reaches over the horizon for `class`.
     pub fn peak(&self, class: usize, base: f64) -> f64 {
         self.segments(class, base)
@@ -259,6 +287,7 @@ mod tests {
             ramp_up: SimTime::from_secs(900),
             ramp_down: SimTime::from_secs(900),
             multipliers: vec![3.0],
+            demand: vec![1.0],
         }
     }
 
@@ -296,5 +325,21 @@ mod tests {
         let at = SimTime::from_secs(5 * 3600 + 1800);
         let seg = segs.iter().find(|s| s.start <= at && at < s.end).unwrap();
         assert!((seg.rate_at(at.as_secs_f64()) - 10.0 * 1.5 * 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn demand_factors_ramp_with_their_event() {
+        let mut e = flash(5);
+        e.demand = vec![2.0];
+        let c = cal(vec![e]);
+        let at = |s: u64| c.demand_at(0, SimTime::from_secs(s));
+        assert_eq!(at(4 * 3600), 1.0, "before the event");
+        assert!(
+            (at(5 * 3600 + 450) - 1.5).abs() < 1e-12,
+            "half-way up the ramp"
+        );
+        assert_eq!(at(5 * 3600 + 1800), 2.0, "on the plateau");
+        assert_eq!(at(6 * 3600), 1.0, "after the event");
+        assert!(c.changes_demand(0));
     }
 }

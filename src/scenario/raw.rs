@@ -180,6 +180,10 @@ pub struct Event {
     pub ramp_down: L<Text>,
     /// Class name → multiplier ≥ 0; key `all` = every class not listed.
     pub multipliers: L<OrderedMap<Located<f64>>>,
+    /// Class name → factor on each request's demand (Odoo CPU time and queries) for the
+    /// requests arriving during the event, ramps followed; key `all` as for
+    /// `multipliers`; default 1 (promotional logic making checkout heavier).
+    pub demand: L<OrderedMap<Located<f64>>>,
 }
 
 /// One workload class.

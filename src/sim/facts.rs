@@ -25,6 +25,8 @@ pub struct ClassFacts {
     /// A try is one Odoo CPU phase and nothing else: no queries, no cache lookups, no
     /// row locks, no external calls.
     pub cpu_only: bool,
+    /// A calendar event changes the demand of the class's requests (`demand:`).
+    pub demand_changes: bool,
     /// External calls per try, over all the class's integrations.
     pub calls: u32,
     /// A completed request may create a session (`new_session_ratio > 0`, Redis modelled).
@@ -44,7 +46,8 @@ impl ClassFacts {
         model
             .classes
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let queries = !c.queries.is_zero();
                 let cache_lookups = !c.cache_lookups.is_zero() && redis;
                 let locks_or_calls = !c.locks.is_empty() || !c.calls.is_empty();
@@ -56,6 +59,7 @@ impl ClassFacts {
                     memory_growth: !c.memory_growth_mib.is_zero(),
                     locks_or_calls,
                     cpu_only: !queries && !cache_lookups && !locks_or_calls,
+                    demand_changes: model.calendar.changes_demand(i),
                     calls: c.calls.iter().map(|u| u.calls).sum(),
                     new_sessions: c.new_session_ratio > 0.0 && redis,
                     spawns: !c.spawns.is_empty(),

@@ -31,14 +31,20 @@ impl Sim<'_> {
             r.rng = self.streams.retry(r.key, r.tries + 1);
         }
         let (class_id, on_replica, mut rng) = (r.class as usize, r.replica, r.rng);
+        let arrival = r.arrival;
         let facts = self.facts[class_id];
-        let (cpu_s, db_s, io_s) = if facts.cpu_only {
+        let (mut cpu_s, mut db_s, mut io_s) = if facts.cpu_only {
             // The same single draw as `sample_try` makes for such a class.
             let cpu_s = self.model.classes[class_id].odoo_cpu_s.sample(&mut rng);
             (cpu_s, 0.0, 0.0)
         } else {
             self.sample_try(class_id, on_replica, &mut rng)
         };
+        if facts.demand_changes {
+            // An event's `demand:` scales the request's work, the same draws scaled.
+            let f = self.model.calendar.demand_at(class_id, arrival);
+            (cpu_s, db_s, io_s) = (cpu_s * f, db_s * f, io_s * f);
+        }
         let simple = db_s == 0.0 && io_s == 0.0 && !facts.locks_or_calls;
         let now = self.now;
         let r = &mut self.requests[req as usize];

@@ -168,6 +168,7 @@ fn event(
         cx.error(a.pos, &format!("{path}.at"), msg, Some(hint.into()));
     }
     let multipliers = multipliers(cx, e, at, path, classes);
+    let demand = demand(cx, e, path, classes);
     let (duration, ramp_up, ramp_down) = (duration?, ramp_up?, ramp_down?);
     let dur_pos = e.duration.as_ref().map_or(at, |d| d.pos);
     if duration == SimTime::ZERO {
@@ -196,7 +197,7 @@ fn event(
         );
         return None;
     }
-    let multipliers = multipliers?;
+    let (multipliers, demand) = (multipliers?, demand?);
     let kind = e.kind.as_ref().map_or(EventKind::Other, |k| kind(k.value));
     Some(
         starts?
@@ -209,6 +210,7 @@ fn event(
                 ramp_up,
                 ramp_down,
                 multipliers: multipliers.clone(),
+                demand: demand.clone(),
             })
             .collect(),
     )
@@ -270,6 +272,24 @@ fn multipliers(
         );
         return None;
     };
+    class_factors(cx, map, &mpath, classes)
+}
+
+/// `demand:` → the factor on each class's demand during the event (1 when absent).
+fn demand(cx: &mut Ctx, e: &raw::Event, path: &str, classes: &[&str]) -> Option<Vec<f64>> {
+    match &e.demand {
+        Some(map) => class_factors(cx, map, &format!("{path}.demand"), classes),
+        None => Some(vec![1.0; classes.len()]),
+    }
+}
+
+/// A map of class name (or `all`) → factor ≥ 0, as one factor per class id.
+fn class_factors(
+    cx: &mut Ctx,
+    map: &Located<OrderedMap<Located<f64>>>,
+    mpath: &str,
+    classes: &[&str],
+) -> Option<Vec<f64>> {
     let names: Vec<&str> = classes.iter().copied().chain(["all"]).collect();
     let mut out: Vec<Option<f64>> = vec![None; classes.len()];
     let mut all = 1.0;
