@@ -48,10 +48,41 @@ pub fn width_words(s: f64) -> String {
     }
 }
 
+/// `x` to `digits` significant digits, without trailing zeros after the point and never
+/// in exponent form: `45.4`, `0.0891`, `1235`.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        // `+ 0.0` turns −0 into 0.
+        return format!("{}", x + 0.0);
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).clamp(0, 40) as usize;
+    trim_zeros(format!("{x:.decimals$}"))
+}
+
+/// A number for a table meant to be read back (CSV): whole numbers in full (bucket
+/// starts, capacities), anything else to 6 significant digits — the intervals the figures
+/// carry are far wider than the last digit kept.
+pub fn table_number(x: f64) -> String {
+    let x = x + 0.0;
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        significant(x, 6)
+    }
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
 /// A float without trailing zeros, to three decimals: `20`, `0.5`.
 fn trim_float(x: f64) -> String {
-    let s = format!("{x:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    trim_zeros(format!("{x:.3}"))
 }
 
 #[cfg(test)]
@@ -69,6 +100,21 @@ mod tests {
         assert_eq!(est(None, 1.0, 2, "±"), "—");
         assert_eq!(grouped(294_882_953), "294,882,953");
         assert_eq!(grouped(12), "12");
+    }
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(45.395, 3), "45.4");
+        assert_eq!(significant(0.0891, 3), "0.0891");
+        assert_eq!(significant(1234.6, 3), "1235");
+        assert_eq!(significant(2.0, 3), "2");
+        assert_eq!(significant(-0.0, 3), "0");
+        assert_eq!(table_number(0.34289734561), "0.342897");
+        assert_eq!(table_number(1.2345678e-7), "0.000000123457");
+        assert_eq!(table_number(259200.0), "259200");
+        assert_eq!(table_number(-0.0), "0");
+        assert_eq!(table_number(1799.5), "1799.5");
+        assert_eq!(table_number(25.4912345), "25.4912");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The service-level objectives' verdicts in plain words: the terminal and the PDF open
 //! with the same sentences. Formatting only: `stats/verdicts.rs` decided each verdict.
 
+use super::numbers::significant;
 use crate::result::{SimulationResult, Verdict, VerdictStatus};
 use crate::stats::percent;
 
@@ -57,21 +58,6 @@ pub fn value(v: &Verdict, x: f64) -> String {
         (x / 3600.0, "h")
     };
     format!("{} {unit}", significant(x, 3))
-}
-
-/// `x` to `digits` significant digits, without trailing zeros after the point.
-fn significant(x: f64, digits: i32) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    let decimals = (digits - 1 - magnitude).max(0) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
 }
 
 /// The estimate and its interval: `1.42 s [1.30 s, 1.55 s]`.
@@ -134,18 +120,5 @@ pub fn status_word(s: VerdictStatus) -> &'static str {
         VerdictStatus::Breaks => "BREAKS",
         VerdictStatus::Undecided => "UNDECIDED",
         VerdictStatus::NoData => "NO DATA",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::significant;
-
-    #[test]
-    fn three_significant_digits() {
-        assert_eq!(significant(45.395, 3), "45.4");
-        assert_eq!(significant(0.0891, 3), "0.0891");
-        assert_eq!(significant(1234.6, 3), "1235");
-        assert_eq!(significant(2.0, 3), "2");
     }
 }
