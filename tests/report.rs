@@ -305,8 +305,9 @@ fn pdf_has_pages_fonts_and_real_text() {
     let pages = t.matches('\x0c').count();
     assert_eq!(
         pages, 7,
-        "title, summary + assumptions, tables, 3 chart pages, appendix"
+        "title and summary, assumptions, tables, 3 chart pages, appendix"
     );
+    verdicts_open_the_first_page(&t, &json);
     for want in [
         "Capacity review",
         "quickstart",
@@ -363,6 +364,62 @@ fn pdf_has_pages_fonts_and_real_text() {
         })
         .count();
     assert_eq!(rendered, 7);
+}
+
+/// The first page: the title block, then at once the verdicts — a sentence, then one row
+/// per objective ending with its status — all before the warnings.
+fn verdicts_open_the_first_page(t: &str, json: &Value) {
+    let first = t.split('\x0c').next().unwrap();
+    let headline = "Of the 4 objectives, 1 is UNDECIDED (checkout-p95 on checkout) and 3 hold.";
+    let at = first
+        .find(headline)
+        .unwrap_or_else(|| panic!("{headline:?} not on page 1:\n{first}"));
+    let before: Vec<&str> = first[..at]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        before.len(),
+        6,
+        "only the title block comes first: {before:?}"
+    );
+    assert_eq!(before[0], "Capacity review");
+    assert_eq!(before[1], "quickstart");
+    assert_eq!(before[4], "1 Executive summary");
+    assert_eq!(before[5], "Service-level objectives");
+    let warning = first
+        .find("HTTP workers (odoo_workers_busy) reached its capacity of 5")
+        .expect("the warning on page 1");
+    let verdicts = json["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 4);
+    for v in verdicts {
+        let (slo, class) = (v["slo"].as_str().unwrap(), v["class"].as_str().unwrap());
+        let status = match v["status"].as_str().unwrap() {
+            "holds" => "holds",
+            "undecided" => "UNDECIDED",
+            s => panic!("quickstart seed 3: unexpected status {s}"),
+        };
+        let row = first
+            .lines()
+            .find(|l| l.contains(slo) && l.contains(class) && l.contains("horizon"))
+            .unwrap_or_else(|| panic!("no row for {slo} on {class}"));
+        assert!(row.trim_end().ends_with(status), "{row}");
+        assert!(
+            first.find(row).unwrap() < warning,
+            "{row} after the warnings"
+        );
+    }
+    // checkout's p95 as the JSON has it, to the verdict's three significant digits.
+    let p95 = verdicts[0]["mean"].as_f64().unwrap();
+    assert!(
+        (1.0..10.0).contains(&p95),
+        "seed 3 gives a p95 between 1 and 10 s"
+    );
+    assert!(
+        first.contains(&format!("{p95:.2} s [")),
+        "{p95} not on page 1"
+    );
 }
 
 /// Data-driven: a result file's content → exit code 2 and a phrase of the message.

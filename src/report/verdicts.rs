@@ -60,24 +60,29 @@ pub fn value(v: &Verdict, x: f64) -> String {
     format!("{} {unit}", significant(x, 3))
 }
 
-/// The estimate and its interval: `1.42 s [1.30 s, 1.55 s]`.
+/// The estimate and its interval: `1.42 s [1.30 s, 1.55 s]`, `worst hour 0.84 % […]`.
 pub fn estimate(v: &Verdict) -> String {
-    let Some(mean) = v.mean else {
-        return "nothing to measure in the window".into();
-    };
-    let worst = if v.worst_span.is_some() {
+    let worst = if v.worst_span.is_some() && v.mean.is_some() {
         "worst hour "
     } else {
         ""
     };
+    format!("{worst}{}", interval(v))
+}
+
+/// The estimate and its interval without saying which span it is: `1.42 s [1.30 s, 1.55 s]`.
+pub fn interval(v: &Verdict) -> String {
+    let Some(mean) = v.mean else {
+        return "nothing to measure in the window".into();
+    };
     match (v.low, v.high) {
         (Some(lo), Some(hi)) => format!(
-            "{worst}{} [{}, {}]",
+            "{} [{}, {}]",
             value(v, mean),
             value(v, lo.max(0.0)),
             value(v, hi)
         ),
-        _ => format!("{worst}{} (one replication: no interval)", value(v, mean)),
+        _ => format!("{} (one replication: no interval)", value(v, mean)),
     }
 }
 
