@@ -311,10 +311,11 @@ impl Flow {
         }
     }
 
-    /// A chart scaled to the content width, with a caption below.
+    /// A chart scaled to the content width, with a caption below (wrapped; kept on the
+    /// chart's page when it is two lines at most).
     pub fn chart(&mut self, index: usize, aspect: f32, caption: &str) {
         let h = CONTENT_W / aspect;
-        self.ensure(h + 30.0);
+        self.ensure(h + 40.0);
         let y = self.y;
         self.ops().push(Op::Chart {
             index,
@@ -324,7 +325,9 @@ impl Flow {
             h,
         });
         self.y += h + 4.0;
-        self.line(caption, 8.5, false, Ink::Grey);
+        for line in wrap(caption, 8.5, CONTENT_W) {
+            self.line(&line, 8.5, false, Ink::Grey);
+        }
         self.y += 10.0;
     }
 }

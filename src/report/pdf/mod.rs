@@ -143,12 +143,17 @@ fn charts_section(f: &mut Flow, list: &[Chart], warmup_s: f64) {
     f.heading("5  Charts");
     for (i, c) in list.iter().enumerate() {
         let aspect = charts::WIDTH as f32 / c.height() as f32;
+        let events = if c.has_events() {
+            " Tinted bands are the calendar's events, named above the plot."
+        } else {
+            ""
+        };
         f.chart(
             i,
             aspect,
             &format!(
-                "Figure {}. The shaded band at the start is the {:.0}-minute warm-up, left out of \
-                 every estimate.",
+                "Figure {}. The grey band at the start is the {:.0}-minute warm-up, left out of \
+                 every estimate.{events}",
                 i + 1,
                 warmup_s / 60.0
             ),
