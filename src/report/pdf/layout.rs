@@ -1,7 +1,7 @@
 //! A tiny page layout for the PDF: krilla draws glyphs and paths but has no layout engine,
 //! so this flows headings, wrapped paragraphs, key–value lists, tables and charts down A4
 //! pages, measuring text with the embedded font. It produces a display list per page
-//! ([`Op`]s); `pdf/mod.rs` paints it once the page count is known (for "page i of n").
+//! ([`Op`]s); `paint.rs` paints it once the page count is known (for "page i of n").
 //!
 //! Coordinates are PDF points with the origin at the top left (krilla's convention); text
 //! is placed by its baseline.
