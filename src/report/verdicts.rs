@@ -48,6 +48,9 @@ pub fn subject(v: &Verdict) -> String {
 pub fn value(v: &Verdict, x: f64) -> String {
     let (x, unit) = if v.unit != "s" {
         (x * 100.0, "%")
+    } else if x == 0.0 {
+        // A backlog drained at once: `0 s`, not `0 ms`.
+        (x, "s")
     } else if x < 1.0 {
         (x * 1e3, "ms")
     } else if x < 120.0 {
