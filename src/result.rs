@@ -184,6 +184,10 @@ pub struct Verdict {
     pub unit: String,
     /// The bound, in `unit`.
     pub target: f64,
+    /// For an `over_…` metric, the latency a request must be answered within, seconds:
+    /// what a latency chart draws (`None` for other metrics and in older results).
+    #[serde(default)]
+    pub threshold_s: Option<f64>,
     /// `<` rather than `≤`.
     pub strict: bool,
     pub status: VerdictStatus,
@@ -572,6 +576,12 @@ pub struct EventConfig {
     pub start_local: String,
     /// Start plus duration, ramps included.
     pub end_local: String,
+    /// The same instants in seconds from the horizon start: what a chart shades (absent
+    /// in results written before them).
+    #[serde(default)]
+    pub start_s: Option<f64>,
+    #[serde(default)]
+    pub end_s: Option<f64>,
     pub ramp_up_s: f64,
     pub ramp_down_s: f64,
     /// The classes the event touches and their multiplier at the plateau.

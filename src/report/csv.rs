@@ -1,17 +1,19 @@
 //! Tidy CSV tables for spreadsheets (docs/results-format.md lists every column).
 //!
 //! Long format where a result is long (one row per class × metric, per bucket × series ×
-//! metric), one row per resource where a resource is the observation. Numbers are printed
-//! with Rust's shortest round-trip formatting, so a value read back equals the JSON's.
-//! Formatting only: every figure comes from the result as it is.
+//! metric), one row per resource where a resource is the observation. Whole numbers are
+//! printed in full, other numbers to 6 significant digits (the JSON keeps every bit); local
+//! times carry their UTC offset, so the hour repeated when summer time ends gives two
+//! different times. Formatting only: every figure comes from the result as it is.
 
+use super::numbers::table_number;
 use super::time::Clock;
 use super::{OutFile, RenderError};
 use crate::result::SimulationResult;
 use crate::stats::Estimate;
 
 fn num(x: f64) -> String {
-    format!("{x}")
+    table_number(x)
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -91,6 +93,7 @@ fn summary(r: &SimulationResult) -> Result<OutFile, RenderError> {
 
 /// `peaks.csv`: class, metric, value, start_s, start_local — the busiest buckets per class.
 fn peaks(r: &SimulationResult) -> Result<OutFile, RenderError> {
+    let clock = Clock::new(&r.scenario);
     let mut t = Table::new(&["class", "metric", "value", "start_s", "start_local"])?;
     for c in &r.classes {
         for (metric, p) in [
@@ -103,7 +106,7 @@ fn peaks(r: &SimulationResult) -> Result<OutFile, RenderError> {
                     metric.into(),
                     num(p.value),
                     num(p.start_s),
-                    p.start_local.clone(),
+                    clock.local_with_offset(p.start_s),
                 ])?;
             }
         }
@@ -113,6 +116,7 @@ fn peaks(r: &SimulationResult) -> Result<OutFile, RenderError> {
 
 /// `resources.csv`: one row per resource.
 fn resources(r: &SimulationResult) -> Result<OutFile, RenderError> {
+    let clock = Clock::new(&r.scenario);
     let mut t = Table::new(&[
         "resource",
         "capacity",
@@ -139,7 +143,7 @@ fn resources(r: &SimulationResult) -> Result<OutFile, RenderError> {
             opt(x.utilisation.and_then(|u| u.ci95_half_width)),
             opt(p.map(|p| p.value)),
             opt(p.map(|p| p.start_s)),
-            p.map_or(String::new(), |p| p.start_local.clone()),
+            p.map_or(String::new(), |p| clock.local_with_offset(p.start_s)),
         ])?;
     }
     t.finish("resources.csv")
@@ -168,7 +172,7 @@ fn series_rows(
         let start_s = i as f64 * width_s;
         t.row([
             num(start_s),
-            clock.local(start_s),
+            clock.local_with_offset(start_s),
             kind.into(),
             name.into(),
             metric.into(),

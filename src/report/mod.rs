@@ -1,5 +1,5 @@
 //! Reports: they format results and never compute statistics. One file per format
-//! (`terminal.rs`, `json.rs`, `csv.rs`, `charts.rs`, `pdf/`), each turning a
+//! (`terminal.rs`, `json.rs`, `csv.rs`, `charts/`, `pdf/`), each turning a
 //! [`SimulationResult`] into named files behind the [`Format`] trait; `write.rs` puts
 //! files on disk atomically and `read.rs` reads a saved result back.
 

@@ -1,7 +1,7 @@
 //! The terminal summary: aligned plain-text tables, the busiest resource first.
 
 use super::estate;
-use super::numbers::{self, grouped as group};
+use super::numbers::{self, RateUnit, grouped as group};
 use super::verdicts;
 use super::warnings;
 use crate::result::SimulationResult;
@@ -114,7 +114,13 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         }
     }
     if let (Some(cause), Some(rate)) = (&b.dominant_error, b.dominant_error_per_s) {
-        let _ = writeln!(o, "dominant error: {cause} at {rate:.3}/s");
+        let u = RateUnit::of([rate]);
+        let _ = writeln!(
+            o,
+            "dominant error: {cause} at {}{}",
+            u.value(rate),
+            u.suffix
+        );
     }
     let _ = writeln!(o);
     let sc = &r.scenario;
@@ -152,52 +158,8 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         }
     }
 
-    let _ = writeln!(o, "\n{}", st.bold("per class (latency in ms)"));
-    let _ = writeln!(
-        o,
-        "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
-        "class", "arrivals/s", "throughput/s", "p50", "p95", "p99", "errors %"
-    );
-    for c in &r.classes {
-        let _ = writeln!(
-            o,
-            "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
-            c.name,
-            est(Some(&c.arrivals_per_s), 1.0, 2),
-            est(Some(&c.throughput_per_s), 1.0, 2),
-            ms(c.latency_s_p50.as_ref()),
-            ms(c.latency_s_p95.as_ref()),
-            ms(c.latency_s_p99.as_ref()),
-            est(Some(&c.error_ratio), 100.0, 2),
-        );
-    }
-
-    let _ = writeln!(o, "\n{}", st.bold("peaks (means over replications)"));
-    let _ = writeln!(
-        o,
-        "  {:<20} {:>14} {:<18} {:>16} {:<18}",
-        "class", "arrivals/s", "at", "p95 ms (worst)", "in the hour from"
-    );
-    for c in &r.classes {
-        let (a, at) = c
-            .peak_arrivals_per_s
-            .as_ref()
-            .map_or(("—".into(), String::new()), |p| {
-                (format!("{:.2}", p.value), p.start_local.clone())
-            });
-        let (l, lat) = c
-            .worst_latency_s_p95
-            .as_ref()
-            .map_or(("—".into(), String::new()), |p| {
-                (format!("{:.1}", p.value * 1e3), p.start_local.clone())
-            });
-        let _ = writeln!(
-            o,
-            "  {:<20} {:>14} {:<18} {:>16} {:<18}",
-            c.name, a, at, l, lat
-        );
-    }
-
+    class_table(&mut o, r, &st);
+    peaks_table(&mut o, r, &st);
     let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
     let _ = writeln!(
         o,
@@ -254,31 +216,7 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         }
     }
 
-    let errors: Vec<String> = r
-        .classes
-        .iter()
-        .flat_map(|c| {
-            c.errors_per_s
-                .iter()
-                .filter(|(_, e)| e.mean > 0.0)
-                .map(move |(cause, e)| {
-                    format!(
-                        "  {:<20} {:<24} {:>16}",
-                        c.name,
-                        cause,
-                        est(Some(e), 1.0, 3)
-                    )
-                })
-        })
-        .collect();
-    let _ = writeln!(o, "\n{}", st.bold("errors by cause (per second)"));
-    if errors.is_empty() {
-        let _ = writeln!(o, "  none");
-    }
-    for line in errors {
-        let _ = writeln!(o, "{line}");
-    }
-
+    errors_table(&mut o, r, &st);
     let _ = writeln!(o, "\n{}", st.bold("resources"));
     let shown: Vec<_> = r
         .resources
@@ -320,16 +258,119 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     o
 }
 
+/// Per class: rates (in the unit each column needs), latency percentiles, errors.
+fn class_table(o: &mut String, r: &SimulationResult, st: &Style) {
+    let arrivals = RateUnit::of(r.classes.iter().map(|c| c.arrivals_per_s.mean));
+    let throughput = RateUnit::of(r.classes.iter().map(|c| c.throughput_per_s.mean));
+    let _ = writeln!(o, "\n{}", st.bold("per class (latency in ms)"));
+    let _ = writeln!(
+        o,
+        "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
+        "class",
+        format!("arrivals{}", arrivals.suffix),
+        format!("throughput{}", throughput.suffix),
+        "p50",
+        "p95",
+        "p99",
+        "errors %"
+    );
+    for c in &r.classes {
+        let _ = writeln!(
+            o,
+            "  {:<20} {:>14} {:>14} {:>14} {:>16} {:>16} {:>12}",
+            c.name,
+            arrivals.est(Some(&c.arrivals_per_s), "±"),
+            throughput.est(Some(&c.throughput_per_s), "±"),
+            ms(c.latency_s_p50.as_ref()),
+            ms(c.latency_s_p95.as_ref()),
+            ms(c.latency_s_p99.as_ref()),
+            est(Some(&c.error_ratio), 100.0, 2),
+        );
+    }
+}
+
+/// Per class: the busiest bucket's arrival rate and the worst hour's p95.
+fn peaks_table(o: &mut String, r: &SimulationResult, st: &Style) {
+    let peaks = r
+        .classes
+        .iter()
+        .filter_map(|c| c.peak_arrivals_per_s.as_ref());
+    let u = RateUnit::of(peaks.map(|p| p.value));
+    let _ = writeln!(o, "\n{}", st.bold("peaks (means over replications)"));
+    let _ = writeln!(
+        o,
+        "  {:<20} {:>14} {:<18} {:>16} {:<18}",
+        "class",
+        format!("arrivals{}", u.suffix),
+        "at",
+        "p95 ms (worst)",
+        "in the hour from"
+    );
+    for c in &r.classes {
+        let (a, at) = c
+            .peak_arrivals_per_s
+            .as_ref()
+            .map_or(("—".into(), String::new()), |p| {
+                (u.value(p.value), p.start_local.clone())
+            });
+        let (l, lat) = c
+            .worst_latency_s_p95
+            .as_ref()
+            .map_or(("—".into(), String::new()), |p| {
+                (format!("{:.1}", p.value * 1e3), p.start_local.clone())
+            });
+        let _ = writeln!(
+            o,
+            "  {:<20} {:>14} {:<18} {:>16} {:<18}",
+            c.name, a, at, l, lat
+        );
+    }
+}
+
+/// Every (class, cause) that occurred, its rate in one unit for the column.
+fn errors_table(o: &mut String, r: &SimulationResult, st: &Style) {
+    let occurred: Vec<_> = r
+        .classes
+        .iter()
+        .flat_map(|c| {
+            c.errors_per_s
+                .iter()
+                .filter(|(_, e)| e.mean > 0.0)
+                .map(move |(cause, e)| (&c.name, cause, e))
+        })
+        .collect();
+    let u = RateUnit::of(occurred.iter().map(|x| x.2.mean));
+    let _ = writeln!(
+        o,
+        "\n{}",
+        st.bold(&format!("errors by cause ({})", u.words))
+    );
+    if occurred.is_empty() {
+        let _ = writeln!(o, "  none");
+    }
+    for (class, cause, e) in occurred {
+        let _ = writeln!(
+            o,
+            "  {:<20} {:<24} {:>16}",
+            class,
+            cause,
+            u.est(Some(e), "±")
+        );
+    }
+}
+
 /// One line per thing the tables above do not say: what a websocket class's figures
 /// count, the Redis cache's hit ratio, the replication lag.
 fn estate_notes(r: &SimulationResult) -> Vec<String> {
     let mut notes = Vec::new();
     for c in &r.classes {
         if c.kind == "websocket" {
+            let u = RateUnit::of([c.websocket_drops_per_s.mean]);
             notes.push(format!(
-                "{}: websocket route, figures per message; connections dropped by evented-worker restarts {}/s",
+                "{}: websocket route, figures per message; connections dropped by evented-worker restarts {}{}",
                 c.name,
-                est(Some(&c.websocket_drops_per_s), 1.0, 3)
+                u.est(Some(&c.websocket_drops_per_s), "±"),
+                u.suffix
             ));
         }
         if c.kind == "readonly" {

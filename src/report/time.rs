@@ -45,9 +45,10 @@ impl Clock {
         }
     }
 
-    /// `YYYY-MM-DDTHH:MM`, the form used everywhere in results.
-    pub fn local(&self, offset_s: f64) -> String {
-        self.format(offset_s, "%Y-%m-%dT%H:%M")
+    /// `YYYY-MM-DDTHH:MM+01:00`: the local time with its UTC offset, so the hour repeated
+    /// when summer time ends reads as two different times (`02:30+02:00`, `02:30+01:00`).
+    pub fn local_with_offset(&self, offset_s: f64) -> String {
+        self.format(offset_s, "%Y-%m-%dT%H:%M%:z")
     }
 
     /// The scenario start as (year, month, day, hour, minute), for the PDF's date.
@@ -76,11 +77,18 @@ mod tests {
     fn local_labels_cross_daylight_saving() {
         // Europe/Paris leaves summer time at 03:00 on 2026-10-25: two hours later it is 04:00.
         let c = Clock::new(&info("2026-10-25T01:00", "Europe/Paris"));
-        assert_eq!(c.local(0.0), "2026-10-25T01:00");
-        assert_eq!(c.local(3.0 * 3600.0), "2026-10-25T03:00");
-        assert_eq!(Clock::new(&info("garbage", "UTC")).local(7200.0), "+2.00 h");
+        let local = |c: &Clock, s: f64| c.format(s, "%Y-%m-%dT%H:%M");
+        assert_eq!(local(&c, 0.0), "2026-10-25T01:00");
+        assert_eq!(local(&c, 3.0 * 3600.0), "2026-10-25T03:00");
+        // The repeated hour: 02:30 twice, an hour apart, told apart by the offset.
+        assert_eq!(c.local_with_offset(1.5 * 3600.0), "2026-10-25T02:30+02:00");
+        assert_eq!(c.local_with_offset(2.5 * 3600.0), "2026-10-25T02:30+01:00");
+        assert_eq!(
+            Clock::new(&info("garbage", "UTC")).local_with_offset(7200.0),
+            "+2.00 h"
+        );
         // Out of chrono's range: a label, not a panic.
-        assert!(c.local(1e308).starts_with('+'));
-        assert!(c.local(-1e308).starts_with('+'));
+        assert!(local(&c, 1e308).starts_with('+'));
+        assert!(local(&c, -1e308).starts_with('+'));
     }
 }

@@ -1,6 +1,7 @@
 //! The service-level objectives' verdicts in plain words: the terminal and the PDF open
 //! with the same sentences. Formatting only: `stats/verdicts.rs` decided each verdict.
 
+use super::numbers::significant;
 use crate::result::{SimulationResult, Verdict, VerdictStatus};
 use crate::stats::percent;
 
@@ -47,6 +48,9 @@ pub fn subject(v: &Verdict) -> String {
 pub fn value(v: &Verdict, x: f64) -> String {
     let (x, unit) = if v.unit != "s" {
         (x * 100.0, "%")
+    } else if x == 0.0 {
+        // A backlog drained at once: `0 s`, not `0 ms`.
+        (x, "s")
     } else if x < 1.0 {
         (x * 1e3, "ms")
     } else if x < 120.0 {
@@ -59,39 +63,30 @@ pub fn value(v: &Verdict, x: f64) -> String {
     format!("{} {unit}", significant(x, 3))
 }
 
-/// `x` to `digits` significant digits, without trailing zeros after the point.
-fn significant(x: f64, digits: i32) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    let decimals = (digits - 1 - magnitude).max(0) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// The estimate and its interval: `1.42 s [1.30 s, 1.55 s]`.
+/// The estimate and its interval: `1.42 s [1.30 s, 1.55 s]`, `worst hour 0.84 % […]`.
 pub fn estimate(v: &Verdict) -> String {
-    let Some(mean) = v.mean else {
-        return "nothing to measure in the window".into();
-    };
     let worst = match (&v.worst_span, v.window.as_str()) {
         (None, _) => "",
+        _ if v.mean.is_none() => "",
         (Some(_), "hourly") => "worst hour ",
         (Some(_), _) => "worst occurrence ",
     };
+    format!("{worst}{}", interval(v))
+}
+
+/// The estimate and its interval without saying which span it is: `1.42 s [1.30 s, 1.55 s]`.
+pub fn interval(v: &Verdict) -> String {
+    let Some(mean) = v.mean else {
+        return "nothing to measure in the window".into();
+    };
     match (v.low, v.high) {
         (Some(lo), Some(hi)) => format!(
-            "{worst}{} [{}, {}]",
+            "{} [{}, {}]",
             value(v, mean),
             value(v, lo.max(0.0)),
             value(v, hi)
         ),
-        _ => format!("{worst}{} (one replication: no interval)", value(v, mean)),
+        _ => format!("{} (one replication: no interval)", value(v, mean)),
     }
 }
 
@@ -138,18 +133,5 @@ pub fn status_word(s: VerdictStatus) -> &'static str {
         VerdictStatus::Breaks => "BREAKS",
         VerdictStatus::Undecided => "UNDECIDED",
         VerdictStatus::NoData => "NO DATA",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::significant;
-
-    #[test]
-    fn three_significant_digits() {
-        assert_eq!(significant(45.395, 3), "45.4");
-        assert_eq!(significant(0.0891, 3), "0.0891");
-        assert_eq!(significant(1234.6, 3), "1235");
-        assert_eq!(significant(2.0, 3), "2");
     }
 }

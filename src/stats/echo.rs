@@ -156,6 +156,8 @@ pub fn configuration(model: &Model) -> Configuration {
                     .unwrap_or_default(),
                 start_local: local(e.start),
                 end_local: local(e.start + e.duration),
+                start_s: Some(e.start.as_secs_f64()),
+                end_s: Some((e.start + e.duration).as_secs_f64()),
                 ramp_up_s: e.ramp_up.as_secs_f64(),
                 ramp_down_s: e.ramp_down.as_secs_f64(),
                 multipliers: model

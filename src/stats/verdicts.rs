@@ -119,6 +119,10 @@ fn verdict(model: &Model, slo: &Slo, i: usize, g: &Replications, level: f64) -> 
         window: slo.window.label.clone(),
         unit: unit(&slo.metric).into(),
         target: slo.target,
+        threshold_s: match &slo.metric {
+            SloMetric::Over { threshold } => Some(threshold.as_secs_f64()),
+            _ => None,
+        },
         strict: slo.strict,
         status: d.status,
         mean: d.mean,

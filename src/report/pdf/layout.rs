@@ -1,7 +1,7 @@
 //! A tiny page layout for the PDF: krilla draws glyphs and paths but has no layout engine,
 //! so this flows headings, wrapped paragraphs, key–value lists, tables and charts down A4
 //! pages, measuring text with the embedded font. It produces a display list per page
-//! ([`Op`]s); `pdf/mod.rs` paints it once the page count is known (for "page i of n").
+//! ([`Op`]s); `paint.rs` paints it once the page count is known (for "page i of n").
 //!
 //! Coordinates are PDF points with the origin at the top left (krilla's convention); text
 //! is placed by its baseline.
@@ -15,13 +15,29 @@ pub const MARGIN: f32 = 56.0;
 const BOTTOM: f32 = PAGE_H - 64.0;
 pub const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
 
-/// Grey levels used for text, rules and shading.
-#[derive(Clone, Copy, Debug)]
+/// Colours used for text, rules and shading.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Ink {
     Black,
     Grey,
     Accent,
     Shade,
+    /// What needs action: a breaking objective.
+    Alert,
+    /// The band behind an alert row.
+    AlertShade,
+    /// What needs a look: an undecided objective.
+    Caution,
+}
+
+/// How a table row is marked: plain, or in bold colour so it stands out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mark {
+    Plain,
+    /// Bold red on a pale red band.
+    Alert,
+    /// Bold amber.
+    Caution,
 }
 
 #[derive(Clone, Debug)]
@@ -134,8 +150,9 @@ impl Flow {
         self.y += 6.0;
     }
 
+    /// A bold line kept on the page with at least a table header and two rows below it.
     pub fn subheading(&mut self, text: &str) {
-        self.ensure(40.0);
+        self.ensure(72.0);
         self.y += 4.0;
         self.line(text, 11.5, true, Ink::Black);
     }
@@ -206,94 +223,99 @@ impl Flow {
     /// and the font shrunk (down to 6.5 pt) until the table fits the page width. The header
     /// is repeated when the table continues on a new page.
     pub fn table(&mut self, header: &[&str], rows: &[Vec<String>], align: &[Align]) {
-        let pad = 8.0;
-        let mut size: f32 = 9.0;
-        let widths = loop {
-            let w: Vec<f32> = (0..header.len())
-                .map(|c| {
-                    let cells = rows.iter().map(|r| font::width(&r[c], size, false));
-                    cells.fold(font::width(header[c], size, true), f32::max) + pad
-                })
-                .collect();
-            if w.iter().sum::<f32>() <= CONTENT_W || size <= 6.5 {
-                break w;
-            }
-            size -= 0.25;
-        };
-        let row_h = size * 1.75;
-        let draw_header = |f: &mut Flow| {
-            let y = f.y + size * 1.2;
-            let mut x = MARGIN;
-            for (c, h) in header.iter().enumerate() {
-                let tx = match align[c] {
-                    Align::Left => x,
-                    Align::Right => x + widths[c] - pad - font::width(h, size, true),
-                };
-                f.ops().push(Op::Text {
-                    x: tx,
-                    y,
-                    size,
-                    bold: true,
-                    ink: Ink::Black,
-                    text: h.to_string(),
-                });
-                x += widths[c];
-            }
-            let total: f32 = widths.iter().sum();
-            let ry = f.y + row_h;
-            f.ops().push(Op::Rule {
-                x: MARGIN,
-                y: ry,
-                w: total - pad,
-                width: 0.6,
-                ink: Ink::Black,
-            });
-            f.y += row_h + 2.0;
-        };
-        self.ensure(row_h * 3.0);
-        draw_header(self);
+        self.table_marked(header, rows, align, &[]);
+    }
+
+    /// A table whose rows are marked (`marks[i]` for row `i`; missing marks are plain).
+    pub fn table_marked(
+        &mut self,
+        header: &[&str],
+        rows: &[Vec<String>],
+        align: &[Align],
+        marks: &[Mark],
+    ) {
+        let bold = marks.iter().any(|m| *m != Mark::Plain);
+        let t = Grid::fit(header, rows, align, bold);
+        self.ensure(t.row_h * 3.0);
+        self.table_header(&t, header);
         for (i, r) in rows.iter().enumerate() {
-            if self.y + row_h > BOTTOM {
+            if self.y + t.row_h > BOTTOM {
                 self.new_page();
-                draw_header(self);
+                self.table_header(&t, header);
             }
-            let total: f32 = widths.iter().sum();
-            if i % 2 == 1 {
-                let y = self.y;
-                self.ops().push(Op::Rect {
-                    x: MARGIN - 2.0,
-                    y,
-                    w: total - pad + 4.0,
-                    h: row_h,
-                    ink: Ink::Shade,
-                });
-            }
-            let y = self.y + size * 1.25;
-            let mut x = MARGIN;
-            for (c, cell) in r.iter().enumerate() {
-                let tx = match align[c] {
-                    Align::Left => x,
-                    Align::Right => x + widths[c] - pad - font::width(cell, size, false),
-                };
-                self.ops().push(Op::Text {
-                    x: tx,
-                    y,
-                    size,
-                    bold: false,
-                    ink: Ink::Black,
-                    text: cell.clone(),
-                });
-                x += widths[c];
-            }
-            self.y += row_h;
+            let mark = marks.get(i).copied().unwrap_or(Mark::Plain);
+            self.table_row(&t, r, i, mark);
         }
         self.y += 10.0;
     }
 
-    /// A chart scaled to the content width, with a caption below.
+    fn table_header(&mut self, t: &Grid, header: &[&str]) {
+        let cells: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let y = self.y + t.size * 1.2;
+        self.cells(t, &cells, y, true, Ink::Black);
+        let ry = self.y + t.row_h;
+        self.ops().push(Op::Rule {
+            x: MARGIN,
+            y: ry,
+            w: t.total() - GRID_PAD,
+            width: 0.6,
+            ink: Ink::Black,
+        });
+        self.y += t.row_h + 2.0;
+    }
+
+    fn table_row(&mut self, t: &Grid, r: &[String], i: usize, mark: Mark) {
+        let band = match mark {
+            Mark::Alert => Some(Ink::AlertShade),
+            _ if i % 2 == 1 => Some(Ink::Shade),
+            _ => None,
+        };
+        if let Some(ink) = band {
+            let y = self.y;
+            self.ops().push(Op::Rect {
+                x: MARGIN - 2.0,
+                y,
+                w: t.total() - GRID_PAD + 4.0,
+                h: t.row_h,
+                ink,
+            });
+        }
+        let (bold, ink) = match mark {
+            Mark::Plain => (false, Ink::Black),
+            Mark::Alert => (true, Ink::Alert),
+            Mark::Caution => (true, Ink::Caution),
+        };
+        let y = self.y + t.size * 1.25;
+        self.cells(t, r, y, bold, ink);
+        self.y += t.row_h;
+    }
+
+    /// One line of cells at baseline `y`, each aligned in its column.
+    fn cells(&mut self, t: &Grid, cells: &[String], y: f32, bold: bool, ink: Ink) {
+        let mut x = MARGIN;
+        for (c, cell) in cells.iter().enumerate() {
+            let w = font::width(cell, t.size, bold);
+            let tx = match t.align[c] {
+                Align::Left => x,
+                Align::Right => x + t.widths[c] - GRID_PAD - w,
+            };
+            self.ops().push(Op::Text {
+                x: tx,
+                y,
+                size: t.size,
+                bold,
+                ink,
+                text: cell.clone(),
+            });
+            x += t.widths[c];
+        }
+    }
+
+    /// A chart scaled to the content width, with a caption below (wrapped; kept on the
+    /// chart's page when it is two lines at most).
     pub fn chart(&mut self, index: usize, aspect: f32, caption: &str) {
         let h = CONTENT_W / aspect;
-        self.ensure(h + 30.0);
+        self.ensure(h + 40.0);
         let y = self.y;
         self.ops().push(Op::Chart {
             index,
@@ -303,8 +325,51 @@ impl Flow {
             h,
         });
         self.y += h + 4.0;
-        self.line(caption, 8.5, false, Ink::Grey);
+        for line in wrap(caption, 8.5, CONTENT_W) {
+            self.line(&line, 8.5, false, Ink::Grey);
+        }
         self.y += 10.0;
+    }
+}
+
+/// Space after each table column.
+const GRID_PAD: f32 = 8.0;
+
+/// A table's font size and column widths, fitted to the page.
+struct Grid {
+    size: f32,
+    row_h: f32,
+    widths: Vec<f32>,
+    align: Vec<Align>,
+}
+
+impl Grid {
+    /// Columns sized to their widest cell (measured bold when some row is: `bold`), the
+    /// font shrunk (down to 6.5 pt) until the table fits the content width.
+    fn fit(header: &[&str], rows: &[Vec<String>], align: &[Align], bold: bool) -> Grid {
+        let mut size: f32 = 9.0;
+        let widths = loop {
+            let w: Vec<f32> = (0..header.len())
+                .map(|c| {
+                    let cells = rows.iter().map(|r| font::width(&r[c], size, bold));
+                    cells.fold(font::width(header[c], size, true), f32::max) + GRID_PAD
+                })
+                .collect();
+            if w.iter().sum::<f32>() <= CONTENT_W || size <= 6.5 {
+                break w;
+            }
+            size -= 0.25;
+        };
+        Grid {
+            size,
+            row_h: size * 1.75,
+            widths,
+            align: align.to_vec(),
+        }
+    }
+
+    fn total(&self) -> f32 {
+        self.widths.iter().sum()
     }
 }
 
