@@ -198,6 +198,8 @@ impl Sim<'_> {
         let key = self.ws_message_key(c);
         let req = self.alloc(class, key)?;
         self.requests[req as usize].worker = EVENTED | pod;
+        // A message locks no rows: the slot's rows are a previous request's.
+        self.lock_keys[req as usize].clear();
         let cursors = self.model.classes[class as usize].cursors;
         let ep = &mut self.evented[pod as usize];
         if ep.cursors + cursors > self.model.odoo.db_maxconn_gevent {
