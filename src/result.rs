@@ -419,6 +419,13 @@ pub struct OdooConfig {
     pub pods: u32,
     /// `workers` per pod.
     pub http_workers_per_pod: u32,
+    /// The pod's CPU limit, cores (`estate.odoo.cpu`); absent: no limit modelled, every
+    /// process has a core of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_pod: Option<f64>,
+    /// Cores of all pods (capacity of `pod_cpu_busy`); absent without a CPU limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_cpu: Option<f64>,
     /// HTTP workers, all pods (capacity of `odoo_workers_busy`).
     pub http_workers: Option<f64>,
     /// `max_cron_threads` per pod.

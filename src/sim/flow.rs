@@ -8,6 +8,9 @@
 //! half of the CPU time → commit. A serialization failure re-runs the *whole* request
 //! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
 //! tries (odoo/service/model.py); then the request fails.
+//!
+//! Under a pod CPU limit the CPU halves share the pod's cores with its other processes
+//! (`podcpu.rs`); without one, each is a delay of the CPU time drawn.
 
 use super::Db;
 use super::evented::evented_pod;
@@ -51,14 +54,12 @@ impl Sim<'_> {
         if simple {
             // One CPU phase: the fast path of the plain queue.
             r.cpu2_s = cpu_s;
-            r.enter(Phase::Cpu2, now);
-            return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
+            return self.odoo_cpu(req, cpu_s, Phase::Cpu2);
         }
         if self.requests[req as usize].tries == 1 {
             self.draw_rows(req);
         }
-        self.requests[req as usize].enter(Phase::Cpu1, now);
-        self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::Step { req })
+        self.odoo_cpu(req, cpu_s / 2.0, Phase::Cpu1)
     }
 
     /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds), on
@@ -176,17 +177,23 @@ impl Sim<'_> {
         r.enter(Phase::Done, self.now);
         match phase {
             Phase::Ingress => self.send_to_pod(req),
-            Phase::Cpu1 => self.begin_db(req),
+            Phase::Cpu1 => {
+                self.odoo_cpu_done();
+                self.begin_db(req)
+            }
             Phase::Backoff => self.begin_try(req),
             Phase::Call => self.call_done(req),
-            Phase::Cpu2 => self.complete(req),
+            Phase::Cpu2 => {
+                self.odoo_cpu_done();
+                self.complete(req)
+            }
             _ => unreachable!("step event in phase {phase:?}"),
         }
     }
 
     /// The transaction's first query: with PgBouncer, it needs a server connection first
     /// (not on the replica, which Odoo reaches directly).
-    fn begin_db(&mut self, req: u32) -> Step {
+    pub(super) fn begin_db(&mut self, req: u32) -> Step {
         if self.requests[req as usize].replica {
             return self.begin_db_work(req);
         }
@@ -255,9 +262,8 @@ impl Sim<'_> {
                 // A websocket message's CPU was all spent before its queries.
                 return self.complete(req);
             }
-            let cpu2 = SimTime::from_secs_f64(r.cpu2_s);
-            self.requests[req as usize].enter(Phase::Cpu2, self.now);
-            return self.schedule(cpu2, Ev::Step { req });
+            let cpu2_s = r.cpu2_s;
+            return self.odoo_cpu(req, cpu2_s, Phase::Cpu2);
         }
         // Which call: count down through the class's call list.
         let total = self.facts[class_id].calls;
@@ -308,7 +314,7 @@ impl Sim<'_> {
     }
 
     /// The response is ready; if the request created a session, Odoo saves it now.
-    fn complete(&mut self, req: u32) -> Step {
+    pub(super) fn complete(&mut self, req: u32) -> Step {
         let class = self.requests[req as usize].class;
         if self.facts[class as usize].new_sessions
             && self.requests[req as usize].rng.random::<f64>()
@@ -368,6 +374,11 @@ impl Sim<'_> {
             self.db_abandon(req, phase);
             self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
         }
+        let left_pod = self.odoo_cpu_abandon(req, phase);
+        if left_pod.is_some() {
+            // Its finish tag on the pod's station is now stale.
+            self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+        }
         let r = &mut self.requests[req as usize];
         if !phase.is_timed() {
             r.enter(Phase::Done, now);
@@ -413,6 +424,9 @@ impl Sim<'_> {
             self.job_ended(job, cause)?;
         }
         self.db_reschedule(db, phase)?;
+        if let Some(pod) = left_pod {
+            self.pod_cpu_changed(pod)?;
+        }
         match woken {
             Some(woken) => self.wake_lock_waiters(woken),
             None => Ok(()),

@@ -15,6 +15,8 @@ pub enum Phase {
     Backlog,
     /// Timed: first half of the Odoo CPU time.
     Cpu1,
+    /// First half of the Odoo CPU time on the pod's shared cores (processor sharing).
+    PodCpu1,
     /// A websocket message on its pod's evented CPU (processor sharing).
     EventedCpu,
     /// Waiting for one of PgBouncer's server connections.
@@ -32,6 +34,8 @@ pub enum Phase {
     Call,
     /// Timed: second half of the Odoo CPU time.
     Cpu2,
+    /// Second half of the Odoo CPU time on the pod's shared cores.
+    PodCpu2,
     /// Between phases: the event of the phase just ended has been consumed.
     Done,
     /// Ended while a timed phase's event was pending: the slot is freed when it arrives,
@@ -52,7 +56,11 @@ impl Phase {
         match self {
             Phase::Ingress => Some(Part::Ingress),
             Phase::Backlog => Some(Part::Backlog),
-            Phase::Cpu1 | Phase::Cpu2 | Phase::EventedCpu => Some(Part::OdooCpu),
+            // On shared cores the time beyond the demand moves to `PodCpuWait` when the
+            // phase ends (`Request::cpu_shared`).
+            Phase::Cpu1 | Phase::Cpu2 | Phase::PodCpu1 | Phase::PodCpu2 | Phase::EventedCpu => {
+                Some(Part::OdooCpu)
+            }
             Phase::PoolWait => Some(Part::ConnWait),
             Phase::Io => Some(Part::DbIo),
             Phase::Db => Some(Part::DbCpu),
@@ -70,8 +78,11 @@ pub enum Part {
     Ingress,
     /// Waiting in the listen backlog for a worker.
     Backlog,
-    /// Odoo CPU (of the successful try).
+    /// Odoo CPU (of the successful try): the CPU time the request demanded.
     OdooCpu,
+    /// The rest of its Odoo CPU phases' wall time: sharing the pod's cores (successful
+    /// try; zero without a pod CPU limit).
+    PodCpuWait,
     /// Waiting for a PgBouncer server connection.
     ConnWait,
     /// PostgreSQL volume I/O, queueing included (successful try).
@@ -85,10 +96,11 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 8] = [
+    pub const ALL: [Part; 9] = [
         Part::Ingress,
         Part::Backlog,
         Part::OdooCpu,
+        Part::PodCpuWait,
         Part::ConnWait,
         Part::DbIo,
         Part::DbCpu,
@@ -102,6 +114,7 @@ impl Part {
             Part::Ingress => "ingress_s",
             Part::Backlog => "backlog_wait_s",
             Part::OdooCpu => "odoo_cpu_s",
+            Part::PodCpuWait => "pod_cpu_wait_s",
             Part::ConnWait => "connection_wait_s",
             Part::DbIo => "db_io_s",
             Part::DbCpu => "db_cpu_s",
@@ -114,7 +127,7 @@ impl Part {
     fn per_try(self) -> bool {
         matches!(
             self,
-            Part::OdooCpu | Part::DbIo | Part::DbCpu | Part::External
+            Part::OdooCpu | Part::PodCpuWait | Part::DbIo | Part::DbCpu | Part::External
         )
     }
 }
@@ -144,6 +157,9 @@ pub struct Request {
     pub io_s: f64,
     pub db_s: f64,
     pub cpu2_s: f64,
+    /// A websocket message on an oversubscribed pod: its pod's CPU clock when it joined
+    /// the evented process (`PsStation::clock`).
+    pub cpu_mark_s: f64,
     /// External calls still to make in this try.
     pub calls_left: u32,
     /// The call in progress will fail when it returns.
@@ -182,6 +198,7 @@ impl Request {
             io_s: 0.0,
             db_s: 0.0,
             cpu2_s: 0.0,
+            cpu_mark_s: 0.0,
             calls_left: 0,
             call_fails: false,
             holds_locks: false,
@@ -210,6 +227,16 @@ impl Request {
         }
         self.phase = phase;
         self.phase_start = now;
+    }
+
+    /// An Odoo CPU phase on shared cores just ended, having demanded `demand_ns` of CPU:
+    /// the rest of its wall time (booked as Odoo CPU) was spent sharing the pod's cores.
+    pub fn cpu_shared(&mut self, wall_ns: u64, demand_ns: u64) {
+        let extra = wall_ns.saturating_sub(demand_ns);
+        let cpu = &mut self.try_parts[Part::OdooCpu as usize];
+        let extra = extra.min(*cpu);
+        *cpu -= extra;
+        self.try_parts[Part::PodCpuWait as usize] += extra;
     }
 
     /// The current try failed: its work counts as lock contention and retries.
