@@ -263,3 +263,60 @@ fn the_configuration_names_the_cores() {
     assert!(s.contains(want), "{want:?} not in the summary:\n{s}");
     assert!(s.contains("pod_cpu_busy"), "{s}");
 }
+
+/// Where the time went: the CPU phases' wall time splits into the demand (`odoo_cpu_s`)
+/// and the sharing (`pod_cpu_wait_s`), and the parts still add up to the mean latency —
+/// websocket messages, whose evented process gets a share of the pod, included.
+#[test]
+fn the_breakdown_splits_cpu_demand_from_sharing() {
+    let seed = 18;
+    let r = run_seeded(&with_cpu("1500m"), seed, 2);
+    for c in &r.classes {
+        let t = &c.time_breakdown;
+        let sum: f64 = t
+            .parts(true)
+            .iter()
+            .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
+            .sum();
+        let latency = c.latency_s_mean.unwrap().mean;
+        assert!(
+            (sum - latency).abs() <= 1e-9 * latency.max(1.0),
+            "seed {seed}, {}: parts {sum} vs latency {latency}",
+            c.name
+        );
+        assert!(
+            t.pod_cpu_wait_s.unwrap().mean > 0.0,
+            "seed {seed}, {}: no sharing on 1.5 cores for 7 processes",
+            c.name
+        );
+    }
+    // An ample limit: the wait is there, and zero.
+    let ample = run_seeded(&with_cpu("7"), seed, 2);
+    for c in &ample.classes {
+        assert_eq!(
+            c.time_breakdown.pod_cpu_wait_s.unwrap().mean,
+            0.0,
+            "{}",
+            c.name
+        );
+    }
+    let free = run_seeded(&model(&mixed("")), seed, 2);
+    assert!(
+        free.classes
+            .iter()
+            .all(|c| c.time_breakdown.pod_cpu_wait_s.is_none())
+    );
+    let summary_csv = |r: &SimulationResult| {
+        let files = peakplan::report::render(r, &[&peakplan::report::Csv]).unwrap();
+        let f = files.iter().find(|f| f.name == "csv/summary.csv").unwrap();
+        String::from_utf8(f.bytes.clone()).unwrap()
+    };
+    let summary = summary_csv(&r);
+    assert!(
+        summary.contains("bus,time_breakdown.pod_cpu_wait_s,"),
+        "{summary}"
+    );
+    let summary = summary_csv(&free);
+    assert!(summary.contains("bus,time_breakdown.odoo_cpu_s,"));
+    assert!(!summary.contains("pod_cpu_wait_s"));
+}

@@ -236,7 +236,7 @@ impl Sim<'_> {
         self.evented[pod as usize].cpu.join(now, cpu_s, req, inc);
         self.evented_membership(pod)?;
         if let Some(clock) = self.pod_clock(pod) {
-            self.requests[req as usize].cpu_mark_s = clock;
+            self.requests[req as usize].cpu2_s = clock;
         }
         self.evented_cpu_level();
         self.evented_reschedule(pod)
@@ -343,7 +343,7 @@ impl Sim<'_> {
             r.enter(Phase::Done, now);
             if let Some(clock) = clock {
                 // On shared cores: the CPU its process got meanwhile, and the rest.
-                let cpu = SimTime::from_secs_f64((clock - r.cpu_mark_s).max(0.0));
+                let cpu = SimTime::from_secs_f64((clock - r.cpu2_s).max(0.0));
                 r.cpu_shared(wall.as_nanos(), cpu.as_nanos());
             }
             self.begin_db_work(req)?;

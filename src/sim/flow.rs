@@ -15,6 +15,7 @@
 use super::Db;
 use super::evented::evented_pod;
 use super::locks::Acquire;
+use super::podcpu::Mode;
 use super::redis::Save;
 use super::request::Phase;
 use super::{Cause, Ev, Sim, Step};
@@ -35,6 +36,7 @@ impl Sim<'_> {
         }
         let (class_id, on_replica, mut rng) = (r.class as usize, r.replica, r.rng);
         let facts = self.facts[class_id];
+        let plain_cpu = self.pod_cpu.mode == Mode::Unlimited;
         let (cpu_s, db_s, io_s) = if facts.cpu_only {
             // The same single draw as `sample_try` makes for such a class.
             let cpu_s = self.model.classes[class_id].odoo_cpu_s.sample(&mut rng);
@@ -54,6 +56,10 @@ impl Sim<'_> {
         if simple {
             // One CPU phase: the fast path of the plain queue.
             r.cpu2_s = cpu_s;
+            if plain_cpu {
+                r.enter(Phase::Cpu2, now);
+                return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
+            }
             return self.odoo_cpu(req, cpu_s, Phase::Cpu2);
         }
         if self.requests[req as usize].tries == 1 {
@@ -177,14 +183,16 @@ impl Sim<'_> {
         r.enter(Phase::Done, self.now);
         match phase {
             Phase::Ingress => self.send_to_pod(req),
-            Phase::Cpu1 => {
-                self.odoo_cpu_done();
-                self.begin_db(req)
-            }
+            Phase::Cpu1 => self.begin_db(req),
             Phase::Backoff => self.begin_try(req),
             Phase::Call => self.call_done(req),
-            Phase::Cpu2 => {
-                self.odoo_cpu_done();
+            Phase::Cpu2 => self.complete(req),
+            Phase::CountedCpu1 => {
+                self.counted_cpu(-1);
+                self.begin_db(req)
+            }
+            Phase::CountedCpu2 => {
+                self.counted_cpu(-1);
                 self.complete(req)
             }
             _ => unreachable!("step event in phase {phase:?}"),
@@ -370,14 +378,13 @@ impl Sim<'_> {
             (r.replica, r.db_s)
         };
         let db = if on_replica { Db::Replica } else { Db::Primary };
-        if matches!(phase, Phase::Io | Phase::Db) {
-            self.db_abandon(req, phase);
-            self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
-        }
-        let left_pod = self.odoo_cpu_abandon(req, phase);
-        if left_pod.is_some() {
-            // Its finish tag on the pod's station is now stale.
-            self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+        if phase.holds_a_share() {
+            if matches!(phase, Phase::Io | Phase::Db) {
+                self.db_abandon(req, phase);
+                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+            } else {
+                self.odoo_cpu_abandon(req, phase)?;
+            }
         }
         let r = &mut self.requests[req as usize];
         if !phase.is_timed() {
@@ -424,9 +431,6 @@ impl Sim<'_> {
             self.job_ended(job, cause)?;
         }
         self.db_reschedule(db, phase)?;
-        if let Some(pod) = left_pod {
-            self.pod_cpu_changed(pod)?;
-        }
         match woken {
             Some(woken) => self.wake_lock_waiters(woken),
             None => Ok(()),

@@ -99,30 +99,41 @@ impl PodCpus {
 
 impl Sim<'_> {
     /// Request `req` computes `demand_s` seconds of Odoo CPU, `phase` being `Cpu1` or
-    /// `Cpu2` (the half of its CPU time); the phase's end comes as an `Ev::Step` or, on
-    /// shared cores, from the pod's station.
-    #[inline]
+    /// `Cpu2` (the half of its CPU time); without a CPU limit, as a delay.
+    #[inline(always)]
     pub(super) fn odoo_cpu(&mut self, req: u32, demand_s: f64, phase: Phase) -> Step {
-        let now = self.now;
-        match self.pod_cpu.mode {
-            Mode::Unlimited => {}
-            Mode::Ample => self.ample_busy(1),
-            Mode::Shared => return self.shared_cpu(req, demand_s, phase),
+        if self.pod_cpu.mode != Mode::Unlimited {
+            return self.limited_cpu(req, demand_s, phase);
         }
-        self.requests[req as usize].enter(phase, now);
+        self.requests[req as usize].enter(phase, self.now);
         self.schedule(SimTime::from_secs_f64(demand_s), Ev::Step { req })
     }
 
-    /// A timed CPU phase (`Cpu1`, `Cpu2`) ended: one process fewer computing.
-    #[inline]
-    pub(super) fn odoo_cpu_done(&mut self) {
-        if self.pod_cpu.mode == Mode::Ample {
-            self.ample_busy(-1);
+    /// [`Sim::odoo_cpu`] under a CPU limit: a counted delay when no pod can be
+    /// oversubscribed, else on the pod's station.
+    #[inline(never)]
+    fn limited_cpu(&mut self, req: u32, demand_s: f64, phase: Phase) -> Step {
+        let first = phase == Phase::Cpu1;
+        if self.pod_cpu.mode == Mode::Shared {
+            let shared = if first {
+                Phase::PodCpu1
+            } else {
+                Phase::PodCpu2
+            };
+            return self.shared_cpu(req, demand_s, shared);
         }
+        self.counted_cpu(1);
+        let counted = if first {
+            Phase::CountedCpu1
+        } else {
+            Phase::CountedCpu2
+        };
+        self.requests[req as usize].enter(counted, self.now);
+        self.schedule(SimTime::from_secs_f64(demand_s), Ev::Step { req })
     }
 
     /// Processes computing, when no pod can be oversubscribed: each uses one core.
-    fn ample_busy(&mut self, delta: i64) {
+    pub(super) fn counted_cpu(&mut self, delta: i64) {
         let c = &mut self.pod_cpu;
         c.busy = c.busy.saturating_add_signed(delta);
         let level = c.busy as f64;
@@ -139,12 +150,7 @@ impl Sim<'_> {
         let pod = self.pod_of(req);
         let now = self.now;
         let r = &mut self.requests[req as usize];
-        let shared = if phase == Phase::Cpu1 {
-            Phase::PodCpu1
-        } else {
-            Phase::PodCpu2
-        };
-        r.enter(shared, now);
+        r.enter(phase, now);
         let inc = r.inc;
         self.pod_cpu.pods[pod as usize]
             .cpu
@@ -182,21 +188,24 @@ impl Sim<'_> {
         self.pod_cpu_changed(pod)
     }
 
-    /// `req` ends while in `phase` (killed): it stops computing. Returns the pod whose
-    /// station it left — the caller bumps the request's incarnation, then calls
-    /// [`Sim::pod_cpu_changed`].
-    pub(super) fn odoo_cpu_abandon(&mut self, req: u32, phase: Phase) -> Option<u32> {
+    /// `req` ends while in `phase` (killed, under a CPU limit): if it was computing, it
+    /// stops; on shared cores it leaves its pod's station, its finish tag made stale by a
+    /// new incarnation.
+    #[cold]
+    pub(super) fn odoo_cpu_abandon(&mut self, req: u32, phase: Phase) -> Step {
         match phase {
-            Phase::Cpu1 | Phase::Cpu2 => {
-                self.odoo_cpu_done();
-                None
+            Phase::CountedCpu1 | Phase::CountedCpu2 => {
+                self.counted_cpu(-1);
+                Ok(())
             }
             Phase::PodCpu1 | Phase::PodCpu2 => {
                 let pod = self.pod_of(req);
                 self.pod_cpu.pods[pod as usize].cpu.abandon(self.now);
-                Some(pod)
+                let r = &mut self.requests[req as usize];
+                r.inc = r.inc.wrapping_add(1);
+                self.pod_cpu_changed(pod)
             }
-            _ => None,
+            _ => Ok(()),
         }
     }
 
@@ -206,7 +215,7 @@ impl Sim<'_> {
         match self.pod_cpu.mode {
             Mode::Unlimited => Ok(()),
             Mode::Ample => {
-                self.ample_busy(if busy { 1 } else { -1 });
+                self.counted_cpu(if busy { 1 } else { -1 });
                 Ok(())
             }
             Mode::Shared => {

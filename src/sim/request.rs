@@ -15,8 +15,6 @@ pub enum Phase {
     Backlog,
     /// Timed: first half of the Odoo CPU time.
     Cpu1,
-    /// First half of the Odoo CPU time on the pod's shared cores (processor sharing).
-    PodCpu1,
     /// A websocket message on its pod's evented CPU (processor sharing).
     EventedCpu,
     /// Waiting for one of PgBouncer's server connections.
@@ -25,6 +23,17 @@ pub enum Phase {
     Io,
     /// On PostgreSQL's CPU.
     Db,
+    // The phases a request ending early must leave a station or a count from are
+    // adjacent (`Io` … `PodCpu2`): `end_request` tests them in one range check.
+    /// Timed: first half of the Odoo CPU time under a pod CPU limit no pod can exceed
+    /// (counted in the pods' CPU gauge).
+    CountedCpu1,
+    /// Timed: second half of the Odoo CPU time, counted.
+    CountedCpu2,
+    /// First half of the Odoo CPU time on the pod's shared cores (processor sharing).
+    PodCpu1,
+    /// Second half of the Odoo CPU time on the pod's shared cores.
+    PodCpu2,
     /// Waiting for another transaction's row lock.
     LockWait,
     /// Timed: Odoo's back-off sleep before re-running the request after a
@@ -34,8 +43,6 @@ pub enum Phase {
     Call,
     /// Timed: second half of the Odoo CPU time.
     Cpu2,
-    /// Second half of the Odoo CPU time on the pod's shared cores.
-    PodCpu2,
     /// Between phases: the event of the phase just ended has been consumed.
     Done,
     /// Ended while a timed phase's event was pending: the slot is freed when it arrives,
@@ -48,7 +55,28 @@ impl Phase {
     pub fn is_timed(self) -> bool {
         matches!(
             self,
-            Phase::Ingress | Phase::Cpu1 | Phase::Backoff | Phase::Call | Phase::Cpu2
+            Phase::Ingress
+                | Phase::Cpu1
+                | Phase::CountedCpu1
+                | Phase::Backoff
+                | Phase::Call
+                | Phase::Cpu2
+                | Phase::CountedCpu2
+        )
+    }
+
+    /// Whether a request ending in this phase must leave a PostgreSQL station (`Io`,
+    /// `Db`) or its pod's CPU (`CountedCpu*`, `PodCpu*`).
+    #[inline]
+    pub fn holds_a_share(self) -> bool {
+        matches!(
+            self,
+            Phase::Io
+                | Phase::Db
+                | Phase::CountedCpu1
+                | Phase::CountedCpu2
+                | Phase::PodCpu1
+                | Phase::PodCpu2
         )
     }
 
@@ -58,9 +86,13 @@ impl Phase {
             Phase::Backlog => Some(Part::Backlog),
             // On shared cores the time beyond the demand moves to `PodCpuWait` when the
             // phase ends (`Request::cpu_shared`).
-            Phase::Cpu1 | Phase::Cpu2 | Phase::PodCpu1 | Phase::PodCpu2 | Phase::EventedCpu => {
-                Some(Part::OdooCpu)
-            }
+            Phase::Cpu1
+            | Phase::Cpu2
+            | Phase::CountedCpu1
+            | Phase::CountedCpu2
+            | Phase::PodCpu1
+            | Phase::PodCpu2
+            | Phase::EventedCpu => Some(Part::OdooCpu),
             Phase::PoolWait => Some(Part::ConnWait),
             Phase::Io => Some(Part::DbIo),
             Phase::Db => Some(Part::DbCpu),
@@ -156,10 +188,10 @@ pub struct Request {
     pub attempts: u32,
     pub io_s: f64,
     pub db_s: f64,
+    /// The second half of the Odoo CPU time (s). A websocket message, which has no
+    /// second half, keeps here its pod's CPU clock when it joined the evented process
+    /// on an oversubscribed pod (`PsStation::clock`).
     pub cpu2_s: f64,
-    /// A websocket message on an oversubscribed pod: its pod's CPU clock when it joined
-    /// the evented process (`PsStation::clock`).
-    pub cpu_mark_s: f64,
     /// External calls still to make in this try.
     pub calls_left: u32,
     /// The call in progress will fail when it returns.
@@ -198,7 +230,6 @@ impl Request {
             io_s: 0.0,
             db_s: 0.0,
             cpu2_s: 0.0,
-            cpu_mark_s: 0.0,
             calls_left: 0,
             call_fails: false,
             holds_locks: false,
