@@ -159,6 +159,7 @@ impl Sim<'_> {
     }
 
     /// Pod `pod`'s station: the requests whose CPU phase is done go on.
+    #[inline(never)]
     pub(super) fn on_pod_cpu_wake(&mut self, pod: u32, epoch: u32) -> Step {
         let station = &mut self.pod_cpu.pods[pod as usize];
         if epoch != station.epoch {
