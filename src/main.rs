@@ -114,7 +114,7 @@ fn validate(file: &Path) -> Result<(), Failure> {
     let mut parts = vec![
         count_of(m.classes.len(), "workload class", "workload classes"),
         count_of(m.calendar.events.len(), "calendar event", "calendar events"),
-        format!("{} pods × {} workers", o.pods, o.workers),
+        format!("{} pods × {} workers{}", o.pods, o.workers, pod_cpu(&m)),
         format!("PostgreSQL {} cores", m.postgres.primary.cores),
     ];
     // The optional parts of the estate the scenario switches on.
@@ -159,6 +159,26 @@ fn validate(file: &Path) -> Result<(), Failure> {
         }
     }
     emit(format!("{}: ok — {}\n", file.display(), parts.join(", ")))
+}
+
+/// What `validate` says of the pods' CPU: the limit and the processes sharing it, or
+/// that none is modelled.
+fn pod_cpu(m: &Model) -> String {
+    let processes = m.processes_per_pod();
+    match m.odoo.cpu_millicores {
+        None => format!(
+            " (no pod CPU limit: each of a pod's {processes} Odoo processes is assumed to have a core of its own; set estate.odoo.cpu to model one)"
+        ),
+        Some(mc) => {
+            let cores = f64::from(mc) / 1000.0;
+            let share = if f64::from(processes) > cores {
+                format!(", shared by {processes} Odoo processes")
+            } else {
+                format!(", ≥ its {processes} Odoo processes: never oversubscribed")
+            };
+            format!(" on {cores} cores each{share}")
+        }
+    }
 }
 
 fn threads(threads: Option<u32>) -> usize {

@@ -128,7 +128,12 @@ pub struct TimeBreakdown {
     pub ingress_s: Option<Estimate>,
     /// Waiting in a pod's listen backlog for an HTTP worker.
     pub backlog_wait_s: Option<Estimate>,
+    /// The Odoo CPU time the request demanded.
     pub odoo_cpu_s: Option<Estimate>,
+    /// The rest of its Odoo CPU phases' wall time: sharing its pod's cores with the
+    /// pod's other processes (`estate.odoo.cpu`); absent without a CPU limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_cpu_wait_s: Option<Estimate>,
     /// Waiting for a PgBouncer server connection.
     #[serde(default)]
     pub connection_wait_s: Option<Estimate>,
@@ -390,6 +395,42 @@ pub struct ReplicationClass {
     pub latency_s_p99: Option<f64>,
 }
 
+impl TimeBreakdown {
+    /// Each part with its name and a short label, in order; `pod_cpu_wait_s` only when the
+    /// run had a pod CPU limit (`pod_cpu`).
+    pub fn parts(&self, pod_cpu: bool) -> Vec<(&'static str, &'static str, Option<Estimate>)> {
+        let mut v = vec![
+            ("ingress_s", "ingress", self.ingress_s),
+            ("backlog_wait_s", "backlog", self.backlog_wait_s),
+            ("odoo_cpu_s", "odoo cpu", self.odoo_cpu_s),
+        ];
+        if pod_cpu {
+            v.push(("pod_cpu_wait_s", "pod cpu wait", self.pod_cpu_wait_s));
+        }
+        v.extend([
+            ("connection_wait_s", "conn wait", self.connection_wait_s),
+            ("db_io_s", "db i/o", self.db_io_s),
+            ("db_cpu_s", "db cpu", self.db_cpu_s),
+            (
+                "lock_wait_and_retry_s",
+                "locks+retry",
+                self.lock_wait_and_retry_s,
+            ),
+            ("external_calls_s", "external", self.external_calls_s),
+        ]);
+        v
+    }
+}
+
+impl SimulationResult {
+    /// Whether the run modelled a pod CPU limit (its breakdown then has `pod_cpu_wait_s`).
+    pub fn has_pod_cpu(&self) -> bool {
+        self.configuration
+            .as_ref()
+            .is_some_and(|c| c.odoo.cpu_per_pod.is_some())
+    }
+}
+
 /// One resource in one replication: its time-average level and the highest level reached.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReplicationResource {
@@ -424,6 +465,13 @@ pub struct OdooConfig {
     pub pods: u32,
     /// `workers` per pod.
     pub http_workers_per_pod: u32,
+    /// The pod's CPU limit, cores (`estate.odoo.cpu`); absent: no limit modelled, every
+    /// process has a core of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_pod: Option<f64>,
+    /// Cores of all pods (capacity of `pod_cpu_busy`); absent without a CPU limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_cpu: Option<f64>,
     /// HTTP workers, all pods (capacity of `odoo_workers_busy`).
     pub http_workers: Option<f64>,
     /// `max_cron_threads` per pod.

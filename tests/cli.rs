@@ -291,6 +291,25 @@ fn validate_accepts_the_shipped_scenarios() {
     }
 }
 
+/// `validate` says whether the pods' CPU is limited, and by how much.
+#[test]
+fn validate_names_the_pods_cpu() {
+    let o = peakplan(&["validate", "scenarios/quickstart.yaml"]);
+    assert!(
+        text(&o.stdout).contains(
+            "no pod CPU limit: each of a pod's 5 Odoo processes is assumed to have a core of its own"
+        ),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = peakplan(&["validate", "scenarios/workers-beyond-cores.yaml"]);
+    assert!(
+        text(&o.stdout).contains("3 pods × 5 workers on 2 cores each, shared by 7 Odoo processes"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
 #[test]
 fn a_limit_stops_the_run_with_exit_3() {
     let dir = tempfile::tempdir().unwrap();

@@ -1871,3 +1871,35 @@ fn recurring_events_are_validated() {
         check(&event(e), expected);
     }
 }
+
+#[test]
+fn pod_cpu_limit() {
+    let cpu = |text: &str| {
+        let yaml = edit("workers: 9", &format!("workers: 9\n    cpu: {text}"));
+        run(&yaml, Path::new("."))
+            .unwrap_or_else(|d| panic!("{text}: {d}"))
+            .odoo
+            .cpu_millicores
+    };
+    assert_eq!(cpu("2"), Some(2000));
+    assert_eq!(cpu("0.5"), Some(500));
+    assert_eq!(cpu("\"1500m\""), Some(1500));
+    assert_eq!(cpu("250m"), Some(250));
+    let base = run(BASE, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(base.odoo.cpu_millicores, None, "no limit unless written");
+    for (text, says) in [
+        ("0", "must be > 0"),
+        ("-2", "must be > 0"),
+        ("0.0005", "below 1m"),
+        ("0.4m", "below 1m"),
+        ("two", "expected a CPU quantity"),
+        ("2GiB", "unknown CPU unit"),
+        ("1.5m", "finer than 1m"),
+    ] {
+        let yaml = edit("workers: 9", &format!("workers: 9\n    cpu: {text}"));
+        check(
+            &yaml,
+            &["test.yaml:32:10", "estate.odoo.cpu", says, "hint:"],
+        );
+    }
+}

@@ -56,6 +56,18 @@ pub struct Model {
     pub slos: Vec<Slo>,
 }
 
+impl Model {
+    /// The Odoo processes of one pod that can compute at once — its HTTP workers, its
+    /// cron workers if a class is a scheduled action, its evented process if a class is
+    /// a websocket — the processes its CPU limit (`OdooTier::cpu_millicores`) is shared by.
+    pub fn processes_per_pod(&self) -> u32 {
+        let o = &self.odoo;
+        let cron = self.classes.iter().any(|c| c.cron.is_some());
+        let evented = self.classes.iter().any(|c| c.websocket.is_some());
+        o.workers + if cron { o.max_cron_threads } else { 0 } + u32::from(evented)
+    }
+}
+
 /// Simulated period. Simulation time 0 is `start` in the scenario's time zone.
 #[derive(Clone, Debug)]
 pub struct Horizon {
@@ -200,6 +212,10 @@ pub struct OdooTier {
     pub pods: u32,
     /// HTTP workers per pod (`workers`); each serves one request at a time.
     pub workers: u32,
+    /// The pod's CPU limit in millicores (Kubernetes `resources.limits.cpu`, enforced as
+    /// a CFS quota): its Odoo processes share these cores, each using at most one.
+    /// `None` = no limit modelled: every process has a core of its own.
+    pub cpu_millicores: Option<u32>,
     /// Listen backlog per pod; Odoo sets `8 × workers`. Full → connection refused.
     pub listen_backlog: u32,
     /// `max_cron_threads`: cron processes per pod; each keeps a DB connection open.

@@ -14,6 +14,12 @@ fn count(x: f64) -> String {
     }
 }
 
+/// `2`, `0.5`, `1.25`: a number of cores as written, without trailing zeros.
+fn trimmed(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// A duration in the unit that reads best.
 pub fn duration(s: f64) -> String {
     match s {
@@ -44,11 +50,18 @@ pub fn lines(c: &Configuration) -> Vec<(String, String)> {
         x.filter(|_| o.pods > 1)
             .map_or(String::new(), |x| format!(" ({} in all)", count(x)))
     };
+    // The CPU limit per pod, when one is modelled.
+    let cores = o.cpu_per_pod.map_or(String::new(), |c| {
+        let each = if o.pods == 1 { "" } else { " each" };
+        let unit = if c == 1.0 { "core" } else { "cores" };
+        format!(" on {} {unit}{each}", trimmed(c))
+    });
     let mut odoo = format!(
-        "{} {} × {} HTTP workers{}, {} cron per pod{}; listen backlog {} per pod; db_maxconn {}",
+        "{} {} × {} HTTP workers{}{}, {} cron per pod{}; listen backlog {} per pod; db_maxconn {}",
         o.pods,
         if o.pods == 1 { "pod" } else { "pods" },
         o.http_workers_per_pod,
+        cores,
         total(o.http_workers),
         o.cron_workers_per_pod,
         total(o.cron_workers),

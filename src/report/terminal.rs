@@ -161,35 +161,22 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     class_table(&mut o, r, &st);
     peaks_table(&mut o, r, &st);
     let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
-    let _ = writeln!(
-        o,
-        "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
-        "class",
-        "ingress",
-        "backlog",
-        "odoo cpu",
-        "conn wait",
-        "db i/o",
-        "db cpu",
-        "locks+retry",
-        "external"
-    );
+    let pod_cpu = r.has_pod_cpu();
+    let width = |label: &str| label.len().max(9);
+    if let Some(c) = r.classes.first() {
+        let mut head = format!("  {:<20}", "class");
+        for (_, label, _) in c.time_breakdown.parts(pod_cpu) {
+            head += &format!(" {label:>w$}", w = width(label));
+        }
+        let _ = writeln!(o, "{head}");
+    }
     for c in &r.classes {
-        let t = &c.time_breakdown;
         let f = |e: &Option<Estimate>| e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3));
-        let _ = writeln!(
-            o,
-            "  {:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
-            c.name,
-            f(&t.ingress_s),
-            f(&t.backlog_wait_s),
-            f(&t.odoo_cpu_s),
-            f(&t.connection_wait_s),
-            f(&t.db_io_s),
-            f(&t.db_cpu_s),
-            f(&t.lock_wait_and_retry_s),
-            f(&t.external_calls_s)
-        );
+        let mut line = format!("  {:<20}", c.name);
+        for (_, label, e) in c.time_breakdown.parts(pod_cpu) {
+            line += &format!(" {:>w$}", f(&e), w = width(label));
+        }
+        let _ = writeln!(o, "{line}");
     }
 
     if !r.queue_job_drain.is_empty() {

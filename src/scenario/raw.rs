@@ -472,6 +472,10 @@ pub struct Odoo {
     pub pods: L<i64>,
     /// HTTP workers per pod (odoo.conf `workers`); required, ≥ 1.
     pub workers: L<i64>,
+    /// The container's CPU limit per pod, as Kubernetes writes it: `2`, `0.5`, `1500m`
+    /// (CFS quota: the pod's processes share this many cores). Absent = no limit
+    /// modelled: every process has a core of its own.
+    pub cpu: L<Text>,
     /// Listen backlog; default 8 × workers (odoo/service/server.py).
     pub listen_backlog: L<i64>,
     /// Default 2.
@@ -668,6 +672,7 @@ profiled!(
     Odoo,
     pods,
     workers,
+    cpu,
     listen_backlog,
     max_cron_threads,
     evented_worker,

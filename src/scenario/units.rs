@@ -1,5 +1,5 @@
-//! Scalars with units: durations (`250ms`, `0.5s`, `3d`), rates (`40/s`, `5k/h`) and sizes
-//! (`512MiB`, `1GB`).
+//! Scalars with units: durations (`250ms`, `0.5s`, `3d`), rates (`40/s`, `5k/h`), sizes
+//! (`512MiB`, `1GB`) and CPU quantities (`2`, `0.5`, `1500m`).
 //!
 //! Units are mandatory where a quantity has a dimension: a bare `250` could be seconds or
 //! milliseconds, and guessing is how capacity plans go wrong by a factor of 1000. Each
@@ -214,6 +214,62 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     Ok(bytes.round() as u64)
 }
 
+const CPU_HINT: &str =
+    "write cores as Kubernetes does: a number of cores or millicores, e.g. `2`, `0.5` or `1500m`";
+
+/// The most cores a pod's CPU limit may name: far beyond any node, still catches typos
+/// (`2000` for `2000m`).
+pub const MAX_CPU_MILLICORES: u64 = 4_096_000;
+
+/// Parses a Kubernetes CPU quantity — `2`, `0.5`, `1500m` — into millicores. Kubernetes
+/// allows no precision finer than `1m` (Resource Management for Pods and Containers), so
+/// neither does this: `0`, negative values, anything below `1m` or between whole
+/// millicores is an error.
+pub fn parse_cpu(text: &str) -> Result<u64, UnitError> {
+    let (value, unit) = split_number(text)
+        .ok_or_else(|| err(format!("expected a CPU quantity, found `{text}`"), CPU_HINT))?;
+    let millis = match unit {
+        "" => value * 1000.0,
+        "m" => value,
+        other => {
+            return Err(err(
+                format!("unknown CPU unit `{other}` in `{text}`"),
+                CPU_HINT,
+            ));
+        }
+    };
+    if millis <= 0.0 {
+        return Err(err(
+            format!("a CPU limit must be > 0, found `{text}`"),
+            "a pod needs some CPU; leave `cpu` out to give every process a core of its own",
+        ));
+    }
+    if millis < 1.0 {
+        return Err(err(
+            format!("`{text}` is below 1m, the finest CPU quantity Kubernetes allows"),
+            CPU_HINT,
+        ));
+    }
+    // Millicores as written, up to float rounding of a decimal such as `0.001`.
+    let whole = millis.round();
+    if (millis - whole).abs() > 1e-6 * whole.max(1.0) {
+        return Err(err(
+            format!("`{text}` is finer than 1m, the finest CPU quantity Kubernetes allows"),
+            "round to whole millicores, e.g. `1500m` or `1.5`",
+        ));
+    }
+    if whole > MAX_CPU_MILLICORES as f64 {
+        return Err(err(
+            format!(
+                "CPU limit `{text}` is above {} cores",
+                MAX_CPU_MILLICORES / 1000
+            ),
+            "check the unit: `2000m` is 2 cores, `2000` is 2,000 cores",
+        ));
+    }
+    Ok(whole as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +353,36 @@ mod tests {
                 .contains("e.g. `512MiB`")
         );
         assert!(parse_size("3 parsecs").is_err());
+    }
+
+    #[test]
+    fn cpu_quantities() {
+        for (text, millis) in [
+            ("2", 2000),
+            ("0.5", 500),
+            ("1500m", 1500),
+            ("1m", 1),
+            ("0.001", 1),
+            ("1.5", 1500),
+            ("4096", 4_096_000),
+        ] {
+            assert_eq!(parse_cpu(text), Ok(millis), "{text}");
+        }
+        for (bad, says) in [
+            ("0", "must be > 0"),
+            ("0m", "must be > 0"),
+            ("-1", "must be > 0"),
+            ("0.5m", "below 1m"),
+            ("0.0001", "below 1m"),
+            ("1.5m", "finer than 1m"),
+            ("two", "expected a CPU quantity"),
+            ("2 cores", "unknown CPU unit"),
+            ("500Mi", "unknown CPU unit"),
+            ("5000", "above 4096 cores"),
+        ] {
+            let e = parse_cpu(bad).unwrap_err();
+            assert!(e.message.contains(says), "{bad}: {e:?}");
+        }
     }
 
     #[test]

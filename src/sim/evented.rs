@@ -55,6 +55,8 @@ pub struct EventedPod {
     cursors: u32,
     /// PostgreSQL connections the process's pool has opened (kept until it restarts).
     pool_conns: u32,
+    /// Whether the process counts among its pod's processes computing (`podcpu.rs`).
+    computing: bool,
 }
 
 impl EventedPod {
@@ -66,6 +68,7 @@ impl EventedPod {
             open: 0,
             cursors: 0,
             pool_conns: 0,
+            computing: false,
         }
     }
 }
@@ -198,6 +201,8 @@ impl Sim<'_> {
         let key = self.ws_message_key(c);
         let req = self.alloc(class, key)?;
         self.requests[req as usize].worker = EVENTED | pod;
+        // A message locks no rows: the slot's rows are a previous request's.
+        self.lock_keys[req as usize].clear();
         let cursors = self.model.classes[class as usize].cursors;
         let ep = &mut self.evented[pod as usize];
         if ep.cursors + cursors > self.model.odoo.db_maxconn_gevent {
@@ -229,8 +234,38 @@ impl Sim<'_> {
         r.enter(Phase::EventedCpu, now);
         let inc = r.inc;
         self.evented[pod as usize].cpu.join(now, cpu_s, req, inc);
+        self.evented_membership(pod)?;
+        if let Some(clock) = self.pod_clock(pod) {
+            self.requests[req as usize].cpu2_s = clock;
+        }
         self.evented_cpu_level();
         self.evented_reschedule(pod)
+    }
+
+    /// Pod `pod`'s evented process joins its pod's processes computing when it has a
+    /// message on its CPU, and leaves them when it has none.
+    fn evented_membership(&mut self, pod: u32) -> Step {
+        let ep = &mut self.evented[pod as usize];
+        let busy = ep.cpu.active() > 0;
+        if busy == ep.computing {
+            return Ok(());
+        }
+        ep.computing = busy;
+        self.evented_computing(pod, busy)
+    }
+
+    /// Pod `pod`'s evented process now runs at `speed` of a core (its share of the pod's
+    /// cores).
+    pub(super) fn evented_speed(&mut self, pod: u32, speed: f64) -> Step {
+        let now = self.now;
+        match self.evented.get_mut(pod as usize) {
+            Some(ep) if ep.computing => {
+                ep.cpu.set_speed(now, speed);
+                self.evented_cpu_level();
+                self.evented_reschedule(pod)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The identity of connection `c`'s next message (an upgrade attempt counts).
@@ -301,9 +336,19 @@ impl Sim<'_> {
             let Some((req, _)) = self.evented[pod as usize].cpu.pop_finished(self.now, live) else {
                 break;
             };
-            self.requests[req as usize].enter(Phase::Done, self.now);
+            let now = self.now;
+            let wall = now - self.requests[req as usize].phase_start;
+            let clock = self.pod_clock(pod);
+            let r = &mut self.requests[req as usize];
+            r.enter(Phase::Done, now);
+            if let Some(clock) = clock {
+                // On shared cores: the CPU its process got meanwhile, and the rest.
+                let cpu = SimTime::from_secs_f64((clock - r.cpu2_s).max(0.0));
+                r.cpu_shared(wall.as_nanos(), cpu.as_nanos());
+            }
             self.begin_db_work(req)?;
         }
+        self.evented_membership(pod)?;
         self.evented_cpu_level();
         self.evented_reschedule(pod)
     }
@@ -374,6 +419,7 @@ impl Sim<'_> {
                 self.fail(req, Cause::WebsocketUnavailable)?;
             }
         }
+        self.evented_membership(pod)?;
         let ep = &mut self.evented[pod as usize];
         let closed = std::mem::take(&mut ep.pool_conns);
         ep.wake_at = None;

@@ -8,10 +8,14 @@
 //! half of the CPU time → commit. A serialization failure re-runs the *whole* request
 //! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
 //! tries (odoo/service/model.py); then the request fails.
+//!
+//! Under a pod CPU limit the CPU halves share the pod's cores with its other processes
+//! (`podcpu.rs`); without one, each is a delay of the CPU time drawn.
 
 use super::Db;
 use super::evented::evented_pod;
 use super::locks::Acquire;
+use super::podcpu::Mode;
 use super::redis::Save;
 use super::request::Phase;
 use super::{Cause, Ev, Sim, Step};
@@ -33,6 +37,7 @@ impl Sim<'_> {
         let (class_id, on_replica, mut rng) = (r.class as usize, r.replica, r.rng);
         let arrival = r.arrival;
         let facts = self.facts[class_id];
+        let plain_cpu = self.pod_cpu.mode == Mode::Unlimited;
         let (mut cpu_s, mut db_s, mut io_s) = if facts.cpu_only {
             // The same single draw as `sample_try` makes for such a class.
             let cpu_s = self.model.classes[class_id].odoo_cpu_s.sample(&mut rng);
@@ -57,14 +62,16 @@ impl Sim<'_> {
         if simple {
             // One CPU phase: the fast path of the plain queue.
             r.cpu2_s = cpu_s;
-            r.enter(Phase::Cpu2, now);
-            return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
+            if plain_cpu {
+                r.enter(Phase::Cpu2, now);
+                return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
+            }
+            return self.odoo_cpu(req, cpu_s, Phase::Cpu2);
         }
         if self.requests[req as usize].tries == 1 {
             self.draw_rows(req);
         }
-        self.requests[req as usize].enter(Phase::Cpu1, now);
-        self.schedule(SimTime::from_secs_f64(cpu_s / 2.0), Ev::Step { req })
+        self.odoo_cpu(req, cpu_s / 2.0, Phase::Cpu1)
     }
 
     /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds), on
@@ -186,13 +193,21 @@ impl Sim<'_> {
             Phase::Backoff => self.begin_try(req),
             Phase::Call => self.call_done(req),
             Phase::Cpu2 => self.complete(req),
+            Phase::CountedCpu1 => {
+                self.counted_cpu(-1);
+                self.begin_db(req)
+            }
+            Phase::CountedCpu2 => {
+                self.counted_cpu(-1);
+                self.complete(req)
+            }
             _ => unreachable!("step event in phase {phase:?}"),
         }
     }
 
     /// The transaction's first query: with PgBouncer, it needs a server connection first
     /// (not on the replica, which Odoo reaches directly).
-    fn begin_db(&mut self, req: u32) -> Step {
+    pub(super) fn begin_db(&mut self, req: u32) -> Step {
         if self.requests[req as usize].replica {
             return self.begin_db_work(req);
         }
@@ -261,9 +276,8 @@ impl Sim<'_> {
                 // A websocket message's CPU was all spent before its queries.
                 return self.complete(req);
             }
-            let cpu2 = SimTime::from_secs_f64(r.cpu2_s);
-            self.requests[req as usize].enter(Phase::Cpu2, self.now);
-            return self.schedule(cpu2, Ev::Step { req });
+            let cpu2_s = r.cpu2_s;
+            return self.odoo_cpu(req, cpu2_s, Phase::Cpu2);
         }
         // Which call: count down through the class's call list.
         let total = self.facts[class_id].calls;
@@ -314,7 +328,7 @@ impl Sim<'_> {
     }
 
     /// The response is ready; if the request created a session, Odoo saves it now.
-    fn complete(&mut self, req: u32) -> Step {
+    pub(super) fn complete(&mut self, req: u32) -> Step {
         let class = self.requests[req as usize].class;
         if self.facts[class as usize].new_sessions
             && self.requests[req as usize].rng.random::<f64>()
@@ -370,9 +384,13 @@ impl Sim<'_> {
             (r.replica, r.db_s)
         };
         let db = if on_replica { Db::Replica } else { Db::Primary };
-        if matches!(phase, Phase::Io | Phase::Db) {
-            self.db_abandon(req, phase);
-            self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+        if phase.holds_a_share() {
+            if matches!(phase, Phase::Io | Phase::Db) {
+                self.db_abandon(req, phase);
+                self.requests[req as usize].inc = self.requests[req as usize].inc.wrapping_add(1);
+            } else {
+                self.odoo_cpu_abandon(req, phase)?;
+            }
         }
         let r = &mut self.requests[req as usize];
         if !phase.is_timed() {

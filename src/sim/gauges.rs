@@ -18,6 +18,8 @@ pub enum Resource {
     OdooWorkersBusy,
     /// Requests waiting in listen backlogs, all pods.
     Backlog,
+    /// Cores in use under the pods' CPU limits, summed over pods (`estate.odoo.cpu`).
+    PodCpuBusy,
     /// PostgreSQL cores busy.
     PgCoresBusy,
     /// Queries running on PostgreSQL.
@@ -66,9 +68,10 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 24] = [
+    pub const ALL: [Resource; 25] = [
         Resource::OdooWorkersBusy,
         Resource::Backlog,
+        Resource::PodCpuBusy,
         Resource::PgCoresBusy,
         Resource::PgActiveQueries,
         Resource::PgConnections,
@@ -147,6 +150,7 @@ impl Resource {
             }
             Resource::OdooWorkersBusy
             | Resource::Backlog
+            | Resource::PodCpuBusy
             | Resource::WorkersRespawning
             | Resource::CronWorkersBusy
             | Resource::WebsocketConnections
@@ -159,6 +163,7 @@ impl Resource {
         match self {
             Resource::OdooWorkersBusy => "odoo_workers_busy",
             Resource::Backlog => "listen_backlog",
+            Resource::PodCpuBusy => "pod_cpu_busy",
             Resource::PgCoresBusy => "pg_cores_busy",
             Resource::PgActiveQueries => "pg_active_queries",
             Resource::PgConnections => "pg_connections",
@@ -192,7 +197,8 @@ impl Resource {
     pub fn hard_limit(self) -> bool {
         !matches!(
             self,
-            Resource::PgCoresBusy
+            Resource::PodCpuBusy
+                | Resource::PgCoresBusy
                 | Resource::VolumeIops
                 | Resource::ReplicaCoresBusy
                 | Resource::ReplicaVolumeIops
@@ -205,6 +211,7 @@ impl Resource {
         match self {
             Resource::OdooWorkersBusy => "HTTP workers",
             Resource::Backlog => "listen backlog",
+            Resource::PodCpuBusy => "Odoo pods' CPU",
             Resource::PgCoresBusy => "PostgreSQL CPU",
             Resource::PgActiveQueries => "PostgreSQL queries running",
             Resource::PgConnections => "PostgreSQL connections",
@@ -382,6 +389,7 @@ fn present(r: Resource, model: &Model) -> bool {
                 .is_some_and(|s| what != ServerGauge::VolumeIops || s.volume.is_some())
         }),
         Resource::OdooWorkersBusy | Resource::Backlog | Resource::WorkersRespawning => true,
+        Resource::PodCpuBusy => model.odoo.cpu_millicores.is_some(),
         Resource::CronWorkersBusy => has(model, |c| c.cron.is_some()),
         Resource::RedisMemory => model.redis.is_some(),
         Resource::PgBouncerServerConns | Resource::PgBouncerWaiting => pg.pgbouncer.is_some(),
@@ -425,6 +433,10 @@ fn capacity(r: Resource, model: &Model) -> Option<f64> {
         }
         Resource::OdooWorkersBusy => Some(f64::from(o.pods * o.workers)),
         Resource::Backlog => Some(f64::from(o.pods * o.listen_backlog)),
+        // Cores: pods × the CPU limit (a shared rate, not a pool of slots).
+        Resource::PodCpuBusy => o
+            .cpu_millicores
+            .map(|m| super::podcpu::cores(u64::from(o.pods) * u64::from(m))),
         Resource::CronWorkersBusy => Some(f64::from(o.pods * o.max_cron_threads)),
         Resource::PgBouncerServerConns => p.pgbouncer.map(|b| f64::from(b.default_pool_size)),
         Resource::RedisMemory => model
@@ -501,6 +513,27 @@ mod tests {
         // Pools of slots are hard limits; cores and IOPS are shared rates.
         assert!(Resource::PgConnections.hard_limit() && Resource::OdooWorkersBusy.hard_limit());
         assert!(!Resource::PgCoresBusy.hard_limit() && !Resource::ReplicaVolumeIops.hard_limit());
+    }
+
+    #[test]
+    fn the_pods_cpu_is_a_shared_rate_of_pods_times_cpu() {
+        let yaml = |cpu: &str| {
+            format!(
+                "version: 1\nname: g\nhorizon: {{start: 2026-11-23T09:00, timezone: UTC, duration: 1h}}\n\
+                 workloads:\n  a:\n    rate: 1/s\n    odoo_cpu: {{dist: constant, value: 10ms}}\n\
+                 estate:\n  odoo: {{pods: 3, workers: 4{cpu}}}\n  postgres: {{cores: 2}}\n"
+            )
+        };
+        let load = |cpu: &str| {
+            load_str(&yaml(cpu), "g.yaml", Path::new(".")).unwrap_or_else(|d| panic!("{d}"))
+        };
+        let t = GaugeTable::of(&load(", cpu: 1500m"));
+        assert_eq!(t.capacity(Resource::PodCpuBusy), Some(4.5));
+        let g = t.gauges.iter().find(|g| g.name == "pod_cpu_busy").unwrap();
+        assert_eq!(g.scope, Scope::Deployment);
+        assert!(!g.hard_limit, "cores are a shared rate");
+        let none = GaugeTable::of(&load(""));
+        assert!(none.gauges.iter().all(|g| g.name != "pod_cpu_busy"));
     }
 
     #[test]

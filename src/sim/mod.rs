@@ -3,7 +3,7 @@
 //! A request arrives (per-class non-homogeneous Poisson), is spread round-robin over the
 //! pods, waits in the pod's listen backlog for a free HTTP worker (or is refused when the
 //! backlog is full), opens database connections if its worker has none, spends Odoo CPU
-//! time, runs its queries on PostgreSQL (processor sharing over the cores), spends the
+//! time (sharing its pod's cores under a CPU limit), runs its queries on PostgreSQL (processor sharing over the cores), spends the
 //! rest of its CPU time and frees the worker. The master kills requests that exceed
 //! `limit_time_real` on its periodic beat; the worker respawns after a delay.
 //!
@@ -24,6 +24,7 @@ mod locks;
 mod observe;
 mod odoo;
 mod pgbouncer;
+mod podcpu;
 mod population;
 mod postgres;
 mod probe;
@@ -84,6 +85,12 @@ enum Ev {
     /// Server `db`'s volume: its next completion (ignored unless `epoch` is current).
     IoWake {
         db: Db,
+        epoch: u32,
+    },
+    /// Pod `pod`'s shared cores: their next completion (ignored unless `epoch` is
+    /// current).
+    PodCpuWake {
+        pod: u32,
         epoch: u32,
     },
     /// The queue_job runner wakes for a job whose eta has come.
@@ -191,6 +198,8 @@ pub struct Sim<'m> {
     /// The PostgreSQL servers' CPU and volume stations, indexed by `Db` (the replica's
     /// are idle when none is configured).
     dbs: [database::DbServer; 2],
+    /// The pods' CPU limits (`podcpu.rs`).
+    pod_cpu: podcpu::PodCpus,
     locks: Locks,
     /// Rows each request slot will lock (kept across retries).
     lock_keys: Vec<Vec<Row>>,
@@ -376,6 +385,7 @@ impl<'m> Sim<'m> {
                 .map(|i| i.rate_limit.map(TokenBucket::new))
                 .collect(),
             dbs: Db::ALL.map(|db| database::DbServer::new(model, db)),
+            pod_cpu: podcpu::PodCpus::new(model),
             locks: Locks::default(),
             sessions: model.redis.clone().map(redis::SessionStore::new),
             pool_in_use: 0,
@@ -542,6 +552,7 @@ impl<'m> Sim<'m> {
             Ev::Step { req } => self.on_step(req),
             Ev::CpuWake { db, epoch } => self.on_cpu_wake(db, epoch),
             Ev::IoWake { db, epoch } => self.on_io_wake(db, epoch),
+            Ev::PodCpuWake { pod, epoch } => self.on_pod_cpu_wake(pod, epoch),
             Ev::JobWake => self.on_job_wake(),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),

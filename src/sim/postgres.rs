@@ -7,6 +7,10 @@
 //! that every stream slows so that the volume never exceeds its IOPS. The station keeps a *virtual work clock* V with dV/dt = min(1,
 //! c/n); a query joining at V with work w finishes when V reaches V + w, so finish tags never
 //! change and only the next completion time does (Kleinrock's PS bookkeeping).
+//!
+//! The same station shares a pod's CPU limit among its Odoo processes (`podcpu.rs`), and
+//! a pod's evented process among its messages; the evented process itself runs at the
+//! speed its pod's cores give it ([`PsStation::set_speed`]).
 
 use crate::model::SimTime;
 use std::cmp::Reverse;
@@ -30,7 +34,12 @@ impl Ord for Tag {
 /// Processor-sharing CPU. Jobs are identified by `(request, incarnation)` so that a
 /// killed request's tag can be skipped when it surfaces (lazy deletion).
 pub struct PsStation {
+    /// Servers (cores, streams) at full speed.
+    servers: f64,
+    /// `servers × speed`: the work done per second when every server is busy.
     cores: f64,
+    /// The most a job progresses per second: one server at `speed`.
+    cap: f64,
     virtual_s: f64,
     last: SimTime,
     active: u32,
@@ -43,7 +52,9 @@ const EPS_S: f64 = 1e-9;
 impl PsStation {
     pub fn new(servers: f64) -> Self {
         PsStation {
+            servers,
             cores: servers,
+            cap: 1.0,
             virtual_s: 0.0,
             last: SimTime::ZERO,
             active: 0,
@@ -55,8 +66,28 @@ impl PsStation {
         if self.active == 0 {
             1.0
         } else {
-            (self.cores / f64::from(self.active)).min(1.0)
+            (self.cores / f64::from(self.active)).min(self.cap)
         }
+    }
+
+    /// The rate each job progresses at now: min(1, c/n) at full speed.
+    pub fn rate_per_job(&self) -> f64 {
+        self.rate()
+    }
+
+    /// From `now` on, every server runs at `speed` (≤ 1) of its full speed: a process
+    /// that itself gets only a share of a core.
+    pub fn set_speed(&mut self, now: SimTime, speed: f64) {
+        self.advance(now);
+        self.cores = self.servers * speed;
+        self.cap = speed;
+    }
+
+    /// The virtual work clock at `now`: work a job present since `t` has done is
+    /// `clock(now) − clock(t)`, as long as the station was never idle in between.
+    pub fn clock(&mut self, now: SimTime) -> f64 {
+        self.advance(now);
+        self.virtual_s
     }
 
     fn advance(&mut self, now: SimTime) {
@@ -81,6 +112,14 @@ impl PsStation {
         self.active += 1;
         self.tags
             .push(Reverse((Tag(self.virtual_s + work_s), req, inc)));
+    }
+
+    /// A member with no finish tag joins: a process whose own work is scheduled
+    /// elsewhere (a pod's evented process) shares the servers while it is busy. It
+    /// leaves with [`PsStation::abandon`].
+    pub fn hold(&mut self, now: SimTime) {
+        self.advance(now);
+        self.active += 1;
     }
 
     /// A job left without finishing (its request was killed); its tag stays until popped.
@@ -159,6 +198,36 @@ mod tests {
         assert_eq!(t2, SimTime::from_secs(3));
         assert_eq!(ps.pop_finished(t2, live), Some((1, 0)));
         assert_eq!(ps.active(), 0);
+    }
+
+    #[test]
+    fn a_slowed_station_and_an_untagged_member() {
+        let live = |_: u32, _: u32| true;
+        // One core at half speed: one job of 1 s takes 2 s; two share it, 4 s each.
+        let mut ps = PsStation::new(1.0);
+        ps.set_speed(SimTime::ZERO, 0.5);
+        ps.join(SimTime::ZERO, 1.0, 0, 0);
+        assert_eq!(
+            ps.next_completion(SimTime::ZERO, live),
+            Some(SimTime::from_secs(2))
+        );
+        ps.join(SimTime::ZERO, 1.0, 1, 0);
+        assert_eq!(
+            ps.next_completion(SimTime::ZERO, live),
+            Some(SimTime::from_secs(4))
+        );
+        // Two cores, three members of which one untagged: each runs at 2/3.
+        let mut ps = PsStation::new(2.0);
+        ps.hold(SimTime::ZERO);
+        ps.join(SimTime::ZERO, 2.0, 0, 0);
+        ps.join(SimTime::ZERO, 2.0, 1, 0);
+        assert_eq!(ps.busy_cores(), 2.0);
+        assert!((ps.rate_per_job() - 2.0 / 3.0).abs() < 1e-15);
+        assert_eq!(
+            ps.next_completion(SimTime::ZERO, live),
+            Some(SimTime::from_secs(3))
+        );
+        assert!((ps.clock(SimTime::from_secs(3)) - 2.0).abs() < 1e-12);
     }
 
     #[test]

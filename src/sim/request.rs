@@ -23,6 +23,17 @@ pub enum Phase {
     Io,
     /// On PostgreSQL's CPU.
     Db,
+    // The phases a request ending early must leave a station or a count from are
+    // adjacent (`Io` … `PodCpu2`): `end_request` tests them in one range check.
+    /// Timed: first half of the Odoo CPU time under a pod CPU limit no pod can exceed
+    /// (counted in the pods' CPU gauge).
+    CountedCpu1,
+    /// Timed: second half of the Odoo CPU time, counted.
+    CountedCpu2,
+    /// First half of the Odoo CPU time on the pod's shared cores (processor sharing).
+    PodCpu1,
+    /// Second half of the Odoo CPU time on the pod's shared cores.
+    PodCpu2,
     /// Waiting for another transaction's row lock.
     LockWait,
     /// Timed: Odoo's back-off sleep before re-running the request after a
@@ -44,7 +55,28 @@ impl Phase {
     pub fn is_timed(self) -> bool {
         matches!(
             self,
-            Phase::Ingress | Phase::Cpu1 | Phase::Backoff | Phase::Call | Phase::Cpu2
+            Phase::Ingress
+                | Phase::Cpu1
+                | Phase::CountedCpu1
+                | Phase::Backoff
+                | Phase::Call
+                | Phase::Cpu2
+                | Phase::CountedCpu2
+        )
+    }
+
+    /// Whether a request ending in this phase must leave a PostgreSQL station (`Io`,
+    /// `Db`) or its pod's CPU (`CountedCpu*`, `PodCpu*`).
+    #[inline]
+    pub fn holds_a_share(self) -> bool {
+        matches!(
+            self,
+            Phase::Io
+                | Phase::Db
+                | Phase::CountedCpu1
+                | Phase::CountedCpu2
+                | Phase::PodCpu1
+                | Phase::PodCpu2
         )
     }
 
@@ -52,7 +84,15 @@ impl Phase {
         match self {
             Phase::Ingress => Some(Part::Ingress),
             Phase::Backlog => Some(Part::Backlog),
-            Phase::Cpu1 | Phase::Cpu2 | Phase::EventedCpu => Some(Part::OdooCpu),
+            // On shared cores the time beyond the demand moves to `PodCpuWait` when the
+            // phase ends (`Request::cpu_shared`).
+            Phase::Cpu1
+            | Phase::Cpu2
+            | Phase::CountedCpu1
+            | Phase::CountedCpu2
+            | Phase::PodCpu1
+            | Phase::PodCpu2
+            | Phase::EventedCpu => Some(Part::OdooCpu),
             Phase::PoolWait => Some(Part::ConnWait),
             Phase::Io => Some(Part::DbIo),
             Phase::Db => Some(Part::DbCpu),
@@ -70,8 +110,11 @@ pub enum Part {
     Ingress,
     /// Waiting in the listen backlog for a worker.
     Backlog,
-    /// Odoo CPU (of the successful try).
+    /// Odoo CPU (of the successful try): the CPU time the request demanded.
     OdooCpu,
+    /// The rest of its Odoo CPU phases' wall time: sharing the pod's cores (successful
+    /// try; zero without a pod CPU limit).
+    PodCpuWait,
     /// Waiting for a PgBouncer server connection.
     ConnWait,
     /// PostgreSQL volume I/O, queueing included (successful try).
@@ -85,10 +128,11 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 8] = [
+    pub const ALL: [Part; 9] = [
         Part::Ingress,
         Part::Backlog,
         Part::OdooCpu,
+        Part::PodCpuWait,
         Part::ConnWait,
         Part::DbIo,
         Part::DbCpu,
@@ -102,6 +146,7 @@ impl Part {
             Part::Ingress => "ingress_s",
             Part::Backlog => "backlog_wait_s",
             Part::OdooCpu => "odoo_cpu_s",
+            Part::PodCpuWait => "pod_cpu_wait_s",
             Part::ConnWait => "connection_wait_s",
             Part::DbIo => "db_io_s",
             Part::DbCpu => "db_cpu_s",
@@ -114,7 +159,7 @@ impl Part {
     fn per_try(self) -> bool {
         matches!(
             self,
-            Part::OdooCpu | Part::DbIo | Part::DbCpu | Part::External
+            Part::OdooCpu | Part::PodCpuWait | Part::DbIo | Part::DbCpu | Part::External
         )
     }
 }
@@ -143,6 +188,9 @@ pub struct Request {
     pub attempts: u32,
     pub io_s: f64,
     pub db_s: f64,
+    /// The second half of the Odoo CPU time (s). A websocket message, which has no
+    /// second half, keeps here its pod's CPU clock when it joined the evented process
+    /// on an oversubscribed pod (`PsStation::clock`).
     pub cpu2_s: f64,
     /// External calls still to make in this try.
     pub calls_left: u32,
@@ -210,6 +258,16 @@ impl Request {
         }
         self.phase = phase;
         self.phase_start = now;
+    }
+
+    /// An Odoo CPU phase on shared cores just ended, having demanded `demand_ns` of CPU:
+    /// the rest of its wall time (booked as Odoo CPU) was spent sharing the pod's cores.
+    pub fn cpu_shared(&mut self, wall_ns: u64, demand_ns: u64) {
+        let extra = wall_ns.saturating_sub(demand_ns);
+        let cpu = &mut self.try_parts[Part::OdooCpu as usize];
+        let extra = extra.min(*cpu);
+        *cpu -= extra;
+        self.try_parts[Part::PodCpuWait as usize] += extra;
     }
 
     /// The current try failed: its work counts as lock contention and retries.

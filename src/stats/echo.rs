@@ -38,6 +38,8 @@ pub fn configuration(model: &Model) -> Configuration {
         odoo: OdooConfig {
             pods: o.pods,
             http_workers_per_pod: o.workers,
+            cpu_per_pod: o.cpu_millicores.map(|m| f64::from(m) / 1000.0),
+            pod_cpu: cap(Resource::PodCpuBusy),
             http_workers: cap(Resource::OdooWorkersBusy),
             cron_workers_per_pod: o.max_cron_threads,
             cron_workers: cap(Resource::CronWorkersBusy),

@@ -186,6 +186,10 @@ fn class_result(
                 ingress_s: part(Part::Ingress),
                 backlog_wait_s: part(Part::Backlog),
                 odoo_cpu_s: part(Part::OdooCpu),
+                pod_cpu_wait_s: model
+                    .odoo
+                    .cpu_millicores
+                    .and_then(|_| part(Part::PodCpuWait)),
                 connection_wait_s: part(Part::ConnWait),
                 db_io_s: part(Part::DbIo),
                 db_cpu_s: part(Part::DbCpu),

@@ -6,9 +6,11 @@
 //! Odoo simulation, exactly as users' scenarios run. `network` drives the engine core
 //! directly for the open Jackson and closed MVA networks (cases 11–13), where the
 //! scenario language would be contrived; `network_cases` holds those cases as data.
+//! `pod_cpu` writes cases 16 and 17, the pods' CPU limit, in the scenario language.
 
 pub mod network;
 pub mod network_cases;
+pub mod pod_cpu;
 pub mod queues;
 
 use crate::run::{self, Progress};
@@ -105,7 +107,10 @@ impl Row {
 /// Runs the single-queue cases through the scenario language and the engine.
 pub fn run_queue_cases(scale: f64, seed: u64, threads: usize) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    for case in queues::cases(scale) {
+    for case in queues::cases(scale)
+        .into_iter()
+        .chain(pod_cpu::cases(scale))
+    {
         let model = scenario::load_str(
             &case.yaml,
             &format!("validation case {}", case.id),

@@ -87,3 +87,42 @@ pub fn resource_table(f: &mut Flow, r: &SimulationResult) {
         &align,
     );
 }
+
+/// Where the time went, per class.
+pub fn breakdown_table(f: &mut Flow, r: &SimulationResult) {
+    let pod_cpu = r.has_pod_cpu();
+    let Some(first) = r.classes.first() else {
+        return;
+    };
+    let parts = first.time_breakdown.parts(pod_cpu);
+    let rows: Vec<Vec<String>> =
+        r.classes
+            .iter()
+            .map(|c| {
+                let mut row = vec![c.name.clone()];
+                row.extend(
+                    c.time_breakdown.parts(pod_cpu).iter().map(|(_, _, e)| {
+                        e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3))
+                    }),
+                );
+                row
+            })
+            .collect();
+    let mut header = vec!["class"];
+    header.extend(parts.iter().map(|(_, label, _)| *label));
+    let mut align = vec![Align::Left];
+    align.extend(vec![Align::Right; parts.len()]);
+    f.paragraph(
+        "Where the time went, ms per completed request (the parts add up to the mean latency):",
+        9.0,
+    );
+    f.table(&header, &rows, &align);
+    if pod_cpu {
+        f.paragraph(
+            "odoo cpu is the CPU time a request demanded; pod cpu wait the rest of its CPU \
+             phases, spent sharing its pod's cores (estate.odoo.cpu) with the pod's other \
+             processes.",
+            8.5,
+        );
+    }
+}

@@ -129,6 +129,16 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         1..=MAX_WORKERS,
         threaded,
     );
+    let cpu = match &o.cpu {
+        None => Some(None),
+        Some(v) => match units::parse_cpu(&v.value.0) {
+            Ok(m) => Some(Some(m as u32)),
+            Err(e) => {
+                cx.error(v.pos, &p("cpu"), e.message, Some(e.hint));
+                None
+            }
+        },
+    };
     // odoo/service/server.py: the prefork server listens with a backlog of 8 × workers.
     let backlog_default = workers.map(|w| w.saturating_mul(8));
     let listen_backlog = match o.listen_backlog.as_ref() {
@@ -310,6 +320,7 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         queue_job_channels: channels?,
         pods: pods?,
         workers: workers?,
+        cpu_millicores: cpu?,
         listen_backlog: listen_backlog?,
         max_cron_threads: max_cron_threads?,
         evented_worker,
