@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{peakplan, text};
+use common::{peakplan, root, simulate_into, text};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,17 +15,8 @@ use std::process::Command;
 /// replications checkout's p95 interval straddles its 1.5 s target (undecided); the
 /// bundle is written all the same.
 fn quickstart_into(dir: &Path) {
-    let o = peakplan(&[
-        "simulate",
-        "scenarios/quickstart.yaml",
-        "-q",
-        "-r",
-        "2",
-        "--seed",
-        "3",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let scenario = root().join("scenarios/quickstart.yaml");
+    let o = simulate_into(&scenario, dir, &["--seed", "3"]);
     assert_eq!(o.status.code(), Some(6), "stderr: {}", text(&o.stderr));
 }
 
@@ -486,17 +477,7 @@ fn csv_local_times_carry_their_offset_across_the_autumn_change() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dst_scenario(dir.path());
     let out = dir.path().join("out");
-    let o = peakplan(&[
-        "simulate",
-        scenario.to_str().unwrap(),
-        "-q",
-        "-r",
-        "2",
-        "--no-pdf",
-        "--no-charts",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = simulate_into(&scenario, &out, &["--no-pdf", "--no-charts"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
     let (_, rows) = csv_rows(&std::fs::read(out.join("csv/series_fine.csv")).unwrap());
     let at = |start_s: &str| {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{model, peakplan, text};
+use common::{model, peakplan, simulate_into, text};
 use peakplan::model::Model;
 use peakplan::result::SimulationResult;
 use peakplan::run::{Progress, run, simulate};
@@ -210,16 +210,7 @@ fn result_json_echoes_the_scenario_and_older_results_still_report() {
     // Profiles are not used, so the scenario may live anywhere.
     std::fs::write(&scenario, SCENARIO).unwrap();
     let out = dir.path().join("out");
-    let o = peakplan(&[
-        "simulate",
-        scenario.to_str().unwrap(),
-        "-q",
-        "-r",
-        "2",
-        "--no-charts",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = simulate_into(&scenario, &out, &["--no-charts"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
     let bytes = std::fs::read(out.join("result.json")).unwrap();
     let json: Value = serde_json::from_slice(&bytes).unwrap();

@@ -603,8 +603,14 @@ impl<'m> Sim<'m> {
     #[inline]
     fn schedule(&mut self, delay: SimTime, ev: Ev) -> Step {
         let at = self.now + delay;
-        self.queue.push(at, ev).map_err(|full| {
-            self.stopped(
+        self.queue
+            .push(at, ev)
+            .map_err(|full| self.queue_full(full))
+    }
+
+    /// The run stops: the event queue holds its cap.
+    fn queue_full(&self, full: engine::QueueFull) -> Box<RunStopped> {
+        self.stopped(
                 format!(
                     "event queue cap of {} pending events reached ({} requests in flight, {} websocket connections)",
                     full.cap,
@@ -613,7 +619,6 @@ impl<'m> Sim<'m> {
                 ),
                 "the estate is overloaded far beyond its capacity, or holds more open connections than the cap allows; lower the load, or raise run.max_in_flight (the cap is 4 × max_in_flight + 1024 events)",
             )
-        })
     }
 
     /// Schedules a bucket boundary (`FineTick`, `CoarseTick`, `WarmupEnd`) after `delay`,
@@ -627,12 +632,7 @@ impl<'m> Sim<'m> {
         };
         self.queue
             .push_first(self.now + delay, rank, ev)
-            .map_err(|full| {
-                self.stopped(
-                    format!("event queue cap of {} pending events reached", full.cap),
-                    "lower the load, or raise run.max_in_flight",
-                )
-            })
+            .map_err(|full| self.queue_full(full))
     }
 
     fn schedule_arrival(&mut self, class: u32) -> Step {

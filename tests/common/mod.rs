@@ -22,6 +22,22 @@ pub fn peakplan(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
+/// `peakplan simulate SCENARIO -q -r 2 --out OUT` and `extra`: two replications into a
+/// bundle, quietly.
+pub fn simulate_into(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "simulate",
+        scenario.to_str().unwrap(),
+        "-q",
+        "-r",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    peakplan(&args)
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }

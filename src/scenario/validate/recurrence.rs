@@ -5,7 +5,7 @@
 
 use super::super::located::Located;
 use super::Ctx;
-use super::schedule::{first_instant, time_of_day};
+use super::schedule::{instant_in, local_days, time_of_day};
 use super::time::HorizonInfo;
 use crate::model::SimTime;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -50,20 +50,10 @@ pub fn starts(
         return None;
     };
     let time = time_of_day(cx, at, &format!("{path}.at"))?;
-    let first = h.start_utc.with_timezone(&h.tz).date_naive();
-    let days = (h.model.duration.as_secs_f64() / 86_400.0).ceil() as i64 + 1;
-    let mut out = Vec::new();
-    for d in (0..=days).map(|k| first + Duration::days(k)) {
-        if !occurs(&rule, d) {
-            continue;
-        }
-        let Some(utc) = first_instant(h, d.and_time(time)) else {
-            continue;
-        };
-        if let Some(t) = h.sim_time(utc).filter(|t| *t < h.model.duration) {
-            out.push(t);
-        }
-    }
+    let out: Vec<SimTime> = local_days(h)
+        .filter(|d| occurs(&rule, *d))
+        .filter_map(|d| instant_in(h, d, time))
+        .collect();
     if out.is_empty() {
         let msg = format!(
             "`every: {rule}` at {} never starts inside the horizon",

@@ -10,7 +10,8 @@ use super::Ctx;
 use super::time::HorizonInfo;
 use crate::model::{SimTime, WorkloadClass};
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Utc,
 };
 
 /// Most fixed-time arrivals of one class over the horizon (a limit against typos).
@@ -151,24 +152,14 @@ fn weekdays(
 
 /// Every instant in `[0, horizon)` at one of `times` on one of `days`, in time order.
 fn instants(h: &HorizonInfo, times: &[NaiveTime], days: &[bool; 7]) -> Vec<SimTime> {
-    let local_start = h.start_utc.with_timezone(&h.tz).date_naive();
-    let span_days = h.model.duration.as_secs_f64() / 86_400.0;
     let mut out = Vec::new();
-    for d in 0..=span_days.ceil() as i64 + 1 {
-        let date = local_start + Duration::days(d);
+    for date in local_days(h) {
         if !days[date.weekday().num_days_from_monday() as usize] {
             continue;
         }
-        for t in times {
-            let Some(utc) = first_instant(h, date.and_time(*t)) else {
-                continue;
-            };
-            if let Some(at) = h.sim_time(utc).filter(|at| *at < h.model.duration) {
-                out.push(at);
-            }
-            if out.len() > MAX_FIXED_TIMES {
-                return out;
-            }
+        out.extend(times.iter().filter_map(|t| instant_in(h, date, *t)));
+        if out.len() > MAX_FIXED_TIMES {
+            return out;
         }
     }
     out.sort_unstable();
@@ -176,10 +167,24 @@ fn instants(h: &HorizonInfo, times: &[NaiveTime], days: &[bool; 7]) -> Vec<SimTi
     out
 }
 
+/// Every local date the horizon touches (one more at each end: a time of day on them may
+/// still fall inside it).
+pub(super) fn local_days(h: &HorizonInfo) -> impl Iterator<Item = NaiveDate> {
+    let first = h.start_utc.with_timezone(&h.tz).date_naive();
+    let days = (h.model.duration.as_secs_f64() / 86_400.0).ceil() as i64 + 1;
+    (0..=days).map(move |d| first + Duration::days(d))
+}
+
+/// The instant a wall clock shows `time` on `date`, if it lies inside the horizon.
+pub(super) fn instant_in(h: &HorizonInfo, date: NaiveDate, time: NaiveTime) -> Option<SimTime> {
+    let utc = first_instant(h, date.and_time(time))?;
+    h.sim_time(utc).filter(|at| *at < h.model.duration)
+}
+
 /// The instant a wall clock in the zone shows `local`: the first of two in the autumn
 /// repeat; in the spring gap, the instant `local` names at the offset before the change
 /// (02:30 comes at 03:30 summer time), as a wall clock that is put forward runs.
-pub(super) fn first_instant(h: &HorizonInfo, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+fn first_instant(h: &HorizonInfo, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     match h.tz.from_local_datetime(&local) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
         LocalResult::None => {

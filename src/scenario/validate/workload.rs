@@ -93,7 +93,7 @@ fn one(
                 at,
                 &format!("{path}.users"),
                 None,
-                1..=1_000_000,
+                1..=super::population::MAX_USERS,
                 "the number of users of a closed class, e.g. `users: 40`",
             );
             let think = dist(
