@@ -115,7 +115,11 @@ fn validate(file: &Path) -> Result<(), Failure> {
         count_of(m.classes.len(), "workload class", "workload classes"),
         count_of(m.calendar.events.len(), "calendar event", "calendar events"),
         format!("{} pods × {} workers{}", o.pods, o.workers, pod_cpu(&m)),
-        format!("PostgreSQL {} cores", m.postgres.primary.cores),
+        format!(
+            "PostgreSQL {} cores{}",
+            m.postgres.primary.cores,
+            hit_ratio(&m.postgres.primary)
+        ),
     ];
     // The optional parts of the estate the scenario switches on.
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
@@ -148,6 +152,11 @@ fn validate(file: &Path) -> Result<(), Failure> {
         ),
         (count(|c| c.cron.is_some()), "cron class", "cron classes"),
         (
+            count(|c| c.writes.is_some()),
+            "writing class",
+            "writing classes",
+        ),
+        (
             count(|c| c.websocket.is_some()),
             "websocket class",
             "websocket classes",
@@ -159,6 +168,29 @@ fn validate(file: &Path) -> Result<(), Failure> {
         }
     }
     emit(format!("{}: ok — {}\n", file.display(), parts.join(", ")))
+}
+
+/// What `validate` says of a server's buffer hit ratio when it was worked out, or when
+/// it is the default no working set backs.
+fn hit_ratio(s: &peakplan::model::DbServer) -> String {
+    let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+    match s.hit_basis {
+        peakplan::model::HitBasis::WorkingSet {
+            cache_bytes,
+            working_set_bytes,
+            ..
+        } => format!(
+            ", buffer hit ratio {:.1} % ({:.1} GiB working set against {:.1} GiB of cache)",
+            s.buffer_hit_ratio * 100.0,
+            gib(working_set_bytes),
+            gib(cache_bytes)
+        ),
+        peakplan::model::HitBasis::Default if s.volume.is_some() => format!(
+            ", buffer hit ratio {:.0} % assumed (declare estate.postgres.working_set and memory to work it out)",
+            s.buffer_hit_ratio * 100.0
+        ),
+        _ => String::new(),
+    }
 }
 
 /// What `validate` says of the pods' CPU: the limit and the processes sharing it, or

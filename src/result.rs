@@ -143,6 +143,19 @@ pub struct TimeBreakdown {
     pub db_cpu_s: Option<Estimate>,
     pub lock_wait_and_retry_s: Option<Estimate>,
     pub external_calls_s: Option<Estimate>,
+    /// Committing: the WAL flush on the volume (group commit) and a synchronous
+    /// standby's round trip; absent when no class writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_s: Option<Estimate>,
+}
+
+/// The parts of a time breakdown a result has beyond the fixed ones.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShownParts {
+    /// A pod CPU limit was modelled: `pod_cpu_wait_s`.
+    pub pod_cpu: bool,
+    /// Some class writes: `commit_s`.
+    pub commit: bool,
 }
 
 /// Whether an objective holds, at the run's simultaneous confidence.
@@ -397,8 +410,9 @@ pub struct ReplicationClass {
 
 impl TimeBreakdown {
     /// Each part with its name and a short label, in order; `pod_cpu_wait_s` only when the
-    /// run had a pod CPU limit (`pod_cpu`).
-    pub fn parts(&self, pod_cpu: bool) -> Vec<(&'static str, &'static str, Option<Estimate>)> {
+    /// run had a pod CPU limit, `commit_s` only when some class writes (`shown`).
+    pub fn parts(&self, shown: ShownParts) -> Vec<(&'static str, &'static str, Option<Estimate>)> {
+        let pod_cpu = shown.pod_cpu;
         let mut v = vec![
             ("ingress_s", "ingress", self.ingress_s),
             ("backlog_wait_s", "backlog", self.backlog_wait_s),
@@ -418,6 +432,9 @@ impl TimeBreakdown {
             ),
             ("external_calls_s", "external", self.external_calls_s),
         ]);
+        if shown.commit {
+            v.push(("commit_s", "commit", self.commit_s));
+        }
         v
     }
 }
@@ -428,6 +445,17 @@ impl SimulationResult {
         self.configuration
             .as_ref()
             .is_some_and(|c| c.odoo.cpu_per_pod.is_some())
+    }
+
+    /// The optional parts of this result's time breakdowns.
+    pub fn shown_parts(&self) -> ShownParts {
+        ShownParts {
+            pod_cpu: self.has_pod_cpu(),
+            commit: self
+                .classes
+                .iter()
+                .any(|c| c.time_breakdown.commit_s.is_some()),
+        }
     }
 }
 
@@ -511,8 +539,32 @@ pub struct PostgresConfig {
     /// Connections Odoo may open (capacity of `pg_connections`).
     pub usable_connections: Option<f64>,
     pub buffer_hit_ratio: f64,
+    /// The working set and cache the hit ratio was worked out from; absent when it was
+    /// given as a constant or defaulted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hit_ratio_from: Option<HitRatioBasis>,
     /// `None`: I/O not modelled.
     pub volume: Option<VolumeConfig>,
+    /// Commits and checkpoints on the volume; absent when no class writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_path: Option<WritePathConfig>,
+}
+
+/// A buffer hit ratio worked out as `min(1, cache / working_set)^(1 − access_skew)`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HitRatioBasis {
+    pub cache_mib: f64,
+    pub working_set_mib: f64,
+    pub access_skew: f64,
+}
+
+/// The primary's write path settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WritePathConfig {
+    pub commit_round_trip_s: f64,
+    pub checkpoint_timeout_s: f64,
+    pub checkpoint_completion_target: f64,
+    pub dirty_pages_per_row: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -539,6 +591,8 @@ pub struct ReplicaConfig {
     /// Capacity of `replica_connections`.
     pub usable_connections: Option<f64>,
     pub buffer_hit_ratio: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hit_ratio_from: Option<HitRatioBasis>,
     pub volume: Option<VolumeConfig>,
     /// Replay CPU per write transaction, as a fraction of its CPU on the primary.
     pub replay_ratio: f64,

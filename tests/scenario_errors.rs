@@ -1903,3 +1903,95 @@ fn pod_cpu_limit() {
         );
     }
 }
+
+#[test]
+fn write_path() {
+    let writes = |w: &str| edit("rate: 2/s", &format!("rate: 2/s\n    writes: {w}"));
+    let volume = "cores: 4\n    volume: {iops: 3000}";
+    // Writes need a volume to flush to.
+    check(
+        &writes("{rows: {dist: constant, value: 20}}"),
+        &[
+            "workloads.checkout.writes",
+            "writes with no volume to write to",
+            "hint: add `estate.postgres.volume`",
+        ],
+    );
+    let with_volume = |yaml: String| yaml.replace("cores: 4", volume);
+    let ok = run(
+        &with_volume(writes("{rows: {dist: constant, value: 20}, commits: 2}")),
+        Path::new("."),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let w = ok.classes[1].writes.as_ref().expect("checkout writes");
+    assert_eq!((w.rows.mean(), w.commits), (20.0, 2));
+    for (w, expected) in [
+        (
+            "{commits: 1}",
+            &["workloads.checkout.writes.rows", "missing"][..],
+        ),
+        (
+            "{rows: {dist: constant, value: 5}, commits: 0}",
+            &["workloads.checkout.writes.commits", "must be ≥ 1"],
+        ),
+        (
+            "{rows: {dist: constant, value: 5}, wal: 8KiB}",
+            &["unknown key `wal`", "expected one of: rows, commits"],
+        ),
+    ] {
+        check(&with_volume(writes(w)), expected);
+    }
+    // A read-only route writes nothing.
+    check(
+        &with_volume(edit(
+            "rate: 2/s",
+            "rate: 2/s\n    readonly: true\n    writes: {rows: {dist: constant, value: 1}}",
+        )),
+        &[
+            "workloads.checkout.writes",
+            "read-only",
+            "hint: remove `writes`",
+        ],
+    );
+    // The server's side.
+    let pg = |extra: &str| {
+        with_volume(BASE.to_string()).replace(volume, &format!("{volume}\n    {extra}"))
+    };
+    for (extra, expected) in [
+        (
+            "working_set: 40GiB",
+            &[
+                "estate.postgres.working_set",
+                "needs the server's memory",
+                "hint: add `estate.postgres.memory`",
+            ][..],
+        ),
+        (
+            "memory: 16GiB\n    cache: 32GiB",
+            &["estate.postgres.cache", "exceeds the server's memory"],
+        ),
+        ("memory: 0GiB", &["estate.postgres.memory", "must be > 0"]),
+        (
+            "access_skew: 1",
+            &["estate.postgres.access_skew", "between 0 and 0.99"],
+        ),
+        (
+            "checkpoint_timeout: 10s",
+            &["estate.postgres.checkpoint_timeout", "between 30s and 1d"],
+        ),
+        (
+            "checkpoint_completion_target: 0",
+            &["estate.postgres.checkpoint_completion_target", "> 0"],
+        ),
+        (
+            "dirty_pages_per_row: -1",
+            &["estate.postgres.dirty_pages_per_row", "between 0 and 100"],
+        ),
+        (
+            "commit_round_trip: 2s",
+            &["estate.postgres.commit_round_trip", "≤ 1.000s"],
+        ),
+    ] {
+        check(&pg(extra), expected);
+    }
+}

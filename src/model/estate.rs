@@ -207,8 +207,77 @@ pub struct DbServer {
     /// Data volume with an I/O budget (a replica's default: the primary's storage class);
     /// `None` = I/O not modelled.
     pub volume: Option<Volume>,
-    /// Share of page reads served from shared buffers / the OS cache.
+    /// Share of page reads served from shared buffers / the OS cache: given, or worked
+    /// out from the working set against the cache (`basis`).
     pub buffer_hit_ratio: f64,
+    /// Where `buffer_hit_ratio` comes from.
+    pub hit_basis: HitBasis,
+    /// The server's memory (the instance's RAM), bytes, if stated.
+    pub memory_bytes: Option<u64>,
+}
+
+/// Where a server's buffer hit ratio comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum HitBasis {
+    /// `buffer_hit_ratio` written in the scenario or a profile.
+    Given,
+    /// PostgreSQL's default assumption here: 0.99, no working set declared.
+    Default,
+    /// The working set against the cache: `min(1, cache / working_set)^(1 − skew)`.
+    WorkingSet {
+        cache_bytes: u64,
+        working_set_bytes: u64,
+        skew: f64,
+    },
+}
+
+/// The hit ratio of a cache of `cache` bytes over a working set of `working_set` bytes
+/// whose pages are read with a Zipf-like skew `skew` (0 = uniform): the hottest share x
+/// of the pages receives x^(1 − skew) of the reads (the continuous approximation of
+/// Zipf's harmonic sums), and an LRU-like cache holds the hottest pages.
+pub fn hit_ratio(cache: u64, working_set: u64, skew: f64) -> f64 {
+    let x = (cache as f64 / working_set.max(1) as f64).min(1.0);
+    x.powf(1.0 - skew)
+}
+
+/// What committing costs on the primary's volume, and how dirty pages get written back.
+#[derive(Clone, Copy, Debug)]
+pub struct WritePath {
+    /// A commit's extra wait for a synchronous standby's acknowledgement (Multi-AZ, or
+    /// `synchronous_commit` with a synchronous standby): a cross-zone round trip. Zero
+    /// without one.
+    pub commit_round_trip: SimTime,
+    /// `checkpoint_timeout` (PostgreSQL default 5 min): a checkpoint starts this often.
+    pub checkpoint_timeout: SimTime,
+    /// `checkpoint_completion_target` (default 0.9 since PostgreSQL 14): a checkpoint
+    /// spreads its writes over this share of the interval.
+    pub checkpoint_completion_target: f64,
+    /// Data pages a written row dirties (heap and index pages, net of rows sharing a
+    /// page within a checkpoint interval). ASSUMPTION (default 1): measure it as the
+    /// buffers written (checkpoints, background writer, backends) over the rows
+    /// inserted, updated and deleted in the same interval.
+    pub dirty_pages_per_row: f64,
+}
+
+impl Default for WritePath {
+    fn default() -> Self {
+        WritePath {
+            commit_round_trip: SimTime::ZERO,
+            checkpoint_timeout: SimTime::from_secs(300),
+            checkpoint_completion_target: 0.9,
+            dirty_pages_per_row: 1.0,
+        }
+    }
+}
+
+/// What a request of a class writes when it commits.
+#[derive(Clone, Debug)]
+pub struct Writes {
+    /// Rows inserted, updated or deleted per request (a count distribution).
+    pub rows: Dist,
+    /// Commits per request (Odoo commits each HTTP request once; a batch job may commit
+    /// several times): each waits for its WAL flush.
+    pub commits: u32,
 }
 
 /// A PostgreSQL streaming replica (Odoo 18 `db_replica_host`): read-only cursors of

@@ -14,8 +14,9 @@ mod time;
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::{Dist, MAX_COUNT_MEAN, MAX_COUNT_SAMPLE, readable};
 pub use estate::{
-    CallUse, Db, DbServer, EvictionPolicy, Ingress, Integration, LockTable, LockUse, PgBouncer,
-    PoolMode, RateLimit, Redis, RedisCache, Replica, Volume,
+    CallUse, Db, DbServer, EvictionPolicy, HitBasis, Ingress, Integration, LockTable, LockUse,
+    PgBouncer, PoolMode, RateLimit, Redis, RedisCache, Replica, Volume, WritePath, Writes,
+    hit_ratio,
 };
 pub use queue_job::{
     AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
@@ -120,6 +121,9 @@ pub struct WorkloadClass {
     pub reads_per_query: f64,
     /// Rows updated in hot-spot tables (REPEATABLE READ conflicts, Odoo's retry loop).
     pub locks: Vec<LockUse>,
+    /// What a request writes on the primary when it commits; `None` = a read-only
+    /// transaction (no WAL to flush).
+    pub writes: Option<Writes>,
     /// Synchronous external calls made while holding the worker.
     pub calls: Vec<CallUse>,
     /// This class is a queue_job job: it does not arrive by itself, other classes spawn
@@ -264,6 +268,8 @@ pub struct Postgres {
     /// A streaming read replica (Odoo 18 `db_replica_host`) serving the `readonly`
     /// classes; `None` = no replica (`readonly` is then ignored).
     pub replica: Option<Replica>,
+    /// Commits, WAL flushes and checkpoints on the primary's volume.
+    pub write_path: WritePath,
 }
 
 impl Postgres {

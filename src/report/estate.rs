@@ -3,7 +3,7 @@
 //! assumptions. Formatting only: every figure is the result's.
 
 use super::numbers::grouped;
-use crate::result::{Configuration, VolumeConfig};
+use crate::result::{Configuration, HitRatioBasis, VolumeConfig, WritePathConfig};
 
 /// `1,799`, or `12.5` when not whole.
 fn count(x: f64) -> String {
@@ -29,6 +29,36 @@ pub fn duration(s: f64) -> String {
         s if s < 7200.0 => format!("{:.0} min", s / 60.0),
         s => format!("{:.1} h", s / 3600.0),
     }
+}
+
+/// " (a 40 GiB working set against 8 GiB of cache)", when the ratio was worked out.
+fn hit_basis(b: &Option<HitRatioBasis>) -> String {
+    b.as_ref().map_or(String::new(), |b| {
+        format!(
+            " (working set {} MiB against {} MiB of cache, skew {})",
+            count(b.working_set_mib.round()),
+            count(b.cache_mib.round()),
+            b.access_skew
+        )
+    })
+}
+
+/// "; commits wait for a WAL flush (+ 1 ms standby round trip), checkpoints every 5 min…"
+fn write_path(w: &Option<WritePathConfig>) -> String {
+    w.as_ref().map_or(String::new(), |w| {
+        let standby = if w.commit_round_trip_s > 0.0 {
+            format!(" + a {} standby round trip", duration(w.commit_round_trip_s))
+        } else {
+            String::new()
+        };
+        format!(
+            "; commits wait for a WAL flush{standby}; checkpoints every {} spread over {:.0} % of it, writing back {} page{} per row written",
+            duration(w.checkpoint_timeout_s),
+            w.checkpoint_completion_target * 100.0,
+            w.dirty_pages_per_row,
+            if w.dirty_pages_per_row == 1.0 { "" } else { "s" }
+        )
+    })
 }
 
 fn volume(v: &Option<VolumeConfig>) -> String {
@@ -91,13 +121,15 @@ pub fn lines(c: &Configuration) -> Vec<(String, String)> {
     out.push((
         "PostgreSQL".into(),
         format!(
-            "{} cores, {} connections (max_connections {}, {} reserved); buffer hit ratio {:.1} %{}",
+            "{} cores, {} connections (max_connections {}, {} reserved); buffer hit ratio {:.1} %{}{}{}",
             p.cores,
             p.usable_connections.map_or("—".into(), count),
             grouped(u64::from(p.max_connections)),
             p.reserved_connections,
             p.buffer_hit_ratio * 100.0,
-            volume(&p.volume)
+            hit_basis(&p.hit_ratio_from),
+            volume(&p.volume),
+            write_path(&p.write_path)
         ),
     ));
     if let Some(b) = &c.pgbouncer {
@@ -116,12 +148,13 @@ pub fn lines(c: &Configuration) -> Vec<(String, String)> {
         out.push((
             "Read replica".into(),
             format!(
-                "{} cores, {} connections (max_connections {}, {} reserved); buffer hit ratio {:.1} %{}; replay {:.0} % of primary CPU, apply delay {}",
+                "{} cores, {} connections (max_connections {}, {} reserved); buffer hit ratio {:.1} %{}{}; replay {:.0} % of primary CPU, apply delay {}",
                 r.cores,
                 r.usable_connections.map_or("—".into(), count),
                 grouped(u64::from(r.max_connections)),
                 r.reserved_connections,
                 r.buffer_hit_ratio * 100.0,
+                hit_basis(&r.hit_ratio_from),
                 volume(&r.volume),
                 r.replay_ratio * 100.0,
                 duration(r.apply_delay_s)

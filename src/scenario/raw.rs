@@ -221,6 +221,9 @@ pub struct Workload {
     pub reads_per_query: L<f64>,
     /// Hot-spot rows updated per request; default none.
     pub locks: L<Vec<Located<LockUse>>>,
+    /// What a request writes on the primary when it commits; absent = read-only (no WAL
+    /// flush).
+    pub writes: L<WritesSpec>,
     /// Synchronous calls to integrations per request; default none.
     pub calls: L<Vec<Located<CallUse>>>,
     /// Makes this class a queue_job job: spawned by other classes, never arriving by itself.
@@ -248,6 +251,16 @@ pub struct Workload {
     /// Makes this class the websocket route to the evented worker: `rate` is then the
     /// rate at which connections open, and each message sent over one is a request.
     pub websocket: L<WebsocketSpec>,
+}
+
+/// What a request writes.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WritesSpec {
+    /// Rows inserted, updated or deleted per request (count distribution); required.
+    pub rows: L<DistSpec>,
+    /// Commits per request, each waiting for a WAL flush; default 1; 1..=1,000.
+    pub commits: L<i64>,
 }
 
 /// Connections of a websocket class.
@@ -530,8 +543,30 @@ pub struct Postgres {
     /// Data volume's I/O budget; absent = I/O not modelled. Replaced whole by a profile
     /// override, not merged.
     pub volume: L<Volume>,
-    /// Share of page reads served from memory; default 0.99 (assumption); 0..=1.
+    /// Share of page reads served from memory (0..=1): a constant that overrides the
+    /// working-set estimate; default from `working_set`, else 0.99 (assumption).
     pub buffer_hit_ratio: L<f64>,
+    /// The instance's memory, e.g. `16GiB`.
+    pub memory: L<Text>,
+    /// Memory holding data pages (shared_buffers + the OS page cache); default half of
+    /// `memory`.
+    pub cache: L<Text>,
+    /// Data and indexes the queries read over a busy hour, e.g. `40GiB`: the buffer hit
+    /// ratio follows it against `cache`.
+    pub working_set: L<Text>,
+    /// Skew of page popularity (0 = uniform, < 1); default 0.86 (80 % of reads on 20 %
+    /// of the pages; assumption).
+    pub access_skew: L<f64>,
+    /// A commit's extra wait for a synchronous standby (Multi-AZ): a cross-zone round
+    /// trip, e.g. `1ms`; default `0s` (no synchronous standby).
+    pub commit_round_trip: L<Text>,
+    /// `checkpoint_timeout`; default `5min` (PostgreSQL default).
+    pub checkpoint_timeout: L<Text>,
+    /// `checkpoint_completion_target`; default 0.9 (PostgreSQL ≥ 14); (0, 1].
+    pub checkpoint_completion_target: L<f64>,
+    /// Data pages one written row dirties per checkpoint interval; default 1
+    /// (assumption); 0..=100.
+    pub dirty_pages_per_row: L<f64>,
     /// PgBouncer in transaction pool mode; absent = Odoo connects directly.
     pub pgbouncer: L<PgBouncerSpec>,
     /// A streaming read replica (Odoo 18 `db_replica_host`) serving `readonly` classes;
@@ -548,6 +583,8 @@ pub struct DbServerFields<'a> {
     pub superuser_reserved_connections: &'a L<i64>,
     pub volume: Option<&'a Located<Volume>>,
     pub buffer_hit_ratio: &'a L<f64>,
+    pub memory: &'a L<Text>,
+    pub cache: &'a L<Text>,
 }
 
 impl Postgres {
@@ -558,6 +595,8 @@ impl Postgres {
             superuser_reserved_connections: &self.superuser_reserved_connections,
             volume: self.volume.as_ref(),
             buffer_hit_ratio: &self.buffer_hit_ratio,
+            memory: &self.memory,
+            cache: &self.cache,
         }
     }
 }
@@ -570,6 +609,8 @@ impl ReplicaSpec {
             superuser_reserved_connections: &self.superuser_reserved_connections,
             volume: self.volume.as_ref(),
             buffer_hit_ratio: &self.buffer_hit_ratio,
+            memory: &self.memory,
+            cache: &self.cache,
         }
     }
 }
@@ -590,8 +631,12 @@ pub struct ReplicaSpec {
     pub superuser_reserved_connections: L<i64>,
     /// Data volume; default: the primary's volume (same storage class).
     pub volume: L<Volume>,
-    /// Default: the primary's.
+    /// Default: from the working set against this server's cache, else the primary's.
     pub buffer_hit_ratio: L<f64>,
+    /// The replica's memory; default the primary's.
+    pub memory: L<Text>,
+    /// Default half of the replica's `memory`.
+    pub cache: L<Text>,
     /// Replay CPU per committed write transaction, as a fraction of its CPU time on the
     /// primary; default 0.25 (assumption); 0..=1.
     pub replay_ratio: L<f64>,
@@ -656,6 +701,7 @@ profiled!(
     rate_limit,
     reads_per_query,
     locks,
+    writes,
     calls,
     batch_size,
     new_session_ratio,
@@ -697,6 +743,14 @@ profiled!(
     superuser_reserved_connections,
     volume,
     buffer_hit_ratio,
+    memory,
+    cache,
+    working_set,
+    access_skew,
+    commit_round_trip,
+    checkpoint_timeout,
+    checkpoint_completion_target,
+    dirty_pages_per_row,
     pgbouncer,
     replica
 );
@@ -707,6 +761,8 @@ profiled!(
     superuser_reserved_connections,
     volume,
     buffer_hit_ratio,
+    memory,
+    cache,
     replay_ratio,
     apply_delay
 );

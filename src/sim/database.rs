@@ -7,6 +7,7 @@
 //! completion; a wake-up whose epoch is stale was superseded and is ignored. On the
 //! replica the CPU also runs the WAL replay (`replica.rs`), as a job with id `REPLAY`.
 
+use super::commit::WAL_FLUSH;
 use super::postgres::PsStation;
 use super::replica::REPLAY;
 use super::request::{Phase, Request};
@@ -93,10 +94,14 @@ impl Sim<'_> {
         loop {
             let now = self.now;
             let (requests, server) = self.requests_and(db);
-            let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+            let live = |req: u32, inc: u32| req == WAL_FLUSH || requests[req as usize].inc == inc;
             let Some((req, _)) = server.io.pop_finished(now, live) else {
                 break;
             };
+            if req == WAL_FLUSH {
+                self.wal_flushed()?;
+                continue;
+            }
             let r = &mut self.requests[req as usize];
             r.enter(Phase::Done, now);
             if r.db_s > 0.0 {
@@ -145,8 +150,13 @@ impl Sim<'_> {
         self.obs.level(self.now, active, f64::from(running));
     }
 
+    /// Seconds one I/O takes on server `db`'s volume at low load (1 without a volume).
+    pub(super) fn io_latency_s(&self, db: Db) -> f64 {
+        self.dbs[db as usize].io_latency_s.unwrap_or(1.0)
+    }
+
     /// I/O operations per second the volume is doing now.
-    fn io_levels(&mut self, db: Db) {
+    pub(super) fn io_levels(&mut self, db: Db) {
         let server = &self.dbs[db as usize];
         if let Some(latency_s) = server.io_latency_s {
             let iops = server.io.busy_cores() / latency_s;
@@ -166,10 +176,10 @@ impl Sim<'_> {
         Ok(())
     }
 
-    fn io_reschedule(&mut self, db: Db) -> Step {
+    pub(super) fn io_reschedule(&mut self, db: Db) -> Step {
         let now = self.now;
         let (requests, server) = self.requests_and(db);
-        let live = |req: u32, inc: u32| requests[req as usize].inc == inc;
+        let live = |req: u32, inc: u32| req == WAL_FLUSH || requests[req as usize].inc == inc;
         if let Some(t) = server.io.next_completion(now, live) {
             server.io_epoch = server.io_epoch.wrapping_add(1);
             let epoch = server.io_epoch;

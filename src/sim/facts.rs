@@ -23,7 +23,7 @@ pub struct ClassFacts {
     /// The class locks rows or calls out: a try has several phases.
     pub locks_or_calls: bool,
     /// A try is one Odoo CPU phase and nothing else: no queries, no cache lookups, no
-    /// row locks, no external calls.
+    /// row locks, no external calls, no writes.
     pub cpu_only: bool,
     /// A calendar event changes the demand of the class's requests (`demand:`).
     pub demand_changes: bool,
@@ -37,6 +37,8 @@ pub struct ClassFacts {
     pub closed: bool,
     /// Its requests run on the read replica (`readonly`, a replica configured).
     pub on_replica: bool,
+    /// A request writes on the primary: it commits through a WAL flush (`commit.rs`).
+    pub writes: bool,
 }
 
 impl ClassFacts {
@@ -51,6 +53,7 @@ impl ClassFacts {
                 let queries = !c.queries.is_zero();
                 let cache_lookups = !c.cache_lookups.is_zero() && redis;
                 let locks_or_calls = !c.locks.is_empty() || !c.calls.is_empty();
+                let writes = c.writes.is_some() && model.postgres.primary.volume.is_some();
                 ClassFacts {
                     single_arrivals: matches!(c.batch_size, Dist::Constant(v) if v == 1.0),
                     websocket: c.websocket.is_some(),
@@ -58,13 +61,14 @@ impl ClassFacts {
                     cache_lookups,
                     memory_growth: !c.memory_growth_mib.is_zero(),
                     locks_or_calls,
-                    cpu_only: !queries && !cache_lookups && !locks_or_calls,
+                    cpu_only: !queries && !cache_lookups && !locks_or_calls && !writes,
                     demand_changes: model.calendar.changes_demand(i),
                     calls: c.calls.iter().map(|u| u.calls).sum(),
                     new_sessions: c.new_session_ratio > 0.0 && redis,
                     spawns: !c.spawns.is_empty(),
                     closed: c.population.is_some(),
                     on_replica: c.readonly && model.postgres.replica.is_some(),
+                    writes,
                 }
             })
             .collect()

@@ -50,7 +50,16 @@ impl Sim<'_> {
             let f = self.model.calendar.demand_at(class_id, arrival);
             (cpu_s, db_s, io_s) = (cpu_s * f, db_s * f, io_s * f);
         }
-        let simple = db_s == 0.0 && io_s == 0.0 && !facts.locks_or_calls;
+        let rows = if facts.writes {
+            // After the try's other draws: a class that writes nothing draws the same.
+            self.model.classes[class_id]
+                .writes
+                .as_ref()
+                .map_or(0, |w| w.rows.sample_count(&mut rng))
+        } else {
+            0
+        };
+        let simple = db_s == 0.0 && io_s == 0.0 && !facts.locks_or_calls && !facts.writes;
         let now = self.now;
         let r = &mut self.requests[req as usize];
         r.rng = rng;
@@ -58,6 +67,7 @@ impl Sim<'_> {
         r.tries += 1;
         r.db_s = db_s;
         r.io_s = io_s;
+        r.rows = rows;
         r.cpu2_s = cpu_s / 2.0;
         if simple {
             // One CPU phase: the fast path of the plain queue.
@@ -192,14 +202,15 @@ impl Sim<'_> {
             Phase::Cpu1 => self.begin_db(req),
             Phase::Backoff => self.begin_try(req),
             Phase::Call => self.call_done(req),
-            Phase::Cpu2 => self.complete(req),
+            Phase::Cpu2 => self.commit(req),
+            Phase::CommitAck => self.committed(req),
             Phase::CountedCpu1 => {
                 self.counted_cpu(-1);
                 self.begin_db(req)
             }
             Phase::CountedCpu2 => {
                 self.counted_cpu(-1);
-                self.complete(req)
+                self.commit(req)
             }
             _ => unreachable!("step event in phase {phase:?}"),
         }

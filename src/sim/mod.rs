@@ -11,6 +11,7 @@
 //! [`Replication`] or a [`RunStopped`] when a limit is hit.
 
 mod arrivals;
+mod commit;
 mod cron;
 mod database;
 mod draws;
@@ -135,6 +136,10 @@ enum Ev {
     WarmupEnd,
     /// The head WAL record's `apply_delay` has passed: its replay may start.
     ReplayReady,
+    /// A checkpoint starts, or reaches its completion target (`end`).
+    Checkpoint {
+        end: bool,
+    },
 }
 
 /// A replication ended early because it hit a limit.
@@ -238,6 +243,8 @@ pub struct Sim<'m> {
     ws_next_pod: usize,
     /// The read replica's WAL replay (idle when none is configured).
     replica: replica::ReplicaState,
+    /// The primary's WAL flushes and checkpoints.
+    write_path: commit::WritePathState,
     /// The gauges and their capacities (the connection limits are read here).
     gauges: GaugeTable,
     obs: Observer,
@@ -432,6 +439,7 @@ impl<'m> Sim<'m> {
             ws_free: Vec::new(),
             ws_next_pod: 0,
             replica: replica::ReplicaState::new(),
+            write_path: commit::WritePathState::default(),
             obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges.present_slots())
                 .with_probes(probe::Probes::new(model)),
             gauges,
@@ -441,6 +449,7 @@ impl<'m> Sim<'m> {
         sim.open_background_connections()?;
         sim.add_cron_workers();
         sim.start_crons()?;
+        sim.start_checkpoints()?;
         for c in 0..n {
             sim.schedule_arrival(c as u32)?;
             if let Some(p) = &model.classes[c].population {
@@ -581,6 +590,7 @@ impl<'m> Sim<'m> {
                 Ok(())
             }
             Ev::ReplayReady => self.on_replay_ready(),
+            Ev::Checkpoint { end } => self.on_checkpoint(end),
         }
     }
 

@@ -182,7 +182,7 @@ impl Sim<'_> {
             // request's next step joins this station again.
             match phase {
                 Phase::PodCpu1 => self.begin_db(req)?,
-                Phase::PodCpu2 => self.complete(req)?,
+                Phase::PodCpu2 => self.commit(req)?,
                 _ => unreachable!("pod CPU completion in phase {phase:?}"),
             }
         }

@@ -43,6 +43,11 @@ pub struct PsStation {
     virtual_s: f64,
     last: SimTime,
     active: u32,
+    /// A paced background flow sharing the servers as this many members (fractional):
+    /// the checkpointer's write-back on a volume (`checkpoint.rs`).
+    background: f64,
+    /// Work the background flow has done, in seconds of one server at full speed.
+    background_done_s: f64,
     tags: BinaryHeap<Reverse<(Tag, u32, u32)>>,
 }
 
@@ -58,15 +63,18 @@ impl PsStation {
             virtual_s: 0.0,
             last: SimTime::ZERO,
             active: 0,
+            background: 0.0,
+            background_done_s: 0.0,
             tags: BinaryHeap::new(),
         }
     }
 
     fn rate(&self) -> f64 {
-        if self.active == 0 {
+        let members = f64::from(self.active) + self.background;
+        if members == 0.0 {
             1.0
         } else {
-            (self.cores / f64::from(self.active)).min(self.cap)
+            (self.cores / members).min(self.cap)
         }
     }
 
@@ -94,7 +102,25 @@ impl PsStation {
         if self.active > 0 {
             self.virtual_s += (now - self.last).as_secs_f64() * self.rate();
         }
+        if self.background > 0.0 {
+            self.background_done_s +=
+                (now - self.last).as_secs_f64() * self.rate() * self.background;
+        }
         self.last = now;
+    }
+
+    /// From `now` on, a paced background flow wants `members` servers' worth of work
+    /// (0 = none): it shares the servers like that many jobs, so it runs at its pace
+    /// while the station has room and slows with everyone else when it has not.
+    pub fn set_background(&mut self, now: SimTime, members: f64) {
+        self.advance(now);
+        self.background = members;
+    }
+
+    /// Work the background flow has done up to `now` (server-seconds at full speed).
+    pub fn background_done(&mut self, now: SimTime) -> f64 {
+        self.advance(now);
+        self.background_done_s
     }
 
     pub fn active(&self) -> u32 {
@@ -103,7 +129,7 @@ impl PsStation {
 
     /// Cores busy now (for utilisation).
     pub fn busy_cores(&self) -> f64 {
-        f64::from(self.active).min(self.cores)
+        (f64::from(self.active) + self.background).min(self.cores)
     }
 
     /// A query of `work_s` seconds of CPU starts at `now`.
@@ -228,6 +254,30 @@ mod tests {
             Some(SimTime::from_secs(3))
         );
         assert!((ps.clock(SimTime::from_secs(3)) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_background_flow_shares_the_servers() {
+        let live = |_: u32, _: u32| true;
+        // Two servers, a flow of half a member: alone it runs at its pace (0.5 per s).
+        let mut ps = PsStation::new(2.0);
+        ps.set_background(SimTime::ZERO, 0.5);
+        assert!((ps.background_done(SimTime::from_secs(2)) - 1.0).abs() < 1e-12);
+        // With one job there is room for both: the job runs at full speed.
+        ps.join(SimTime::from_secs(2), 1.0, 0, 0);
+        assert_eq!(
+            ps.next_completion(SimTime::from_secs(2), live),
+            Some(SimTime::from_secs(3))
+        );
+        assert_eq!(ps.busy_cores(), 1.5);
+        // Four jobs and the flow (4.5 members on 2 servers): everyone at 2/4.5.
+        for j in 1..4 {
+            ps.join(SimTime::from_secs(2), 1.0, j, 0);
+        }
+        assert_eq!(ps.busy_cores(), 2.0);
+        assert!((ps.rate_per_job() - 2.0 / 4.5).abs() < 1e-15);
+        let done = ps.background_done(SimTime::from_secs(3));
+        assert!((done - (1.0 + 0.5 * 2.0 / 4.5)).abs() < 1e-12);
     }
 
     #[test]

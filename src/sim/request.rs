@@ -43,6 +43,10 @@ pub enum Phase {
     Call,
     /// Timed: second half of the Odoo CPU time.
     Cpu2,
+    /// Waiting for the WAL flush that makes its commit durable (`commit.rs`).
+    Commit,
+    /// Timed: the synchronous standby's acknowledgement of the commit.
+    CommitAck,
     /// Between phases: the event of the phase just ended has been consumed.
     Done,
     /// Ended while a timed phase's event was pending: the slot is freed when it arrives,
@@ -62,6 +66,7 @@ impl Phase {
                 | Phase::Call
                 | Phase::Cpu2
                 | Phase::CountedCpu2
+                | Phase::CommitAck
         )
     }
 
@@ -98,6 +103,7 @@ impl Phase {
             Phase::Db => Some(Part::DbCpu),
             Phase::LockWait | Phase::Backoff => Some(Part::LockRetry),
             Phase::Call => Some(Part::External),
+            Phase::Commit | Phase::CommitAck => Some(Part::Commit),
             Phase::Free | Phase::Done | Phase::Zombie => None,
         }
     }
@@ -125,10 +131,13 @@ pub enum Part {
     LockRetry,
     /// External API calls (successful try).
     External,
+    /// Committing: the WAL flush (group commit on the volume) and a synchronous
+    /// standby's round trip.
+    Commit,
 }
 
 impl Part {
-    pub const ALL: [Part; 9] = [
+    pub const ALL: [Part; 10] = [
         Part::Ingress,
         Part::Backlog,
         Part::OdooCpu,
@@ -138,6 +147,7 @@ impl Part {
         Part::DbCpu,
         Part::LockRetry,
         Part::External,
+        Part::Commit,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -152,6 +162,7 @@ impl Part {
             Part::DbCpu => "db_cpu_s",
             Part::LockRetry => "lock_wait_and_retry_s",
             Part::External => "external_calls_s",
+            Part::Commit => "commit_s",
         }
     }
 
@@ -194,6 +205,10 @@ pub struct Request {
     pub cpu2_s: f64,
     /// External calls still to make in this try.
     pub calls_left: u32,
+    /// Rows the try writes (drawn with its work; 0 for a class that writes nothing).
+    pub rows: u32,
+    /// Commits still to flush.
+    pub commits_left: u32,
     /// The call in progress will fail when it returns.
     pub call_fails: bool,
     /// Whether the request holds its row locks.
@@ -231,6 +246,8 @@ impl Request {
             db_s: 0.0,
             cpu2_s: 0.0,
             calls_left: 0,
+            rows: 0,
+            commits_left: 0,
             call_fails: false,
             holds_locks: false,
             server_conn: false,

@@ -2,15 +2,30 @@
 //! model, with every total (workers over all pods, usable connections, `maxmemory`) taken
 //! from the gauge table rather than worked out again here.
 
-use crate::model::{EvictionPolicy, Model, PoolMode, RateLimit, SimTime, Volume};
+use crate::model::{EvictionPolicy, HitBasis, Model, PoolMode, RateLimit, SimTime, Volume};
 use crate::result::{
-    ChannelConfig, ClassMultiplier, ClassRateLimit, Configuration, EventConfig, IngressConfig,
-    IntegrationConfig, OdooConfig, PgBouncerConfig, PostgresConfig, RateLimitConfig,
-    RedisCacheConfig, RedisConfig, ReplicaConfig, VolumeConfig, Window,
+    ChannelConfig, ClassMultiplier, ClassRateLimit, Configuration, EventConfig, HitRatioBasis,
+    IngressConfig, IntegrationConfig, OdooConfig, PgBouncerConfig, PostgresConfig, RateLimitConfig,
+    RedisCacheConfig, RedisConfig, ReplicaConfig, VolumeConfig, Window, WritePathConfig,
 };
 use crate::sim::{GaugeTable, Resource};
 
 const MIB: f64 = 1024.0 * 1024.0;
+
+fn hit_basis(b: HitBasis) -> Option<HitRatioBasis> {
+    match b {
+        HitBasis::WorkingSet {
+            cache_bytes,
+            working_set_bytes,
+            skew,
+        } => Some(HitRatioBasis {
+            cache_mib: cache_bytes as f64 / MIB,
+            working_set_mib: working_set_bytes as f64 / MIB,
+            access_skew: skew,
+        }),
+        HitBasis::Given | HitBasis::Default => None,
+    }
+}
 
 fn volume(v: Option<Volume>) -> Option<VolumeConfig> {
     v.map(|v| VolumeConfig {
@@ -62,7 +77,16 @@ pub fn configuration(model: &Model) -> Configuration {
             reserved_connections: p.primary.superuser_reserved,
             usable_connections: cap(Resource::PgConnections),
             buffer_hit_ratio: p.primary.buffer_hit_ratio,
+            hit_ratio_from: hit_basis(p.primary.hit_basis),
             volume: volume(p.primary.volume),
+            write_path: model.classes.iter().any(|c| c.writes.is_some()).then_some(
+                WritePathConfig {
+                    commit_round_trip_s: p.write_path.commit_round_trip.as_secs_f64(),
+                    checkpoint_timeout_s: p.write_path.checkpoint_timeout.as_secs_f64(),
+                    checkpoint_completion_target: p.write_path.checkpoint_completion_target,
+                    dirty_pages_per_row: p.write_path.dirty_pages_per_row,
+                },
+            ),
         },
         pgbouncer: p.pgbouncer.map(|b| PgBouncerConfig {
             pool_mode: match b.mode {
@@ -80,6 +104,7 @@ pub fn configuration(model: &Model) -> Configuration {
             reserved_connections: r.server.superuser_reserved,
             usable_connections: cap(Resource::ReplicaConnections),
             buffer_hit_ratio: r.server.buffer_hit_ratio,
+            hit_ratio_from: hit_basis(r.server.hit_basis),
             volume: volume(r.server.volume),
             replay_ratio: r.replay_ratio,
             apply_delay_s: r.apply_delay.as_secs_f64(),

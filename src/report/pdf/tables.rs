@@ -90,18 +90,18 @@ pub fn resource_table(f: &mut Flow, r: &SimulationResult) {
 
 /// Where the time went, per class.
 pub fn breakdown_table(f: &mut Flow, r: &SimulationResult) {
-    let pod_cpu = r.has_pod_cpu();
+    let shown = r.shown_parts();
     let Some(first) = r.classes.first() else {
         return;
     };
-    let parts = first.time_breakdown.parts(pod_cpu);
+    let parts = first.time_breakdown.parts(shown);
     let rows: Vec<Vec<String>> =
         r.classes
             .iter()
             .map(|c| {
                 let mut row = vec![c.name.clone()];
                 row.extend(
-                    c.time_breakdown.parts(pod_cpu).iter().map(|(_, _, e)| {
+                    c.time_breakdown.parts(shown).iter().map(|(_, _, e)| {
                         e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3))
                     }),
                 );
@@ -117,11 +117,19 @@ pub fn breakdown_table(f: &mut Flow, r: &SimulationResult) {
         9.0,
     );
     f.table(&header, &rows, &align);
-    if pod_cpu {
+    if shown.pod_cpu {
         f.paragraph(
             "odoo cpu is the CPU time a request demanded; pod cpu wait the rest of its CPU \
              phases, spent sharing its pod's cores (estate.odoo.cpu) with the pod's other \
              processes.",
+            8.5,
+        );
+    }
+    if shown.commit {
+        f.paragraph(
+            "commit is a writing request's wait for its WAL flush on the volume (commits \
+             arriving during a flush share the next one) and a synchronous standby's \
+             acknowledgement.",
             8.5,
         );
     }

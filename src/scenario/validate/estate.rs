@@ -6,7 +6,7 @@ use super::super::located::{Located, OrderedMap, Pos};
 use super::super::raw;
 use super::super::suggest;
 use super::super::units;
-use super::{Bounds, Ctx};
+use super::{Bounds, Ctx, storage};
 use crate::model::{
     Channels, DbServer, EvictionPolicy, Ingress, OdooTier, PgBouncer, PoolMode, Postgres, Redis,
     RedisCache, Replica, SimTime, Volume, parse_channels,
@@ -26,7 +26,6 @@ const MAX_IO_LATENCY: SimTime = SimTime::from_secs(1);
 /// Odoo's default (odoo/service/model.py `MAX_TRIES_ON_CONCURRENCY_FAILURE`).
 const DEFAULT_MAX_TRIES: u32 = 5;
 /// ASSUMPTION: a typical OLTP target; measure with pg_statio_user_tables.
-const DEFAULT_BUFFER_HIT_RATIO: f64 = 0.99;
 /// ASSUMPTION: AWS documents "single-digit millisecond" latency for gp3.
 const DEFAULT_IO_LATENCY: SimTime = SimTime(1_000_000);
 /// ASSUMPTION: replay CPU per write transaction as a share of its primary CPU time; not
@@ -334,7 +333,9 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
 
 fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
     let (at, v) = (pg.pos, &pg.value);
-    let primary = db_server(cx, &v.server_fields(), at, "estate.postgres", None);
+    let data = storage::data_set(cx, v, at)?;
+    let write_path = storage::write_path(cx, v, at);
+    let primary = db_server(cx, &v.server_fields(), at, "estate.postgres", None, &data);
     let pgbouncer = match &v.pgbouncer {
         None => Some(None),
         Some(b) => pgbouncer(cx, b).map(Some),
@@ -342,12 +343,13 @@ fn postgres(cx: &mut Ctx, pg: &Located<raw::Postgres>) -> Option<Postgres> {
     let primary = primary?;
     let replica = match &v.replica {
         None => Some(None),
-        Some(r) => replica(cx, r, &primary).map(Some),
+        Some(r) => replica(cx, r, &primary, &data).map(Some),
     };
     Some(Postgres {
         primary,
         pgbouncer: pgbouncer?,
         replica: replica?,
+        write_path: write_path?,
     })
 }
 
@@ -360,6 +362,7 @@ fn db_server(
     at: Pos,
     path: &str,
     inherit: Option<&DbServer>,
+    data: &storage::DataSet,
 ) -> Option<DbServer> {
     let p = |k: &str| format!("{path}.{k}");
     let cores = cx.int(
@@ -390,15 +393,9 @@ fn db_server(
         Some(v) => volume_at(cx, v, &p("volume")).map(Some),
         None => Some(inherit.and_then(|s| s.volume)),
     };
-    let buffer_hit_ratio = cx.real(
-        f.buffer_hit_ratio.as_ref(),
-        at,
-        &p("buffer_hit_ratio"),
-        Some(inherit.map_or(DEFAULT_BUFFER_HIT_RATIO, |s| s.buffer_hit_ratio)),
-        Bounds::RATIO,
-        "the share of page reads served from memory, e.g. 0.99",
-    );
+    let hits = storage::memory_and_hits(cx, f, at, path, inherit, data);
     let (max_connections, reserved) = (max_connections?, reserved?);
+    let (memory_bytes, buffer_hit_ratio, hit_basis) = hits?;
     if max_connections <= reserved {
         let pos = f.max_connections.as_ref().map_or(at, |v| v.pos);
         let hint = match inherit {
@@ -422,11 +419,18 @@ fn db_server(
         max_connections,
         superuser_reserved: reserved,
         volume: volume?,
-        buffer_hit_ratio: buffer_hit_ratio?,
+        buffer_hit_ratio,
+        hit_basis,
+        memory_bytes,
     })
 }
 
-fn replica(cx: &mut Ctx, r: &Located<raw::ReplicaSpec>, primary: &DbServer) -> Option<Replica> {
+fn replica(
+    cx: &mut Ctx,
+    r: &Located<raw::ReplicaSpec>,
+    primary: &DbServer,
+    data: &storage::DataSet,
+) -> Option<Replica> {
     let (at, v) = (r.pos, &r.value);
     let p = |k: &str| format!("estate.postgres.replica.{k}");
     let server = db_server(
@@ -435,6 +439,7 @@ fn replica(cx: &mut Ctx, r: &Located<raw::ReplicaSpec>, primary: &DbServer) -> O
         at,
         "estate.postgres.replica",
         Some(primary),
+        data,
     );
     let replay_ratio = cx.real(
         v.replay_ratio.as_ref(),

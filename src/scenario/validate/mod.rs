@@ -20,6 +20,7 @@ mod recurrence;
 mod schedule;
 mod settings;
 mod slos;
+mod storage;
 mod time;
 mod workload;
 
@@ -415,6 +416,9 @@ pub fn validate(
     let estate = estate::estate(&mut cx, s.estate.as_ref(), root);
     if let (Some(cls), Some(redis), Some(w)) = (&classes, &estate.redis, &s.workloads) {
         estate::cache_lookups_need_a_cache(&mut cx, w, cls, redis);
+    }
+    if let (Some(cls), Some(pg), Some(w)) = (&classes, &estate.postgres, &s.workloads) {
+        storage::writes_need_a_volume(&mut cx, w, cls, &pg.primary);
     }
     let mut classes = classes;
     if let (Some(cls), Some(h), Some(w)) = (&mut classes, &horizon, &s.workloads) {

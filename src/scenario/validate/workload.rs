@@ -5,7 +5,7 @@ use super::super::located::{Located, OrderedMap, Pos, Text};
 use super::super::raw;
 use super::super::units;
 use super::dist::{Measure, dist};
-use super::{Bounds, Ctx, bucket, contention, integrations};
+use super::{Bounds, Ctx, bucket, contention, integrations, storage};
 use crate::model::{Population, SimTime, WebsocketUse, WorkloadClass};
 
 /// Highest base rate per class (requests per second).
@@ -267,6 +267,10 @@ fn one(
         &format!("{path}.locks"),
         &names.tables,
     );
+    let writes = match &c.writes {
+        Some(w) => storage::writes(cx, w, &format!("{path}.writes")).map(Some),
+        None => Some(None),
+    };
     let calls = integrations::call_uses(
         cx,
         c.calls.as_ref(),
@@ -318,6 +322,7 @@ fn one(
         rate_limit: rate_limit?,
         reads_per_query: reads_per_query?,
         locks: locks?,
+        writes: writes?,
         calls: calls?,
         websocket: websocket?,
     })
@@ -337,7 +342,12 @@ fn websocket(
     path: &str,
 ) -> Option<WebsocketUse> {
     let p = format!("{path}.websocket");
-    let unsupported: [(&str, Option<Pos>, &str); 10] = [
+    let unsupported: [(&str, Option<Pos>, &str); 11] = [
+        (
+            "writes",
+            c.writes.as_ref().map(|x| x.pos),
+            "bus messages' own writes (presence) are not modelled",
+        ),
         (
             "readonly",
             c.readonly.as_ref().filter(|r| r.value).map(|x| x.pos),
@@ -460,6 +470,17 @@ fn readonly(cx: &mut Ctx, c: &raw::Workload, path: &str) -> Option<bool> {
             "a `readonly` class cannot update rows: a read-only transaction takes no row locks",
             Some(format!(
                 "remove `locks`, or drop `readonly: true` (line {line}) if the route writes"
+            )),
+        );
+        ok = false;
+    }
+    if let Some(w) = c.writes.as_ref() {
+        cx.error(
+            w.pos,
+            &format!("{path}.writes"),
+            "a `readonly` class writes nothing: its transaction is read-only",
+            Some(format!(
+                "remove `writes`, or drop `readonly: true` (line {line}) if the route writes"
             )),
         );
         ok = false;
