@@ -104,6 +104,19 @@ fn group_commit_matches_the_flush_cycle() {
     assert_within("volume IOPS", iops, 200.0 + flushes, 0.01);
     // Without grouping there would be 200 flushes/s: the test can tell.
     assert!((200.0 - flushes) > 3.0);
+    // The parts, commit included, add up to the mean latency.
+    let c = &r.classes[0];
+    let sum: f64 = c
+        .time_breakdown
+        .parts(r.shown_parts())
+        .iter()
+        .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
+        .sum();
+    let latency = c.latency_s_mean.unwrap().mean;
+    assert!(
+        (sum - latency).abs() < 1e-9 * latency.max(1.0),
+        "seed {SEED}: parts {sum} s vs latency {latency} s"
+    );
 }
 
 #[test]
