@@ -37,6 +37,8 @@ pub struct ClassFacts {
     pub closed: bool,
     /// Its requests run on the read replica (`readonly`, a replica configured).
     pub on_replica: bool,
+    /// Its clients give up after a timeout (`client:`).
+    pub client: bool,
 }
 
 impl ClassFacts {
@@ -65,6 +67,7 @@ impl ClassFacts {
                     spawns: !c.spawns.is_empty(),
                     closed: c.population.is_some(),
                     on_replica: c.readonly && model.postgres.replica.is_some(),
+                    client: c.client.is_some(),
                 }
             })
             .collect()
