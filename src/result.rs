@@ -152,6 +152,27 @@ pub struct ClientResult {
     pub totals: ClientTotals,
 }
 
+impl ClientResult {
+    /// Every estimate with its field name, in field order (the CSV's `client.*` rows).
+    pub fn estimates(&self) -> [(&'static str, Estimate); 10] {
+        [
+            ("abandoned_share", self.abandoned_share),
+            ("abandoned_per_s", self.abandoned_per_s),
+            ("goodput_per_s", self.goodput_per_s),
+            ("wasted_completions_per_s", self.wasted_completions_per_s),
+            ("odoo_throughput_per_s", self.odoo_throughput_per_s),
+            (
+                "failed_after_abandon_per_s",
+                self.failed_after_abandon_per_s,
+            ),
+            ("resubmissions_per_s", self.resubmissions_per_s),
+            ("original_arrivals_per_s", self.original_arrivals_per_s),
+            ("wasted_odoo_cpu_s_per_s", self.wasted_odoo_cpu_s_per_s),
+            ("wasted_db_s_per_s", self.wasted_db_s_per_s),
+        ]
+    }
+}
+
 /// A class's abandonment counts over all replications, whole run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClientTotals {

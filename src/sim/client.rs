@@ -83,7 +83,7 @@ impl Sim<'_> {
             let slot = self.hold(p)?;
             return self.schedule(think, Ev::Resubmit { slot });
         }
-        if self.facts[class as usize].closed {
+        if self.facts[class as usize].closed && user != u32::MAX {
             // The user moves on to its next request.
             self.user_thinks(class, user)?;
         }
