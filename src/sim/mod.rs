@@ -633,7 +633,7 @@ impl<'m> Sim<'m> {
                     self.in_flight,
                     self.ws_conns.len() - self.ws_free.len()
                 ),
-                "the estate is overloaded far beyond its capacity, or holds more open connections than the cap allows; lower the load, or raise run.max_in_flight (the cap is 4 × max_in_flight + 1024 events)",
+                "the estate is overloaded far beyond its capacity, holds more open connections than the cap allows, or long client timeouts keep too many deadlines pending (client.timeout × arrivals per second); lower the load or the timeouts, or raise run.max_in_flight (the cap is 4 × max_in_flight + 1024 events)",
             )
     }
 
