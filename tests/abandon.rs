@@ -131,6 +131,10 @@ fn odoo_still_runs_every_abandoned_request() {
             .errors_per_s
             .contains_key("client_timeout")
     );
+    // The summary shows the table only where a class has clients who give up.
+    let table = "clients who give up";
+    assert!(peakplan::report::summary(&with, None, false).contains(table));
+    assert!(!peakplan::report::summary(&without, None, false).contains(table));
 }
 
 #[test]

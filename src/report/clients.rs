@@ -35,8 +35,8 @@ pub fn table(r: &SimulationResult, sep: &str) -> Option<(Vec<String>, Vec<Vec<St
         format!("goodput{}", u.suffix),
         format!("wasted{}", u.suffix),
         format!("resubmits{}", u.suffix),
-        "wasted odoo cpu".to_string(),
-        "wasted db".to_string(),
+        "wasted cpu (cores)".to_string(),
+        "wasted db (cores)".to_string(),
     ];
     let rows = classes
         .iter()
