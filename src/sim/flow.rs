@@ -425,7 +425,8 @@ impl Sim<'_> {
         self.release(req);
         self.pool_release(req)?;
         let facts = self.facts[class_id];
-        if facts.closed && !abandoned {
+        // A login after an eviction (`u32::MAX`) is no user's own request.
+        if facts.closed && !abandoned && user != u32::MAX {
             // The user gets the answer (or the error) and thinks again.
             self.user_thinks(class_id as u32, user)?;
         }
