@@ -117,6 +117,73 @@ pub struct ClassResult {
     /// Totals over all replications, whole run (warm-up included): every arrival ends in
     /// exactly one of completed, an error cause, or in flight at the horizon.
     pub totals: Totals,
+    /// Clients who give up (`client:` on the class); absent without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientResult>,
+}
+
+/// What the clients who give up cost a class. An abandoned request counts once for its
+/// user, as an error (`client_timeout`) at its deadline; Odoo, which notices the closed
+/// socket only when it writes the response, still runs it: its completion is throughput
+/// but not goodput (`odoo_throughput_per_s = goodput_per_s + wasted_completions_per_s`),
+/// and its CPU and database time is wasted work.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClientResult {
+    /// Share of arrivals whose client gave up (arrivals include resubmissions).
+    pub abandoned_share: Estimate,
+    pub abandoned_per_s: Estimate,
+    /// Answers a user received (the class's `throughput_per_s`).
+    pub goodput_per_s: Estimate,
+    /// Requests Odoo completed after their client had left.
+    pub wasted_completions_per_s: Estimate,
+    /// Everything Odoo completed: goodput plus wasted completions.
+    pub odoo_throughput_per_s: Estimate,
+    /// Abandoned requests that then failed in Odoo (killed, refused, …), unseen by anyone.
+    pub failed_after_abandon_per_s: Estimate,
+    /// Requests sent again by users who gave up (counted in `arrivals_per_s`).
+    pub resubmissions_per_s: Estimate,
+    /// Arrivals that were not resubmissions.
+    pub original_arrivals_per_s: Estimate,
+    /// Odoo CPU seconds per second spent on abandoned requests (cores busy for nobody).
+    pub wasted_odoo_cpu_s_per_s: Estimate,
+    /// PostgreSQL CPU and volume seconds per second spent on abandoned requests.
+    pub wasted_db_s_per_s: Estimate,
+    /// Totals over all replications, whole run.
+    pub totals: ClientTotals,
+}
+
+impl ClientResult {
+    /// Every estimate with its field name, in field order (the CSV's `client.*` rows).
+    pub fn estimates(&self) -> [(&'static str, Estimate); 10] {
+        [
+            ("abandoned_share", self.abandoned_share),
+            ("abandoned_per_s", self.abandoned_per_s),
+            ("goodput_per_s", self.goodput_per_s),
+            ("wasted_completions_per_s", self.wasted_completions_per_s),
+            ("odoo_throughput_per_s", self.odoo_throughput_per_s),
+            (
+                "failed_after_abandon_per_s",
+                self.failed_after_abandon_per_s,
+            ),
+            ("resubmissions_per_s", self.resubmissions_per_s),
+            ("original_arrivals_per_s", self.original_arrivals_per_s),
+            ("wasted_odoo_cpu_s_per_s", self.wasted_odoo_cpu_s_per_s),
+            ("wasted_db_s_per_s", self.wasted_db_s_per_s),
+        ]
+    }
+}
+
+/// A class's abandonment counts over all replications, whole run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClientTotals {
+    /// Requests whose client gave up (`totals.errors.client_timeout`).
+    pub abandoned: u64,
+    /// Answers users received (`totals.completed`).
+    pub goodput: u64,
+    /// Abandoned requests Odoo completed.
+    pub wasted_completions: u64,
+    /// Requests Odoo completed: `goodput + wasted_completions`.
+    pub odoo_completed: u64,
 }
 
 /// Mean seconds per completed request in each part of its life. The parts add up to the

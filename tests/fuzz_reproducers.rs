@@ -526,3 +526,23 @@ fn a_bundle_failing_midway_is_not_left_behind() {
         assert!(out.join(f).exists(), "{f} written");
     }
 }
+
+/// A closed class whose users' sessions Redis evicts: the logged-out user logs in again
+/// through a request of no particular user, which once made the user after it think as
+/// user `u32::MAX` (index out of bounds). It runs to its end.
+#[test]
+fn a_closed_class_logging_in_again_after_an_eviction_runs() {
+    let yaml = BASE
+        .replace(
+            "    rate: 5/s\n",
+            "    users: 500\n    think_time: {dist: exponential, mean: 1s}\n    new_session_ratio: 1\n",
+        )
+        .replace(
+            "estate:\n",
+            "estate:\n  redis:\n    maxmemory: 1MiB\n    policy: allkeys-lru\n    session_size: 8KiB\n",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), &yaml);
+    let r = run(&["simulate", &path, "-q"]);
+    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+}

@@ -301,13 +301,30 @@ fn shipped_profiles_load() {
         "    rate: 2/s\n",
         "    profile: profiles/workloads/back-office.yaml\n    rate: 2/s\n",
     );
+    // The back-office profile writes, and the self-managed server has no volume to
+    // write to until the scenario describes its disk.
+    check_in(
+        &yaml,
+        root,
+        &[
+            "workloads.checkout.writes",
+            "writes with no volume to write to",
+        ],
+    );
+    let yaml = yaml.replace("    cores: 4\n", "    cores: 4\n    volume: {iops: 3000}\n");
     let m = run(&yaml, root).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(m.postgres.primary.max_connections, 100);
+    assert!((m.classes[1].queries.mean() - 25.0).abs() < 1e-12);
+    assert!(m.classes[1].writes.is_some());
+    let no_disk = edit(
+        "    cores: 4\n",
+        "    profile: profiles/postgres/self-managed-default.yaml\n    cores: 4\n",
+    );
+    let m = run(&no_disk, root).unwrap_or_else(|d| panic!("{d}"));
     assert!(
         m.postgres.primary.volume.is_none(),
         "self-managed: disk unknown"
     );
-    assert!((m.classes[1].queries.mean() - 25.0).abs() < 1e-12);
 }
 
 #[test]
@@ -1993,5 +2010,111 @@ fn write_path() {
         ),
     ] {
         check(&pg(extra), expected);
+    }
+}
+
+/// BASE with `client:` on checkout, given as the lines under it.
+fn with_client(lines: &str) -> String {
+    edit(
+        "    odoo_cpu: {dist: gamma, mean: 300ms, cv: 0.7}\n",
+        &format!("    odoo_cpu: {{dist: gamma, mean: 300ms, cv: 0.7}}\n    client:\n{lines}"),
+    )
+}
+
+#[test]
+fn client_is_parsed_with_its_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = run(
+        &with_client("      timeout: {dist: constant, value: 30s}\n"),
+        dir.path(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let c = m.classes[1].client.as_ref().expect("client parsed");
+    assert_eq!(c.timeout_s.mean(), 30.0);
+    assert_eq!((c.resubmit, c.max_resubmits), (0.0, 3));
+    assert!(matches!(c.think_s, peakplan::model::Dist::Exponential { mean, .. } if mean == 10.0));
+    assert!(m.classes[0].client.is_none(), "browse waits forever");
+    let m = run(
+        &with_client(
+            "      timeout: {dist: lognormal, mean: 20s, cv: 0.5}\n      resubmit: 0.3\n      \
+             think: {dist: constant, value: 5s}\n      max_resubmits: 1\n",
+        ),
+        dir.path(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let c = m.classes[1].client.as_ref().unwrap();
+    assert_eq!(
+        (c.resubmit, c.max_resubmits, c.think_s.mean()),
+        (0.3, 1, 5.0)
+    );
+}
+
+#[test]
+fn client_errors() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            with_client("      resubmit: 0.3\n"),
+            vec![
+                "test.yaml:",
+                "workloads.checkout.client.timeout",
+                "add a distribution",
+            ],
+        ),
+        (
+            with_client("      timeout: {dist: constant, value: 0s}\n"),
+            vec![
+                "test.yaml:30:16",
+                "workloads.checkout.client.timeout",
+                "must be > 0",
+                "remove `client:`",
+            ],
+        ),
+        (
+            with_client("      timeout: {dist: empirical, values: [0s, 30s]}\n"),
+            vec!["workloads.checkout.client.timeout", "must be > 0"],
+        ),
+        (
+            with_client("      timeout: {dist: constant, value: -3s}\n"),
+            vec!["workloads.checkout.client.timeout"],
+        ),
+        (
+            with_client("      timeout: {dist: constant, value: 30s}\n      resubmit: 1.5\n"),
+            vec![
+                "test.yaml:31:17",
+                "workloads.checkout.client.resubmit",
+                "between 0 and 1",
+            ],
+        ),
+        (
+            with_client("      timeout: {dist: constant, value: 30s}\n      resubmit: -0.1\n"),
+            vec!["workloads.checkout.client.resubmit"],
+        ),
+        (
+            with_client("      timeout: {dist: constant, value: 30s}\n      max_resubmits: 1000\n"),
+            vec!["workloads.checkout.client.max_resubmits", "must be ≤ 100"],
+        ),
+        (
+            with_client(
+                "      timeout: {dist: constant, value: 30s}\n      think: {dist: bogus}\n",
+            ),
+            vec!["workloads.checkout.client.think"],
+        ),
+        (
+            with_client("      timeout: {dist: constant, value: 30s}\n      patience: 3\n"),
+            vec!["patience"],
+        ),
+        (
+            QJ.replace(
+                "    job: {channel",
+                "    client: {timeout: {dist: constant, value: 30s}}\n    job: {channel",
+            ),
+            vec![
+                "workloads.stock_sync.client",
+                "not supported on a `job` class",
+            ],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
     }
 }

@@ -159,6 +159,24 @@ pub struct WorkloadClass {
     /// opens a connection to a pod's evented worker, and its requests are the messages
     /// sent over it (the upgrade first). `None` = an ordinary HTTP class.
     pub websocket: Option<WebsocketUse>,
+    /// The people or programs waiting for the answers: how long they wait before giving
+    /// up, and whether they send the request again. `None` = they wait forever.
+    pub client: Option<Client>,
+}
+
+/// A class's clients giving up (`client:`): a request not answered within `timeout_s`
+/// of its arrival is abandoned — the user sees it fail (`client_timeout`) while Odoo,
+/// which notices the closed socket only when it writes the response, still runs it.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// How long a client waits for the response (seconds; every sample > 0).
+    pub timeout_s: Dist,
+    /// Probability that a user who gave up sends the request again.
+    pub resubmit: f64,
+    /// Time between giving up and sending it again (seconds).
+    pub think_s: Dist,
+    /// Most times one original request is sent again.
+    pub max_resubmits: u32,
 }
 
 /// Connections of a websocket class (browser tabs running Odoo's bus).

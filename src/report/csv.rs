@@ -82,6 +82,9 @@ fn summary(r: &SimulationResult) -> Result<OutFile, RenderError> {
         for (name, _, e) in c.time_breakdown.parts(r.shown_parts()) {
             rows.push((format!("time_breakdown.{name}"), e));
         }
+        for (name, e) in c.client.iter().flat_map(|k| k.estimates()) {
+            rows.push((format!("client.{name}"), Some(e)));
+        }
         for (metric, e) in rows {
             t.row([
                 c.name.clone(),

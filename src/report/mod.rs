@@ -4,6 +4,7 @@
 //! files on disk atomically and `read.rs` reads a saved result back.
 
 mod charts;
+mod clients;
 mod csv;
 mod estate;
 mod font;

@@ -159,6 +159,7 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     }
 
     class_table(&mut o, r, &st);
+    clients_table(&mut o, r, &st);
     peaks_table(&mut o, r, &st);
     let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
     let shown = r.shown_parts();
@@ -273,6 +274,29 @@ fn class_table(o: &mut String, r: &SimulationResult, st: &Style) {
             ms(c.latency_s_p99.as_ref()),
             est(Some(&c.error_ratio), 100.0, 2),
         );
+    }
+}
+
+/// Per class with clients who give up: abandoned, goodput, wasted (`client:`).
+fn clients_table(o: &mut String, r: &SimulationResult, st: &Style) {
+    let Some((header, rows)) = super::clients::table(r, "±") else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "\n{}",
+        st.bold("clients who give up (wasted work in cores)")
+    );
+    let line = |cells: &[String]| {
+        let mut l = format!("  {:<20}", cells[0]);
+        for c in &cells[1..] {
+            l += &format!(" {c:>16}");
+        }
+        l
+    };
+    let _ = writeln!(o, "{}", line(&header));
+    for row in rows {
+        let _ = writeln!(o, "{}", line(&row));
     }
 }
 

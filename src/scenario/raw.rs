@@ -251,6 +251,26 @@ pub struct Workload {
     /// Makes this class the websocket route to the evented worker: `rate` is then the
     /// rate at which connections open, and each message sent over one is a request.
     pub websocket: L<WebsocketSpec>,
+    /// The clients waiting for the answers give up after `timeout` (a browser user, a
+    /// load balancer's idle timeout, a marketplace's HTTP client); absent = they wait
+    /// forever. Not on `job`, `cron` or `websocket` classes.
+    pub client: L<ClientSpec>,
+}
+
+/// Clients who give up on a slow response.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// How long a client waits for the response (duration distribution, every value
+    /// > 0), e.g. `{dist: constant, value: 30s}`; required.
+    pub timeout: L<DistSpec>,
+    /// Probability that a user who gave up sends the request again (0..=1); default 0.
+    pub resubmit: L<f64>,
+    /// Time between giving up and sending it again (duration distribution); default
+    /// `{dist: exponential, mean: 10s}`.
+    pub think: L<DistSpec>,
+    /// Most times one original request is sent again (0..=100); default 3.
+    pub max_resubmits: L<i64>,
 }
 
 /// What a request writes.
@@ -712,7 +732,8 @@ profiled!(
     websocket,
     readonly,
     cache_lookups,
-    cache_miss_queries
+    cache_miss_queries,
+    client
 );
 profiled!(
     Odoo,

@@ -16,6 +16,8 @@
 //!   (`/queue_job/runjob`) a child of the job by its try;
 //! - a websocket connection: its rank among the class's connections; each message its
 //!   rank on the connection;
+//! - a request sent again by a client who gave up (`client:`): a child of the request
+//!   it repeats (`resubmission`), its rank carried by the request;
 //! - a scheduled action's run, and a user logging in again after Redis evicted the
 //!   session: their rank (these depend on timing, so are the same only while it is).
 
@@ -25,6 +27,10 @@ use crate::model::Model;
 /// Children of a request's identity (tries are 1, 2, …).
 const THINK: u64 = u64::MAX;
 const JOB: u64 = 1 << 40;
+/// The client's own draws (its timeout, whether and when it sends the request again):
+/// a stream apart, so a client timeout moves none of the request's work.
+const CLIENT: u64 = u64::MAX - 1;
+const RESUBMIT: u64 = u64::MAX - 2;
 
 /// The stream identities of one class, and how many requests each has numbered.
 struct ClassKeys {
@@ -84,6 +90,12 @@ impl Streams {
         engine::draws(self.seed, key.child(u64::from(t)))
     }
 
+    /// The draws of request `key`'s client: its timeout, then whether it sends the
+    /// request again, then its think time before it does (always in that order).
+    pub fn client(&self, key: Key) -> Draws {
+        self.draws(key.child(CLIENT))
+    }
+
     /// The next arrival of open class `c`.
     #[inline]
     pub fn arrival(&mut self, c: usize) -> Key {
@@ -130,6 +142,11 @@ impl Streams {
         k.connections += 1;
         k.websocket.child(k.connections)
     }
+}
+
+/// The request sent again by the client of request `parent`, who gave up on it.
+pub fn resubmission(parent: Key) -> Key {
+    parent.child(RESUBMIT)
 }
 
 /// The `i`-th job spawned by request `parent`.

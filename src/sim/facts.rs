@@ -39,6 +39,8 @@ pub struct ClassFacts {
     pub on_replica: bool,
     /// A request writes on the primary: it commits through a WAL flush (`commit.rs`).
     pub writes: bool,
+    /// Its clients give up after a timeout (`client:`).
+    pub client: bool,
 }
 
 impl ClassFacts {
@@ -69,6 +71,7 @@ impl ClassFacts {
                     closed: c.population.is_some(),
                     on_replica: c.readonly && model.postgres.replica.is_some(),
                     writes,
+                    client: c.client.is_some(),
                 }
             })
             .collect()

@@ -412,8 +412,13 @@ impl Sim<'_> {
         }
         let held = std::mem::take(&mut r.holds_locks);
         let class_id = r.class as usize;
-        let (job, user, key) = (r.job, r.user, r.key);
+        let (job, user, key, abandoned) = (r.job, r.user, r.key, r.abandoned);
         match cause {
+            // Its client gave up: the user already counted it failed (`client.rs`).
+            _ if abandoned => {
+                self.obs
+                    .abandoned_ended(class_id, cause.is_none(), &r.parts, &r.try_parts)
+            }
             None => self
                 .obs
                 .completed(now, class_id, now - r.arrival, &r.parts, &r.try_parts),
@@ -431,7 +436,8 @@ impl Sim<'_> {
         self.release(req);
         self.pool_release(req)?;
         let facts = self.facts[class_id];
-        if facts.closed {
+        // A login after an eviction (`u32::MAX`) is no user's own request.
+        if facts.closed && !abandoned && user != u32::MAX {
             // The user gets the answer (or the error) and thinks again.
             self.user_thinks(class_id as u32, user)?;
         }

@@ -11,6 +11,7 @@
 //! [`Replication`] or a [`RunStopped`] when a limit is hit.
 
 mod arrivals;
+mod client;
 mod commit;
 mod cron;
 mod database;
@@ -72,6 +73,16 @@ enum Ev {
     UserLogsIn {
         class: u32,
         user: u32,
+    },
+    /// Request `req`'s client gives up, unless it was answered (`inc` no longer its
+    /// incarnation).
+    ClientGivesUp {
+        req: u32,
+        inc: u32,
+    },
+    /// A user who gave up sends the request held in slot `slot` again.
+    Resubmit {
+        slot: u32,
     },
     /// A timed phase of a request ended (see `request::Phase`).
     Step {
@@ -245,6 +256,8 @@ pub struct Sim<'m> {
     replica: replica::ReplicaState,
     /// The primary's WAL flushes and checkpoints.
     write_path: commit::WritePathState,
+    /// Requests the clients who gave up will send again (`client.rs`).
+    clients: client::Clients,
     /// The gauges and their capacities (the connection limits are read here).
     gauges: GaugeTable,
     obs: Observer,
@@ -440,6 +453,7 @@ impl<'m> Sim<'m> {
             ws_next_pod: 0,
             replica: replica::ReplicaState::new(),
             write_path: commit::WritePathState::default(),
+            clients: client::Clients::default(),
             obs: Observer::new(n, model.stats.fine_bucket, !warm, gauges.present_slots())
                 .with_probes(probe::Probes::new(model)),
             gauges,
@@ -559,6 +573,8 @@ impl<'m> Sim<'m> {
             Ev::UserRequest { class, user } => self.on_user_request(class, user),
             Ev::UserLogsIn { class, user } => self.user_logs_in(class, user),
             Ev::Step { req } => self.on_step(req),
+            Ev::ClientGivesUp { req, inc } => self.on_client_gives_up(req, inc),
+            Ev::Resubmit { slot } => self.on_resubmit(slot),
             Ev::CpuWake { db, epoch } => self.on_cpu_wake(db, epoch),
             Ev::IoWake { db, epoch } => self.on_io_wake(db, epoch),
             Ev::PodCpuWake { pod, epoch } => self.on_pod_cpu_wake(pod, epoch),
@@ -627,7 +643,7 @@ impl<'m> Sim<'m> {
                     self.in_flight,
                     self.ws_conns.len() - self.ws_free.len()
                 ),
-                "the estate is overloaded far beyond its capacity, or holds more open connections than the cap allows; lower the load, or raise run.max_in_flight (the cap is 4 × max_in_flight + 1024 events)",
+                "the estate is overloaded far beyond its capacity, holds more open connections than the cap allows, or long client timeouts keep too many deadlines pending (client.timeout × arrivals per second); lower the load or the timeouts, or raise run.max_in_flight (the cap is 4 × max_in_flight + 1024 events)",
             )
     }
 
@@ -715,7 +731,8 @@ impl<'m> Sim<'m> {
         let window_s = (now - self.model.horizon.warmup.min(now)).as_secs_f64();
         let mut in_flight_end = vec![0u64; self.model.classes.len()];
         for r in &self.requests {
-            if r.is_live() {
+            // An abandoned request was counted when its client gave up.
+            if r.is_live() && !r.abandoned {
                 in_flight_end[r.class as usize] += 1;
             }
         }

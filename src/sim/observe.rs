@@ -42,10 +42,12 @@ pub enum Cause {
     ReplicaTooManyClients,
     /// An external API's own rate limit answered 429 to a synchronous call.
     IntegrationRateLimited,
+    /// The client gave up waiting (`client.timeout`); Odoo may still run the request.
+    ClientTimeout,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 13] = [
+    pub const ALL: [Cause; 14] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -59,6 +61,7 @@ impl Cause {
         Cause::WebsocketUnavailable,
         Cause::ReplicaTooManyClients,
         Cause::IntegrationRateLimited,
+        Cause::ClientTimeout,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -77,6 +80,7 @@ impl Cause {
             Cause::WebsocketUnavailable => "websocket_unavailable",
             Cause::ReplicaTooManyClients => "replica_too_many_clients",
             Cause::IntegrationRateLimited => "integration_rate_limited",
+            Cause::ClientTimeout => "client_timeout",
         }
     }
 }
@@ -155,6 +159,9 @@ pub struct ClassObs {
     /// Redis cache lookups made by this class's requests, and how many hit.
     pub cache_lookups: u64,
     pub cache_hits: u64,
+    /// Clients who gave up (`client:`), over the window: what Odoo did with their
+    /// requests after they left, and the requests they sent again.
+    pub abandon: AbandonObs,
     /// Time-average number of this class's requests in the system over the window
     /// (set when the replication ends).
     pub in_system_mean: f64,
@@ -165,6 +172,25 @@ pub struct ClassObs {
     // Buckets:
     pub fine: Vec<FineClassBucket>,
     pub coarse: Vec<CoarseClassBucket>,
+}
+
+/// What happened to the requests whose clients gave up (counted in the window, when
+/// Odoo ends them), and the requests sent again.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AbandonObs {
+    /// Abandoned requests Odoo completed anyway: throughput that is not goodput.
+    pub wasted_completions: u64,
+    /// Abandoned requests that then failed in Odoo (the user had already left).
+    pub failed_after: u64,
+    /// Odoo CPU demanded by abandoned requests (their successful or last try), ns.
+    pub wasted_odoo_cpu_ns: u128,
+    /// PostgreSQL CPU and volume time of abandoned requests (their last try), ns.
+    pub wasted_db_ns: u128,
+    /// Requests sent again by users who gave up.
+    pub resubmissions: u64,
+    /// Whole run: abandoned requests Odoo completed (with `completed_total`, Odoo's
+    /// completions).
+    pub wasted_completions_total: u64,
 }
 
 /// Working state of one class: fixed size, whatever the horizon.
@@ -312,6 +338,32 @@ impl Observer {
             for ((sum, ns), try_ns) in c.parts_ns_sum.iter_mut().zip(parts).zip(last_try) {
                 *sum += u128::from(ns + try_ns);
             }
+        }
+    }
+
+    /// Odoo ended a request whose client had given up (completed when `completed`): its
+    /// work — `parts` plus the last try's — was for nobody.
+    pub fn abandoned_ended(
+        &mut self,
+        class: usize,
+        completed: bool,
+        parts: &[u64; Part::COUNT],
+        last_try: &[u64; Part::COUNT],
+    ) {
+        let a = &mut self.classes[class].abandon;
+        a.wasted_completions_total += u64::from(completed);
+        if self.window_open {
+            let ns = |p: Part| u128::from(parts[p as usize] + last_try[p as usize]);
+            a.wasted_completions += u64::from(completed);
+            a.failed_after += u64::from(!completed);
+            a.wasted_odoo_cpu_ns += ns(Part::OdooCpu);
+            a.wasted_db_ns += ns(Part::DbCpu) + ns(Part::DbIo);
+        }
+    }
+
+    pub fn resubmitted(&mut self, class: usize) {
+        if self.window_open {
+            self.classes[class].abandon.resubmissions += 1;
         }
     }
 

@@ -126,6 +126,9 @@ impl Sim<'_> {
         self.obs.arrival(self.now, class as usize);
         let req = self.alloc(class, key)?;
         self.requests[req as usize].user = user;
+        if self.facts[class as usize].client {
+            self.client_waits(req)?;
+        }
         let admission = match &mut self.buckets[class as usize] {
             Some(bucket) => bucket.admit(self.now),
             None => Admission::Now,

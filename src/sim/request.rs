@@ -219,6 +219,10 @@ pub struct Request {
     pub job: u32,
     /// A `readonly` class's request with a replica configured: it runs on the replica.
     pub replica: bool,
+    /// Its client gave up (`client.timeout`): Odoo still runs it, for nobody.
+    pub abandoned: bool,
+    /// How many times its user had sent it before (0: the original request).
+    pub resubmits: u8,
     /// Nanoseconds per [`Part`], whole request (integers: no conversion per phase).
     pub parts: [u64; Part::COUNT],
     /// Nanoseconds per [`Part`] of the current try.
@@ -253,6 +257,8 @@ impl Request {
             server_conn: false,
             job: u32::MAX,
             replica,
+            abandoned: false,
+            resubmits: 0,
             parts: [0; Part::COUNT],
             try_parts: [0; Part::COUNT],
         }

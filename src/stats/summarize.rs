@@ -8,9 +8,9 @@ use super::replications::{Replications, ratio};
 use crate::collect::RELATIVE_ERROR;
 use crate::model::{Model, SimTime};
 use crate::result::{
-    Bottleneck, ClassResult, Drain, FORMAT, FORMAT_VERSION, Peak, ReplicationClass,
-    ReplicationResource, ReplicationResult, ResourceResult, RunInfo, ScenarioInfo, Series,
-    SimulationResult, TimeBreakdown, Totals,
+    Bottleneck, ClassResult, ClientResult, ClientTotals, Drain, FORMAT, FORMAT_VERSION, Peak,
+    ReplicationClass, ReplicationResource, ReplicationResult, ResourceResult, RunInfo,
+    ScenarioInfo, Series, SimulationResult, TimeBreakdown, Totals,
 };
 use crate::sim::{Cause, ClassObs, GaugeSpec, GaugeTable, Part, Replication, Resource};
 
@@ -160,12 +160,11 @@ fn class_result(
         arrivals_per_s: fig(|x| x.arrivals_per_s),
         throughput_per_s: fig(|x| x.throughput_per_s),
         error_ratio: fig(|x| x.error_ratio),
-        errors_per_s: Cause::ALL
-            .iter()
+        errors_per_s: causes(model)
             .map(|cause| {
                 (
                     cause.name().to_string(),
-                    per_rep(&|r, o| o.errors[*cause as usize] as f64 / r.window_s),
+                    per_rep(&|r, o| o.errors[cause as usize] as f64 / r.window_s),
                 )
             })
             .collect(),
@@ -213,18 +212,63 @@ fn class_result(
         totals: Totals {
             arrivals: reps.iter().map(|r| obs(r).arrivals_total).sum(),
             completed: reps.iter().map(|r| obs(r).completed_total).sum(),
-            errors: Cause::ALL
-                .iter()
+            errors: causes(model)
                 .map(|cause| {
                     (
                         cause.name().to_string(),
                         reps.iter()
-                            .map(|r| obs(r).errors_total[*cause as usize])
+                            .map(|r| obs(r).errors_total[cause as usize])
                             .sum(),
                     )
                 })
                 .collect(),
             in_flight_at_horizon: reps.iter().map(|r| r.in_flight_end[c]).sum(),
+        },
+        client: model.classes[c]
+            .client
+            .as_ref()
+            .map(|_| client_result(reps, c)),
+    }
+}
+
+/// The error causes a result lists: `client_timeout` only when a class has clients who
+/// give up (a scenario without `client:` reads as it did before it existed).
+fn causes(model: &Model) -> impl Iterator<Item = Cause> + '_ {
+    let clients = model.classes.iter().any(|c| c.client.is_some());
+    Cause::ALL
+        .into_iter()
+        .filter(move |c| clients || *c != Cause::ClientTimeout)
+}
+
+/// Class `c`'s abandonment figures (`client:`).
+fn client_result(reps: &[Replication], c: usize) -> ClientResult {
+    let per_s = |f: &dyn Fn(&ClassObs) -> f64| {
+        Estimate::from_f64s(reps.iter().map(|r| f(&r.classes[c]) / r.window_s))
+    };
+    let abandoned = |o: &ClassObs| o.errors[Cause::ClientTimeout as usize] as f64;
+    let total = |f: &dyn Fn(&ClassObs) -> u64| reps.iter().map(|r| f(&r.classes[c])).sum();
+    let goodput: u64 = total(&|o| o.completed_total);
+    let wasted: u64 = total(&|o| o.abandon.wasted_completions_total);
+    ClientResult {
+        // 0 without arrivals, as the error ratio.
+        abandoned_share: Estimate::from_f64s(reps.iter().map(|r| {
+            let o = &r.classes[c];
+            ratio(abandoned(o), o.arrivals as f64).unwrap_or(0.0)
+        })),
+        abandoned_per_s: per_s(&abandoned),
+        goodput_per_s: per_s(&|o| o.completed as f64),
+        wasted_completions_per_s: per_s(&|o| o.abandon.wasted_completions as f64),
+        odoo_throughput_per_s: per_s(&|o| (o.completed + o.abandon.wasted_completions) as f64),
+        failed_after_abandon_per_s: per_s(&|o| o.abandon.failed_after as f64),
+        resubmissions_per_s: per_s(&|o| o.abandon.resubmissions as f64),
+        original_arrivals_per_s: per_s(&|o| (o.arrivals - o.abandon.resubmissions) as f64),
+        wasted_odoo_cpu_s_per_s: per_s(&|o| o.abandon.wasted_odoo_cpu_ns as f64 / 1e9),
+        wasted_db_s_per_s: per_s(&|o| o.abandon.wasted_db_ns as f64 / 1e9),
+        totals: ClientTotals {
+            abandoned: total(&|o| o.errors_total[Cause::ClientTimeout as usize]),
+            goodput,
+            wasted_completions: wasted,
+            odoo_completed: goodput + wasted,
         },
     }
 }
@@ -284,8 +328,7 @@ fn bottleneck(
             }
         }
     }
-    let mut by_cause: Vec<(&str, f64)> = Cause::ALL
-        .iter()
+    let mut by_cause: Vec<(&str, f64)> = causes(model)
         .map(|c| {
             (
                 c.name(),

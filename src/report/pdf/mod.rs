@@ -219,6 +219,7 @@ pub fn render(r: &SimulationResult) -> Result<Vec<u8>, RenderError> {
     assumptions(&mut f, r);
     f.new_page();
     tables::class_table(&mut f, r);
+    tables::clients_table(&mut f, r);
     tables::breakdown_table(&mut f, r);
     tables::resource_table(&mut f, r);
     charts_section(&mut f, &list, r.scenario.warmup_s);

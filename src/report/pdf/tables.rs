@@ -49,6 +49,19 @@ pub fn class_table(f: &mut Flow, r: &SimulationResult) {
     );
 }
 
+/// The clients who give up, per class that has them (`client:`).
+pub fn clients_table(f: &mut Flow, r: &SimulationResult) {
+    let Some((header, rows)) = crate::report::clients::table(r, " ± ") else {
+        return;
+    };
+    f.paragraph("Clients who give up:", 9.0);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut align = vec![Align::Left];
+    align.extend(vec![Align::Right; header.len() - 1]);
+    f.table(&header, &rows, &align);
+    f.paragraph(crate::report::clients::NOTE, 8.5);
+}
+
 pub fn resource_table(f: &mut Flow, r: &SimulationResult) {
     f.heading("4  Resources");
     let rows: Vec<Vec<String>> = r

@@ -9,6 +9,7 @@
 
 mod bucket;
 mod calendar;
+mod client;
 mod contention;
 mod dist;
 mod estate;

@@ -282,6 +282,10 @@ fn one(
         Some(ws) => websocket(cx, ws, c, &path).map(Some),
     };
     let readonly = readonly(cx, c, &path);
+    let client = match &c.client {
+        None => Some(None),
+        Some(spec) => super::client::client(cx, spec, c, &path).map(Some),
+    };
     let cache_lookups = dist(
         cx,
         c.cache_lookups.as_ref(),
@@ -325,6 +329,7 @@ fn one(
         writes: writes?,
         calls: calls?,
         websocket: websocket?,
+        client: client?,
     })
 }
 
