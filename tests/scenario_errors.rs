@@ -97,6 +97,9 @@ fn base_scenario_is_valid() {
     // Defaults.
     assert_eq!(m.odoo.pods, 1);
     assert_eq!(m.odoo.listen_backlog, 72, "8 × workers");
+    assert_eq!(m.odoo.somaxconn, 4096, "Linux ≥ 5.4");
+    assert!(!m.odoo.tcp_abort_on_overflow, "the kernel's default");
+    assert_eq!(m.ingress.dial_timeout.as_secs_f64(), 30.0, "Traefik");
     assert_eq!(m.odoo.max_cron_threads, 2);
     assert_eq!(m.odoo.db_maxconn, 64);
     assert_eq!(m.odoo.limit_time_real.map(|t| t.as_secs_f64()), Some(120.0));
@@ -457,6 +460,28 @@ fn estate_limits() {
         (
             edit("workers: 9", "workers: 9\n    limit_time_real: forever"),
             vec!["estate.odoo.limit_time_real", "`unlimited`"],
+        ),
+        (
+            edit("workers: 9", "workers: 9\n    somaxconn: 0"),
+            vec![
+                "test.yaml:32:16",
+                "estate.odoo.somaxconn",
+                "must be ≥ 1, found 0",
+                "net.core.somaxconn caps every listen backlog",
+            ],
+        ),
+        (
+            edit("workers: 9", "workers: 9\n    tcp_abort_on_overflow: 1"),
+            vec!["test.yaml:32:", "estate.odoo.tcp_abort_on_overflow"],
+        ),
+        (
+            edit("  odoo:\n", "  ingress: {dial_timeout: 0s}\n  odoo:\n"),
+            vec![
+                "test.yaml:30:",
+                "estate.ingress.dial_timeout",
+                "must be > 0",
+                "dialTimeout",
+            ],
         ),
     ];
     for (yaml, expected) in cases {

@@ -10,11 +10,18 @@ pub struct Ingress {
     /// retry). Traefik retries only when no connection was made — here, when a pod's
     /// listen backlog refused it — and never once the upstream began answering.
     pub retry_attempts: u32,
+    /// `serversTransport.forwardingTimeouts.dialTimeout` (default 30 s): how long Traefik
+    /// waits for a pod to accept its connection — SYNs dropped on a full listen queue are
+    /// retransmitted meanwhile — before answering 504 (or retrying, under `retry_attempts`).
+    pub dial_timeout: SimTime,
 }
 
 impl Default for Ingress {
     fn default() -> Self {
-        Ingress { retry_attempts: 1 }
+        Ingress {
+            retry_attempts: 1,
+            dial_timeout: SimTime::from_secs(30),
+        }
     }
 }
 

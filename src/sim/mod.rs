@@ -1,8 +1,8 @@
 //! One replication of an Odoo estate: the event loop and its dispatch.
 //!
 //! A request arrives (per-class non-homogeneous Poisson), is spread round-robin over the
-//! pods, waits in the pod's listen backlog for a free HTTP worker (or is refused when the
-//! backlog is full), opens database connections if its worker has none, spends Odoo CPU
+//! pods, waits in the pod's listen backlog for a free HTTP worker (its SYN dropped and
+//! retransmitted while the backlog is full), opens database connections if its worker has none, spends Odoo CPU
 //! time (sharing its pod's cores under a CPU limit), runs its queries on PostgreSQL (processor sharing over the cores), spends the
 //! rest of its CPU time and frees the worker. The master kills requests that exceed
 //! `limit_time_real` on its periodic beat; the worker respawns after a delay.
@@ -20,6 +20,7 @@ mod flow;
 mod gauges;
 mod ingress;
 mod jobs;
+mod listen;
 mod locks;
 mod observe;
 mod odoo;

@@ -15,7 +15,8 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
-    /// Pod's listen backlog full: connection refused (the ingress answers 502).
+    /// Pod's listen backlog full and `tcp_abort_on_overflow` set: the connection is reset
+    /// and no retry was left (the ingress answers 502).
     BacklogFull,
     /// `db_maxconn` smaller than the cursors the request needs: "The Connection Pool Is Full".
     DbPoolFull,
@@ -42,10 +43,13 @@ pub enum Cause {
     ReplicaTooManyClients,
     /// An external API's own rate limit answered 429 to a synchronous call.
     IntegrationRateLimited,
+    /// Traefik's dial timed out — every SYN dropped on the pod's full listen queue — and
+    /// no retry was left: the client sees a 504.
+    DialTimeout,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 13] = [
+    pub const ALL: [Cause; 14] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -59,6 +63,7 @@ impl Cause {
         Cause::WebsocketUnavailable,
         Cause::ReplicaTooManyClients,
         Cause::IntegrationRateLimited,
+        Cause::DialTimeout,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -77,6 +82,7 @@ impl Cause {
             Cause::WebsocketUnavailable => "websocket_unavailable",
             Cause::ReplicaTooManyClients => "replica_too_many_clients",
             Cause::IntegrationRateLimited => "integration_rate_limited",
+            Cause::DialTimeout => "dial_timeout",
         }
     }
 }
