@@ -913,11 +913,51 @@ fn rate_limit_period_defaults_to_one_second() {
     let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
     let rl = m.classes[1].rate_limit.unwrap();
     assert_eq!((rl.rate_per_s, rl.burst), (100.0, 1), "Traefik: burst 1");
+    assert_eq!(rl.sources, 1, "one source unless said");
+    assert_eq!(m.ingress.replicas, 1, "one Traefik replica unless said");
 }
 
 #[test]
 fn estate_section_errors() {
     let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit_estate("burst: 50}", "burst: 50, sources: 0}"),
+            vec![
+                "test.yaml:14:64",
+                "workloads.checkout.rate_limit.sources",
+                "must be ≥ 1, found 0",
+                "each with its own bucket",
+            ],
+        ),
+        (
+            edit_estate("burst: 50}", "burst: 50, sources: 65537}"),
+            vec!["workloads.checkout.rate_limit.sources", "must be ≤ 65536"],
+        ),
+        (
+            edit_estate("retry_attempts: 3", "retry_attempts: 3\n    replicas: 0"),
+            vec!["test.yaml:25:15", "estate.ingress.replicas", "must be ≥ 1"],
+        ),
+        (
+            edit_estate("burst: 50}", "burst: 50, sources: 65536}")
+                .replace("retry_attempts: 3", "retry_attempts: 3\n    replicas: 16"),
+            vec![
+                "workloads.checkout.rate_limit.sources",
+                "1048576 rate-limit buckets",
+                "the limit is 1000000",
+                "lower `sources`",
+            ],
+        ),
+        (
+            edit_estate(
+                "    timeout: 20s\n",
+                "    timeout: 20s\n    rate_limit: {average: 5, sources: 10}\n",
+            ),
+            vec![
+                "integrations.payment.rate_limit.sources",
+                "applies to Traefik's rate limit",
+                "remove `sources`",
+            ],
+        ),
         (
             edit_estate("{keys: 20, zipf_exponent", "{keys: 0, zipf_exponent"),
             vec![

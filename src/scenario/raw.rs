@@ -306,6 +306,10 @@ pub struct RateLimit {
     pub period: L<Text>,
     /// Bucket size; default 1; ≥ 1.
     pub burst: L<i64>,
+    /// Traefik only: how many sources (client IPs) the class's requests come from, each
+    /// with its own bucket — thousands of shoppers, or 1 for a NAT'd marketplace;
+    /// default 1; 1..=65,536.
+    pub sources: L<i64>,
 }
 
 /// Rows of one `contention.tables` entry a request updates.
@@ -464,6 +468,8 @@ pub struct Ingress {
     /// pod to accept a connection (SYNs retransmitted meanwhile) before a 504; default
     /// `30s`.
     pub dial_timeout: L<Text>,
+    /// Traefik replicas; each keeps its own rate-limit buckets; default 1; 1..=64.
+    pub replicas: L<i64>,
 }
 
 /// Odoo prefork tier (odoo.conf semantics).

@@ -16,6 +16,8 @@
 //!   (`/queue_job/runjob`) a child of the job by its try;
 //! - a websocket connection: its rank among the class's connections; each message its
 //!   rank on the connection;
+//! - the Traefik replica and rate-limit source a request comes through: a child stream
+//!   of its identity (`Streams::ingress`);
 //! - a scheduled action's run, and a user logging in again after Redis evicted the
 //!   session: their rank (these depend on timing, so are the same only while it is).
 
@@ -24,6 +26,7 @@ use crate::model::Model;
 
 /// Children of a request's identity (tries are 1, 2, …).
 const THINK: u64 = u64::MAX;
+const INGRESS: u64 = u64::MAX - 1;
 const JOB: u64 = 1 << 40;
 
 /// The stream identities of one class, and how many requests each has numbered.
@@ -77,6 +80,13 @@ impl Streams {
     #[inline]
     pub fn draws(&self, key: Key) -> Draws {
         engine::draws(self.seed, key)
+    }
+
+    /// Which Traefik replica and rate-limit source request `key` comes through: a stream
+    /// of its own, so drawing it moves none of the request's work.
+    #[inline]
+    pub fn ingress(&self, key: Key) -> Draws {
+        self.draws(key.child(INGRESS))
     }
 
     /// The draws of try `t` (2, 3, …) of request `key`.

@@ -47,7 +47,7 @@ use crate::model::{Model, SimTime};
 use arrivals::ArrivalStream;
 use draws::Streams;
 use facts::ClassFacts;
-use ingress::TokenBucket;
+use ingress::{RouteBuckets, TokenBucket};
 use locks::{Locks, Row};
 use observe::Observer;
 use odoo::{Pod, Worker};
@@ -192,8 +192,8 @@ pub struct Sim<'m> {
     pods: Vec<Pod>,
     workers: Vec<Worker>,
     next_pod: usize,
-    /// Traefik rate limit per class.
-    buckets: Vec<Option<TokenBucket>>,
+    /// Traefik rate limit per class: a bucket per source and Traefik replica.
+    buckets: Vec<Option<RouteBuckets>>,
     /// Each integration's own rate limit (the API provider's token bucket).
     api_buckets: Vec<Option<TokenBucket>>,
     /// The PostgreSQL servers' CPU and volume stations, indexed by `Db` (the replica's
@@ -378,7 +378,10 @@ impl<'m> Sim<'m> {
             buckets: model
                 .classes
                 .iter()
-                .map(|c| c.rate_limit.map(TokenBucket::new))
+                .map(|c| {
+                    c.rate_limit
+                        .map(|r| RouteBuckets::new(r, model.ingress.replicas))
+                })
                 .collect(),
             api_buckets: model
                 .integrations

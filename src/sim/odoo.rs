@@ -123,7 +123,7 @@ impl Sim<'_> {
         let req = self.alloc(class, key)?;
         self.requests[req as usize].user = user;
         let admission = match &mut self.buckets[class as usize] {
-            Some(bucket) => bucket.admit(self.now),
+            Some(route) => route.admit(self.now, || self.streams.ingress(key)),
             None => Admission::Now,
         };
         match admission {

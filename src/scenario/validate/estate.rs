@@ -16,6 +16,8 @@ use crate::model::{
 const MAX_PODS: u32 = 10_000;
 const MAX_WORKERS: u32 = 10_000;
 const MAX_CORES: u32 = 4_096;
+/// Traefik replicas: each keeps its own rate-limit buckets.
+const MAX_INGRESS_REPLICAS: u32 = 64;
 /// `net.core.somaxconn` since Linux 5.4 (128 before): listen(2), ip-sysctl.rst.
 const DEFAULT_SOMAXCONN: u32 = 4096;
 /// Shortest `kill_check_period`: each check is an event per pod (the master and the
@@ -114,9 +116,18 @@ fn ingress(cx: &mut Ctx, i: &Located<raw::Ingress>) -> Option<Ingress> {
         SimTime::from_secs(3600),
         "Traefik's dial timeout (serversTransport.forwardingTimeouts.dialTimeout), e.g. `30s`; the kernel gives up on its own after 127 s of SYN retransmissions",
     );
+    let replicas = cx.int(
+        i.value.replicas.as_ref(),
+        i.pos,
+        "estate.ingress.replicas",
+        Some(1),
+        1..=MAX_INGRESS_REPLICAS,
+        "at least one Traefik replica stands in front of the pods",
+    );
     Some(Ingress {
         retry_attempts: retry_attempts?,
         dial_timeout: dial_timeout?,
+        replicas: replicas?,
     })
 }
 
