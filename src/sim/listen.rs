@@ -37,6 +37,7 @@ pub fn next_syn_after(elapsed: SimTime) -> SimTime {
 impl Sim<'_> {
     /// Traefik dials pod `pod` for request `req`: accepted (a worker or the backlog), or
     /// the queue is full — the SYN is dropped, or the connection reset.
+    #[inline]
     pub(super) fn connect(&mut self, req: u32, pod: u32) -> Step {
         if self.accept(req, pod)? {
             return Ok(());

@@ -148,6 +148,7 @@ impl Sim<'_> {
 
     /// The connection reaches pod `pod`: an idle worker takes it, or it waits in the
     /// listen backlog; `false` when the backlog is full (the caller decides what then).
+    #[inline]
     pub(super) fn accept(&mut self, req: u32, pod: u32) -> Result<bool, Box<RunStopped>> {
         let pod = pod as usize;
         if let Some(w) = self.pods[pod].idle.pop() {
