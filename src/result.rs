@@ -195,6 +195,10 @@ pub struct TimeBreakdown {
     pub ingress_s: Option<Estimate>,
     /// Waiting in a pod's listen backlog for an HTTP worker.
     pub backlog_wait_s: Option<Estimate>,
+    /// Waiting for a pod to accept the connection: SYNs dropped on its full listen queue
+    /// and retransmitted (1 s, 3 s, 7 s…), dials timed out before a Traefik retry.
+    #[serde(default)]
+    pub syn_retry_s: Option<Estimate>,
     /// The Odoo CPU time the request demanded.
     pub odoo_cpu_s: Option<Estimate>,
     /// The rest of its Odoo CPU phases' wall time: sharing its pod's cores with the
@@ -483,6 +487,7 @@ impl TimeBreakdown {
         let mut v = vec![
             ("ingress_s", "ingress", self.ingress_s),
             ("backlog_wait_s", "backlog", self.backlog_wait_s),
+            ("syn_retry_s", "syn retry", self.syn_retry_s),
             ("odoo_cpu_s", "odoo cpu", self.odoo_cpu_s),
         ];
         if pod_cpu {

@@ -77,6 +77,18 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
     }
 }
 
+/// Every arrival of every class ended exactly once — completed, one error cause, or in
+/// flight at the horizon — in the shipped scenario `name`'s result.
+fn assert_conserved(name: &str, v: &Value) {
+    for c in v["classes"].as_array().unwrap() {
+        let t = &c["totals"];
+        let n = |x: &Value| x.as_u64().unwrap();
+        let errors: u64 = t["errors"].as_object().unwrap().values().map(n).sum();
+        let ended = n(&t["completed"]) + errors + n(&t["in_flight_at_horizon"]);
+        assert_eq!(ended, n(&t["arrivals"]), "{name}, class {}: {t}", c["name"]);
+    }
+}
+
 #[test]
 fn shipped_scenarios_match_their_golden_results() {
     let bless = std::env::var_os("PEAKPLAN_BLESS").is_some();
@@ -90,6 +102,7 @@ fn shipped_scenarios_match_their_golden_results() {
     let mut failures = Vec::new();
     for name in &scenarios {
         let now = result_json(&format!("scenarios/{name}"));
+        assert_conserved(name, &serde_json::from_slice(&now).unwrap());
         let file = golden_dir.join(name.replace(".yaml", ".json"));
         if bless {
             std::fs::create_dir_all(&golden_dir).unwrap();

@@ -9,8 +9,8 @@ use common::{model, run_seeded, shipped};
 use peakplan::report::summary;
 
 /// An EDI import: twice an hour, a batch of 300 requests against 10 workers and a listen
-/// backlog of 40 — most of each batch is refused, while the web shop beside it is fine
-/// and every 5-minute average stays low.
+/// backlog of 40 — a sixth of each batch ends in gateway errors, while the web shop beside
+/// it is fine and every 5-minute average stays low.
 const EDI_BURST: &str = "
 version: 1
 name: edi-burst
@@ -32,8 +32,11 @@ estate:
 fn a_burst_that_fails_is_the_first_thing_said() {
     let r = run_seeded(&model(EDI_BURST), 1, 3);
     let edi = r.classes.iter().find(|c| c.name == "edi_import").unwrap();
-    // 10 workers + 40 in the backlog take 50 of each 300: ≈ 83 % refused.
-    assert!(edi.error_ratio.mean > 0.7, "seed 1: {:?}", edi.error_ratio);
+    // 10 workers + 40 in the backlog take 50 of each 300; the other SYNs are dropped and
+    // retransmitted at 1, 3, 7 and 15 s, each wave finding the pod drained and room for
+    // about 50 more: ≈ 50 of 300 (17 %) are still outside when the dial times out (30 s).
+    let e = edi.error_ratio.mean;
+    assert!((0.12..0.25).contains(&e), "seed 1: {:?}", edi.error_ratio);
     let busiest = r
         .resources
         .iter()
@@ -52,7 +55,7 @@ fn a_burst_that_fails_is_the_first_thing_said() {
         .collect();
     assert_eq!(failing, ["edi_import"], "seed 1");
     let f = &r.warnings.failing_classes[0];
-    assert_eq!(f.dominant_cause.as_deref(), Some("backlog_full"));
+    assert_eq!(f.dominant_cause.as_deref(), Some("dial_timeout"));
     let limits: Vec<&str> = r
         .warnings
         .limits_reached

@@ -97,6 +97,9 @@ fn base_scenario_is_valid() {
     // Defaults.
     assert_eq!(m.odoo.pods, 1);
     assert_eq!(m.odoo.listen_backlog, 72, "8 × workers");
+    assert_eq!(m.odoo.somaxconn, 4096, "Linux ≥ 5.4");
+    assert!(!m.odoo.tcp_abort_on_overflow, "the kernel's default");
+    assert_eq!(m.ingress.dial_timeout.as_secs_f64(), 30.0, "Traefik");
     assert_eq!(m.odoo.max_cron_threads, 2);
     assert_eq!(m.odoo.db_maxconn, 64);
     assert_eq!(m.odoo.limit_time_real.map(|t| t.as_secs_f64()), Some(120.0));
@@ -474,6 +477,28 @@ fn estate_limits() {
         (
             edit("workers: 9", "workers: 9\n    limit_time_real: forever"),
             vec!["estate.odoo.limit_time_real", "`unlimited`"],
+        ),
+        (
+            edit("workers: 9", "workers: 9\n    somaxconn: 0"),
+            vec![
+                "test.yaml:32:16",
+                "estate.odoo.somaxconn",
+                "must be ≥ 1, found 0",
+                "net.core.somaxconn caps every listen backlog",
+            ],
+        ),
+        (
+            edit("workers: 9", "workers: 9\n    tcp_abort_on_overflow: 1"),
+            vec!["test.yaml:32:", "estate.odoo.tcp_abort_on_overflow"],
+        ),
+        (
+            edit("  odoo:\n", "  ingress: {dial_timeout: 0s}\n  odoo:\n"),
+            vec![
+                "test.yaml:30:",
+                "estate.ingress.dial_timeout",
+                "must be > 0",
+                "dialTimeout",
+            ],
         ),
     ];
     for (yaml, expected) in cases {
@@ -905,11 +930,51 @@ fn rate_limit_period_defaults_to_one_second() {
     let m = run(&yaml, Path::new(".")).unwrap_or_else(|d| panic!("{d}"));
     let rl = m.classes[1].rate_limit.unwrap();
     assert_eq!((rl.rate_per_s, rl.burst), (100.0, 1), "Traefik: burst 1");
+    assert_eq!(rl.sources, 1, "one source unless said");
+    assert_eq!(m.ingress.replicas, 1, "one Traefik replica unless said");
 }
 
 #[test]
 fn estate_section_errors() {
     let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            edit_estate("burst: 50}", "burst: 50, sources: 0}"),
+            vec![
+                "test.yaml:14:64",
+                "workloads.checkout.rate_limit.sources",
+                "must be ≥ 1, found 0",
+                "each with its own bucket",
+            ],
+        ),
+        (
+            edit_estate("burst: 50}", "burst: 50, sources: 65537}"),
+            vec!["workloads.checkout.rate_limit.sources", "must be ≤ 65536"],
+        ),
+        (
+            edit_estate("retry_attempts: 3", "retry_attempts: 3\n    replicas: 0"),
+            vec!["test.yaml:25:15", "estate.ingress.replicas", "must be ≥ 1"],
+        ),
+        (
+            edit_estate("burst: 50}", "burst: 50, sources: 65536}")
+                .replace("retry_attempts: 3", "retry_attempts: 3\n    replicas: 16"),
+            vec![
+                "workloads.checkout.rate_limit.sources",
+                "1048576 rate-limit buckets",
+                "the limit is 1000000",
+                "lower `sources`",
+            ],
+        ),
+        (
+            edit_estate(
+                "    timeout: 20s\n",
+                "    timeout: 20s\n    rate_limit: {average: 5, sources: 10}\n",
+            ),
+            vec![
+                "integrations.payment.rate_limit.sources",
+                "applies to Traefik's rate limit",
+                "remove `sources`",
+            ],
+        ),
         (
             edit_estate("{keys: 20, zipf_exponent", "{keys: 0, zipf_exponent"),
             vec![

@@ -10,29 +10,63 @@ pub struct Ingress {
     /// retry). Traefik retries only when no connection was made — here, when a pod's
     /// listen backlog refused it — and never once the upstream began answering.
     pub retry_attempts: u32,
+    /// `serversTransport.forwardingTimeouts.dialTimeout` (default 30 s): how long Traefik
+    /// waits for a pod to accept its connection — SYNs dropped on a full listen queue are
+    /// retransmitted meanwhile — before answering 504 (or retrying, under `retry_attempts`).
+    pub dial_timeout: SimTime,
+    /// Traefik replicas (pods) in front of the estate; each request reaches one, evenly.
+    /// Each keeps its own rate-limit buckets in memory, so N replicas admit up to N times
+    /// a route's limit.
+    pub replicas: u32,
 }
 
 impl Default for Ingress {
     fn default() -> Self {
-        Ingress { retry_attempts: 1 }
+        Ingress {
+            retry_attempts: 1,
+            dial_timeout: SimTime::from_secs(30),
+            replicas: 1,
+        }
     }
 }
 
-/// Traefik RateLimit middleware on one class's route: a token bucket refilled at
-/// `average / period`, holding at most `burst` tokens. A request that would wait more
-/// than 1/(2·rate) for a token is answered 429 at once.
+/// Traefik RateLimit middleware on one class's route: a token bucket per source, refilled
+/// at `average / period`, holding at most `burst` tokens, in each Traefik replica's memory.
+/// A request that would wait more than [`RateLimit::max_delay`] for a token is answered
+/// 429 at once. Also an external API's own quota (`integrations.<name>.rate_limit`, one
+/// bucket: `sources` 1).
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimit {
     /// Refill rate, `average / period`, per second.
     pub rate_per_s: f64,
     /// Bucket size (Traefik's `burst`, default 1).
     pub burst: u32,
+    /// How many sources (client IPs by default) the class's requests come from, evenly:
+    /// each has its own bucket (1 = every request shares one).
+    pub sources: u32,
 }
 
 impl RateLimit {
-    /// Longest delay Traefik imposes before answering 429 instead.
+    /// Longest delay Traefik imposes before answering 429 instead: `1s / (2 × rate)` with
+    /// the rate truncated to whole requests per second, and 500 ms below 1/s
+    /// (`pkg/middlewares/ratelimiter/rate_limiter.go`).
     pub fn max_delay(&self) -> SimTime {
-        SimTime::from_secs_f64(1.0 / (2.0 * self.rate_per_s))
+        if self.rate_per_s < 1.0 {
+            return SimTime(500_000_000);
+        }
+        let whole = self.rate_per_s as u64; // Go's time.Duration(rtl): truncation
+        SimTime(1_000_000_000 / (2 * whole))
+    }
+
+    /// How long a source's bucket outlives its last request in Traefik's memory (its
+    /// ttlmap): 2 s at 1/s or more, else `1 + ⌊1/rate⌋` s. A source idle longer starts
+    /// again with a full bucket.
+    pub fn ttl(&self) -> SimTime {
+        if self.rate_per_s >= 1.0 {
+            SimTime::from_secs(2)
+        } else {
+            SimTime::from_secs(1 + (1.0 / self.rate_per_s) as u64)
+        }
     }
 }
 

@@ -238,8 +238,16 @@ pub struct OdooTier {
     /// a CFS quota): its Odoo processes share these cores, each using at most one.
     /// `None` = no limit modelled: every process has a core of its own.
     pub cpu_millicores: Option<u32>,
-    /// Listen backlog per pod; Odoo sets `8 × workers`. Full → connection refused.
+    /// Listen backlog per pod as the kernel applies it: Odoo asks for `8 × workers`,
+    /// `listen()` caps it at `somaxconn`. A SYN finding it full is dropped (retransmitted
+    /// by the client, `sim/listen.rs`), or refused under `tcp_abort_on_overflow`.
     pub listen_backlog: u32,
+    /// `net.core.somaxconn` of the pod's network namespace (Linux ≥ 5.4: 4096).
+    pub somaxconn: u32,
+    /// `net.ipv4.tcp_abort_on_overflow` (default off): a connection meeting a full listen
+    /// queue is reset at once (and Traefik's Retry may try another pod) instead of its SYN
+    /// being dropped and retransmitted.
+    pub tcp_abort_on_overflow: bool,
     /// `max_cron_threads`: cron processes per pod; each keeps a DB connection open.
     pub max_cron_threads: u32,
     /// Whether each pod runs the evented (gevent) worker, which keeps a DB connection open.

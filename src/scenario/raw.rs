@@ -339,6 +339,10 @@ pub struct RateLimit {
     pub period: L<Text>,
     /// Bucket size; default 1; ≥ 1.
     pub burst: L<i64>,
+    /// Traefik only: how many sources (client IPs) the class's requests come from, each
+    /// with its own bucket — thousands of shoppers, or 1 for a NAT'd marketplace;
+    /// default 1; 1..=65,536.
+    pub sources: L<i64>,
 }
 
 /// Rows of one `contention.tables` entry a request updates.
@@ -493,6 +497,12 @@ pub struct Ingress {
     /// Retry middleware `attempts`: total tries, the first included; default 1 (no
     /// retry); 1..=10. Traefik retries only when no connection was made.
     pub retry_attempts: L<i64>,
+    /// `serversTransport.forwardingTimeouts.dialTimeout`: how long Traefik waits for a
+    /// pod to accept a connection (SYNs retransmitted meanwhile) before a 504; default
+    /// `30s`.
+    pub dial_timeout: L<Text>,
+    /// Traefik replicas; each keeps its own rate-limit buckets; default 1; 1..=64.
+    pub replicas: L<i64>,
 }
 
 /// Odoo prefork tier (odoo.conf semantics).
@@ -511,6 +521,12 @@ pub struct Odoo {
     pub cpu: L<Text>,
     /// Listen backlog; default 8 × workers (odoo/service/server.py).
     pub listen_backlog: L<i64>,
+    /// `net.core.somaxconn` of the pod: caps the listen backlog; default 4096 (Linux ≥
+    /// 5.4; 128 before); ≥ 1.
+    pub somaxconn: L<i64>,
+    /// `net.ipv4.tcp_abort_on_overflow`: reset a connection meeting a full listen queue
+    /// at once instead of dropping its SYN; default false (the kernel's default).
+    pub tcp_abort_on_overflow: L<bool>,
     /// Default 2.
     pub max_cron_threads: L<i64>,
     /// Default true.
@@ -741,6 +757,8 @@ profiled!(
     workers,
     cpu,
     listen_backlog,
+    somaxconn,
+    tcp_abort_on_overflow,
     max_cron_threads,
     evented_worker,
     db_maxconn,

@@ -18,6 +18,8 @@
 //!   rank on the connection;
 //! - a request sent again by a client who gave up (`client:`): a child of the request
 //!   it repeats (`resubmission`), its rank carried by the request;
+//! - the Traefik replica and rate-limit source a request comes through: a child stream
+//!   of its identity (`Streams::ingress`);
 //! - a scheduled action's run, and a user logging in again after Redis evicted the
 //!   session: their rank (these depend on timing, so are the same only while it is).
 
@@ -26,6 +28,8 @@ use crate::model::Model;
 
 /// Children of a request's identity (tries are 1, 2, …).
 const THINK: u64 = u64::MAX;
+/// Which Traefik replica and rate-limit source a request comes through.
+const INGRESS: u64 = u64::MAX - 3;
 const JOB: u64 = 1 << 40;
 /// The client's own draws (its timeout, whether and when it sends the request again):
 /// a stream apart, so a client timeout moves none of the request's work.
@@ -83,6 +87,13 @@ impl Streams {
     #[inline]
     pub fn draws(&self, key: Key) -> Draws {
         engine::draws(self.seed, key)
+    }
+
+    /// Which Traefik replica and rate-limit source request `key` comes through: a stream
+    /// of its own, so drawing it moves none of the request's work.
+    #[inline]
+    pub fn ingress(&self, key: Key) -> Draws {
+        self.draws(key.child(INGRESS))
     }
 
     /// The draws of try `t` (2, 3, …) of request `key`.

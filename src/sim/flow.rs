@@ -196,6 +196,9 @@ impl Sim<'_> {
             self.free.push(req);
             return Ok(());
         }
+        if phase == Phase::SynRetry {
+            return self.on_syn_timer(req);
+        }
         r.enter(Phase::Done, self.now);
         match phase {
             Phase::Ingress => self.send_to_pod(req),

@@ -1,15 +1,19 @@
-//! Traefik's RateLimit middleware: a token bucket per route (here: per class).
+//! Traefik's RateLimit middleware: a token bucket per source (client IP) of a route (here:
+//! of a class), in each Traefik replica's memory ([`RouteBuckets`]).
 //!
 //! Traefik reserves a token (golang.org/x/time/rate semantics): the bucket refills at
 //! `rate` up to `burst`; a reservation may drive it negative, and the request then waits
-//! until its token exists — unless that wait would exceed 1/(2·rate), in which case the
-//! reservation is cancelled and Traefik answers 429 at once.
+//! until its token exists — unless that wait would exceed `RateLimit::max_delay`, in which
+//! case the reservation is cancelled and Traefik answers 429 at once. A source idle for
+//! longer than its bucket's ttl is forgotten and starts again full.
 //!
 //! The same bucket also stands for an external API's own rate limit
 //! (`integrations.<name>.rate_limit`): API providers reject rather than delay, so a call
 //! that finds no whole token is answered 429 at once ([`TokenBucket::take`]).
 
+use crate::engine::Draws;
 use crate::model::{RateLimit, SimTime};
+use rand::Rng as _;
 
 /// What the bucket says to one request.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,19 +28,78 @@ pub struct TokenBucket {
     limit: RateLimit,
     tokens: f64,
     last: SimTime,
+    /// Traefik forgets a source idle this long (`RateLimit::ttl`); an API's quota never
+    /// forgets (`SimTime::MAX`).
+    ttl: SimTime,
 }
 
 impl TokenBucket {
-    /// A full bucket.
+    /// A full bucket that never forgets (an API's quota).
     pub fn new(limit: RateLimit) -> Self {
         TokenBucket {
             limit,
             tokens: f64::from(limit.burst),
             last: SimTime::ZERO,
+            ttl: SimTime::MAX,
         }
     }
 
+    /// A full bucket of Traefik's, forgotten after `limit.ttl()` idle.
+    pub fn traefik(limit: RateLimit) -> Self {
+        TokenBucket {
+            ttl: limit.ttl(),
+            ..TokenBucket::new(limit)
+        }
+    }
+}
+
+/// The buckets of one rate-limited route: one per source in each Traefik replica, index
+/// `replica × sources + source`.
+#[derive(Clone, Debug)]
+pub struct RouteBuckets {
+    buckets: Vec<TokenBucket>,
+    sources: u32,
+    replicas: u32,
+}
+
+impl RouteBuckets {
+    pub fn new(limit: RateLimit, replicas: u32) -> Self {
+        let n = limit.sources as usize * replicas as usize;
+        RouteBuckets {
+            buckets: vec![TokenBucket::traefik(limit); n],
+            sources: limit.sources,
+            replicas,
+        }
+    }
+
+    /// The request whose ingress draws are `draws` (its own stream: `Streams::ingress`)
+    /// reaches Traefik replica and source chosen evenly, and asks that bucket.
+    #[inline]
+    pub fn admit(&mut self, now: SimTime, draws: impl FnOnce() -> Draws) -> Admission {
+        let i = if self.buckets.len() == 1 {
+            0
+        } else {
+            let mut d = draws();
+            let source = below(d.next_u64(), self.sources);
+            let replica = below(d.next_u64(), self.replicas);
+            replica as usize * self.sources as usize + source as usize
+        };
+        self.buckets[i].admit(now)
+    }
+}
+
+/// `x` (uniform on u64) mapped onto `0..n` by a multiply and shift (Lemire): exact enough
+/// (bias below n / 2⁶⁴) and the same on every machine.
+fn below(x: u64, n: u32) -> u32 {
+    ((u128::from(x) * u128::from(n)) >> 64) as u32
+}
+
+impl TokenBucket {
     pub fn admit(&mut self, now: SimTime) -> Admission {
+        if now - self.last > self.ttl {
+            // Traefik's ttlmap forgot the source: a new, full bucket.
+            self.tokens = f64::from(self.limit.burst);
+        }
         let elapsed_s = (now - self.last).as_secs_f64();
         self.tokens =
             (self.tokens + elapsed_s * self.limit.rate_per_s).min(f64::from(self.limit.burst));
@@ -83,6 +146,7 @@ mod tests {
         let limit = RateLimit {
             rate_per_s: 10.0,
             burst: 25,
+            sources: 1,
         };
         let mut b = TokenBucket::new(limit);
         let t_s = 60.0;
@@ -114,6 +178,7 @@ mod tests {
         let mut b = TokenBucket::new(RateLimit {
             rate_per_s: 5.0,
             burst: 1,
+            sources: 1,
         });
         for i in 0..100 {
             assert_eq!(b.admit(SimTime::from_secs(i)), Admission::Now);
@@ -127,6 +192,7 @@ mod tests {
         let limit = RateLimit {
             rate_per_s: 40.0,
             burst: 80,
+            sources: 1,
         };
         let mut b = TokenBucket::new(limit);
         let t_s = 120.0;
@@ -155,6 +221,7 @@ mod tests {
         let mut b = TokenBucket::new(RateLimit {
             rate_per_s: 2.0,
             burst: 1,
+            sources: 1,
         });
         for i in 0..100 {
             assert!(b.take(SimTime::from_secs(i)));

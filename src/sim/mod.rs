@@ -1,8 +1,8 @@
 //! One replication of an Odoo estate: the event loop and its dispatch.
 //!
 //! A request arrives (per-class non-homogeneous Poisson), is spread round-robin over the
-//! pods, waits in the pod's listen backlog for a free HTTP worker (or is refused when the
-//! backlog is full), opens database connections if its worker has none, spends Odoo CPU
+//! pods, waits in the pod's listen backlog for a free HTTP worker (its SYN dropped and
+//! retransmitted while the backlog is full), opens database connections if its worker has none, spends Odoo CPU
 //! time (sharing its pod's cores under a CPU limit), runs its queries on PostgreSQL (processor sharing over the cores), spends the
 //! rest of its CPU time and frees the worker. The master kills requests that exceed
 //! `limit_time_real` on its periodic beat; the worker respawns after a delay.
@@ -22,6 +22,7 @@ mod flow;
 mod gauges;
 mod ingress;
 mod jobs;
+mod listen;
 mod locks;
 mod observe;
 mod odoo;
@@ -48,7 +49,7 @@ use crate::model::{Model, SimTime};
 use arrivals::ArrivalStream;
 use draws::Streams;
 use facts::ClassFacts;
-use ingress::TokenBucket;
+use ingress::{RouteBuckets, TokenBucket};
 use locks::{Locks, Row};
 use observe::Observer;
 use odoo::{Pod, Worker};
@@ -207,8 +208,8 @@ pub struct Sim<'m> {
     pods: Vec<Pod>,
     workers: Vec<Worker>,
     next_pod: usize,
-    /// Traefik rate limit per class.
-    buckets: Vec<Option<TokenBucket>>,
+    /// Traefik rate limit per class: a bucket per source and Traefik replica.
+    buckets: Vec<Option<RouteBuckets>>,
     /// Each integration's own rate limit (the API provider's token bucket).
     api_buckets: Vec<Option<TokenBucket>>,
     /// The PostgreSQL servers' CPU and volume stations, indexed by `Db` (the replica's
@@ -397,7 +398,10 @@ impl<'m> Sim<'m> {
             buckets: model
                 .classes
                 .iter()
-                .map(|c| c.rate_limit.map(TokenBucket::new))
+                .map(|c| {
+                    c.rate_limit
+                        .map(|r| RouteBuckets::new(r, model.ingress.replicas))
+                })
                 .collect(),
             api_buckets: model
                 .integrations

@@ -15,7 +15,8 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
-    /// Pod's listen backlog full: connection refused (the ingress answers 502).
+    /// Pod's listen backlog full and `tcp_abort_on_overflow` set: the connection is reset
+    /// and no retry was left (the ingress answers 502).
     BacklogFull,
     /// `db_maxconn` smaller than the cursors the request needs: "The Connection Pool Is Full".
     DbPoolFull,
@@ -44,10 +45,13 @@ pub enum Cause {
     IntegrationRateLimited,
     /// The client gave up waiting (`client.timeout`); Odoo may still run the request.
     ClientTimeout,
+    /// Traefik's dial timed out — every SYN dropped on the pod's full listen queue — and
+    /// no retry was left: the client sees a 504.
+    DialTimeout,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 14] = [
+    pub const ALL: [Cause; 15] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -62,6 +66,7 @@ impl Cause {
         Cause::ReplicaTooManyClients,
         Cause::IntegrationRateLimited,
         Cause::ClientTimeout,
+        Cause::DialTimeout,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -81,6 +86,7 @@ impl Cause {
             Cause::ReplicaTooManyClients => "replica_too_many_clients",
             Cause::IntegrationRateLimited => "integration_rate_limited",
             Cause::ClientTimeout => "client_timeout",
+            Cause::DialTimeout => "dial_timeout",
         }
     }
 }

@@ -2,8 +2,8 @@
 //! workers, listen backlogs, database connections, `limit_time_real` kills and respawns.
 //!
 //! Semantics (docs/sources.md): one request per worker; a pod's requests wait in the OS
-//! listen backlog (`8 × workers` by default) and are refused when it is full — Traefik's
-//! Retry middleware then tries the next pod, since no connection was made; a worker keeps
+//! listen backlog (`8 × workers` by default, capped at `somaxconn`) — what happens when it
+//! is full is `listen.rs`; a worker keeps
 //! the PostgreSQL connections it opened (Odoo's per-process pool) until it dies; a request
 //! needing more cursors than `db_maxconn` fails at once; opening a connection beyond
 //! `max_connections − superuser_reserved` fails; the master kills a request that has run
@@ -11,9 +11,9 @@
 
 use super::ingress::Admission;
 use super::request::Phase;
-use super::{Cause, Ev, Resource, Sim, Step};
+use super::{Cause, Ev, Resource, RunStopped, Sim, Step};
 use crate::engine::Key;
-use crate::model::{OdooTier, SimTime};
+use crate::model::OdooTier;
 
 #[derive(Clone, Debug, Default)]
 pub struct Pod {
@@ -37,10 +37,6 @@ pub struct Worker {
     /// Holds a PgBouncer server connection (session pooling).
     pub server_conn: bool,
 }
-
-/// Traefik Retry's first back-off (its `initialInterval` default, 100 ms), doubled on each
-/// further attempt.
-const RETRY_INITIAL_INTERVAL: SimTime = SimTime(100_000_000);
 
 /// Builds the pods and their workers, all idle, none connected yet.
 pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
@@ -130,7 +126,7 @@ impl Sim<'_> {
             self.client_waits(req)?;
         }
         let admission = match &mut self.buckets[class as usize] {
-            Some(bucket) => bucket.admit(self.now),
+            Some(route) => route.admit(self.now, || self.streams.ingress(key)),
             None => Admission::Now,
         };
         match admission {
@@ -150,24 +146,25 @@ impl Sim<'_> {
         if self.next_pod == self.pods.len() {
             self.next_pod = 0;
         }
+        self.connect(req, pod as u32)
+    }
+
+    /// The connection reaches pod `pod`: an idle worker takes it, or it waits in the
+    /// listen backlog; `false` when the backlog is full (the caller decides what then).
+    #[inline]
+    pub(super) fn accept(&mut self, req: u32, pod: u32) -> Result<bool, Box<RunStopped>> {
+        let pod = pod as usize;
         if let Some(w) = self.pods[pod].idle.pop() {
-            return self.start(req, w);
+            self.start(req, w)?;
+            return Ok(true);
         }
         if self.pods[pod].backlog.len() < self.model.odoo.listen_backlog as usize {
             self.requests[req as usize].enter(Phase::Backlog, self.now);
             self.pods[pod].backlog.push_back(req);
             self.obs.add(self.now, Resource::Backlog, 1.0);
-            return Ok(());
+            return Ok(true);
         }
-        // Connection refused: no connection was made, so Traefik's Retry may try again.
-        let r = &mut self.requests[req as usize];
-        r.attempts += 1;
-        if r.attempts < self.model.ingress.retry_attempts {
-            let backoff = SimTime(RETRY_INITIAL_INTERVAL.0 << (r.attempts - 1).min(16));
-            r.enter(Phase::Ingress, self.now);
-            return self.schedule(backoff, Ev::Step { req });
-        }
-        self.fail(req, Cause::BacklogFull)
+        Ok(false)
     }
 
     /// Request `req` starts on worker `w`, which was idle.

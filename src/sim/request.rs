@@ -13,6 +13,10 @@ pub enum Phase {
     Ingress,
     /// In a pod's listen backlog.
     Backlog,
+    /// Timed: Traefik's SYN was dropped on a full listen queue; the kernel retransmits it
+    /// (`listen.rs`). The phase starts when the dial does and lasts across
+    /// retransmissions.
+    SynRetry,
     /// Timed: first half of the Odoo CPU time.
     Cpu1,
     /// A websocket message on its pod's evented CPU (processor sharing).
@@ -60,6 +64,7 @@ impl Phase {
         matches!(
             self,
             Phase::Ingress
+                | Phase::SynRetry
                 | Phase::Cpu1
                 | Phase::CountedCpu1
                 | Phase::Backoff
@@ -89,6 +94,7 @@ impl Phase {
         match self {
             Phase::Ingress => Some(Part::Ingress),
             Phase::Backlog => Some(Part::Backlog),
+            Phase::SynRetry => Some(Part::SynRetry),
             // On shared cores the time beyond the demand moves to `PodCpuWait` when the
             // phase ends (`Request::cpu_shared`).
             Phase::Cpu1
@@ -116,6 +122,9 @@ pub enum Part {
     Ingress,
     /// Waiting in the listen backlog for a worker.
     Backlog,
+    /// Waiting for a pod to accept the connection: SYNs dropped on a full listen queue
+    /// and retransmitted, dials that timed out before a Traefik retry.
+    SynRetry,
     /// Odoo CPU (of the successful try): the CPU time the request demanded.
     OdooCpu,
     /// The rest of its Odoo CPU phases' wall time: sharing the pod's cores (successful
@@ -137,9 +146,10 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 10] = [
+    pub const ALL: [Part; 11] = [
         Part::Ingress,
         Part::Backlog,
+        Part::SynRetry,
         Part::OdooCpu,
         Part::PodCpuWait,
         Part::ConnWait,
@@ -155,6 +165,7 @@ impl Part {
         match self {
             Part::Ingress => "ingress_s",
             Part::Backlog => "backlog_wait_s",
+            Part::SynRetry => "syn_retry_s",
             Part::OdooCpu => "odoo_cpu_s",
             Part::PodCpuWait => "pod_cpu_wait_s",
             Part::ConnWait => "connection_wait_s",
@@ -185,6 +196,8 @@ pub struct Request {
     /// The closed class's user who sent it (`u32::MAX`: none).
     pub user: u32,
     pub worker: u32,
+    /// The pod Traefik is dialling while its SYNs are retransmitted (`Phase::SynRetry`).
+    pub pod: u32,
     pub arrival: SimTime,
     /// Bumped whenever the slot is reused or the request ends, so PostgreSQL tags and lock
     /// waiters of ended requests can be recognised.
@@ -239,6 +252,7 @@ impl Request {
             rng,
             user: u32::MAX,
             worker: u32::MAX,
+            pod: u32::MAX,
             arrival: now,
             inc,
             phase: Phase::Done,

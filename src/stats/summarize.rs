@@ -184,6 +184,7 @@ fn class_result(
             TimeBreakdown {
                 ingress_s: part(Part::Ingress),
                 backlog_wait_s: part(Part::Backlog),
+                syn_retry_s: part(Part::SynRetry),
                 odoo_cpu_s: part(Part::OdooCpu),
                 pod_cpu_wait_s: model
                     .odoo

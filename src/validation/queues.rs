@@ -111,7 +111,13 @@ pub fn queue_yaml(
     capacity: Option<u32>,
     horizon_s: f64,
 ) -> String {
-    let backlog = capacity.map_or(1_000_000, |k| k - servers);
+    // A bounded waiting room is a loss system: a full backlog refuses at once
+    // (`tcp_abort_on_overflow`), with no retry. somaxconn is raised so the kernel's cap
+    // leaves the backlog as written.
+    let (backlog, overflow) = match capacity {
+        Some(k) => (k - servers, "    tcp_abort_on_overflow: true\n"),
+        None => (1_000_000, ""),
+    };
     let (workers, cores) = match service {
         Service::Worker { .. } => (servers, 1),
         Service::ProcessorSharing { .. } => (10_000, servers),
@@ -120,7 +126,7 @@ pub fn queue_yaml(
         "version: 1\nname: {name}\nhorizon:\n  start: 2026-01-05T00:00\n  duration: {h}s\n  warmup: {w}s\n\
          stats:\n  fine_bucket: {fb}s\n  coarse_bucket: {fb}s\n\
          workloads:\n  q:\n    rate: {rate_per_s}/s\n{svc}\
-         estate:\n  odoo:\n    workers: {workers}\n    listen_backlog: {backlog}\n    max_cron_threads: 0\n    \
+         estate:\n  odoo:\n    workers: {workers}\n    listen_backlog: {backlog}\n    somaxconn: 1000000\n{overflow}    max_cron_threads: 0\n    \
          evented_worker: false\n    limit_time_real: unlimited\n    limit_request: 100000000\n  postgres:\n    cores: {cores}\n    \
          max_connections: 20000\n",
         h = horizon_s,

@@ -16,6 +16,10 @@ use crate::model::{
 const MAX_PODS: u32 = 10_000;
 const MAX_WORKERS: u32 = 10_000;
 const MAX_CORES: u32 = 4_096;
+/// Traefik replicas: each keeps its own rate-limit buckets.
+const MAX_INGRESS_REPLICAS: u32 = 64;
+/// `net.core.somaxconn` since Linux 5.4 (128 before): listen(2), ip-sysctl.rst.
+const DEFAULT_SOMAXCONN: u32 = 4096;
 /// Shortest `kill_check_period`: each check is an event per pod (the master and the
 /// evented worker), so a period of nanoseconds would spend the event budget on checks.
 const MIN_KILL_CHECK_PERIOD: SimTime = SimTime::from_secs(1);
@@ -103,8 +107,26 @@ fn ingress(cx: &mut Ctx, i: &Located<raw::Ingress>) -> Option<Ingress> {
         1..=10,
         "`attempts` counts the first try (Traefik Retry middleware): 1 = no retry",
     );
+    let dial_timeout = cx.positive_duration(
+        i.value.dial_timeout.as_ref(),
+        i.pos,
+        "estate.ingress.dial_timeout",
+        Some(Ingress::default().dial_timeout),
+        SimTime::from_secs(3600),
+        "Traefik's dial timeout (serversTransport.forwardingTimeouts.dialTimeout), e.g. `30s`; the kernel gives up on its own after 127 s of SYN retransmissions",
+    );
+    let replicas = cx.int(
+        i.value.replicas.as_ref(),
+        i.pos,
+        "estate.ingress.replicas",
+        Some(1),
+        1..=MAX_INGRESS_REPLICAS,
+        "at least one Traefik replica stands in front of the pods",
+    );
     Some(Ingress {
         retry_attempts: retry_attempts?,
+        dial_timeout: dial_timeout?,
+        replicas: replicas?,
     })
 }
 
@@ -151,6 +173,16 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         ),
         None => backlog_default,
     };
+    // listen(2): the kernel caps the backlog at net.core.somaxconn (4096 from Linux 5.4).
+    let somaxconn = cx.int(
+        o.somaxconn.as_ref(),
+        at,
+        &p("somaxconn"),
+        Some(DEFAULT_SOMAXCONN),
+        1..=i32::MAX as u32,
+        "net.core.somaxconn caps every listen backlog: 0 would let no connection wait; the kernel's default is 4096 (128 before Linux 5.4)",
+    );
+    let tcp_abort_on_overflow = o.tcp_abort_on_overflow.as_ref().is_some_and(|b| b.value);
     let max_cron_threads = cx.int(
         o.max_cron_threads.as_ref(),
         at,
@@ -320,7 +352,9 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         pods: pods?,
         workers: workers?,
         cpu_millicores: cpu?,
-        listen_backlog: listen_backlog?,
+        listen_backlog: listen_backlog?.min(somaxconn?),
+        somaxconn: somaxconn?,
+        tcp_abort_on_overflow,
         max_cron_threads: max_cron_threads?,
         evented_worker,
         db_maxconn: db_maxconn?,

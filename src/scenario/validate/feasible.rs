@@ -10,6 +10,10 @@ use super::Ctx;
 use crate::model::Model;
 use crate::sim::{GaugeTable, Resource, WorkingMemory, background_connections};
 
+/// Most Traefik rate-limit buckets a replication keeps: Σ over rate-limited classes of
+/// `sources × estate.ingress.replicas` (about 32 MB of buckets).
+pub const MAX_RATE_LIMIT_BUCKETS: u64 = 1_000_000;
+
 /// Largest working memory one replication may be estimated to need. Replications run
 /// `--threads` at a time, each with its own.
 pub const MAX_WORKING_MEMORY: u64 = 2 << 30;
@@ -98,5 +102,38 @@ pub fn working_memory_fits(cx: &mut Ctx, s: &raw::Scenario, m: &Model) {
             "run.max_in_flight" => "lower run.max_in_flight: the request table and the event queue are sized by it".into(),
             _ => "widen stats.fine_bucket / coarse_bucket or shorten the horizon".into(),
         }),
+    );
+}
+
+/// Every source of every rate-limited route has a bucket in every Traefik replica: their
+/// number must stay within [`MAX_RATE_LIMIT_BUCKETS`].
+pub fn rate_limit_buckets_fit(cx: &mut Ctx, s: &raw::Scenario, m: &Model) {
+    let replicas = u64::from(m.ingress.replicas);
+    let per_class = |c: &crate::model::WorkloadClass| {
+        c.rate_limit.map_or(0, |r| u64::from(r.sources) * replicas)
+    };
+    let total: u64 = m.classes.iter().map(per_class).sum();
+    if total <= MAX_RATE_LIMIT_BUCKETS {
+        return;
+    }
+    let largest = m
+        .classes
+        .iter()
+        .max_by_key(|c| per_class(c))
+        .expect("a class");
+    let pos = s
+        .workloads
+        .as_ref()
+        .and_then(|w| w.value.0.iter().find(|(k, _)| k.value == largest.name))
+        .and_then(|(_, v)| v.value.rate_limit.as_ref())
+        .map(|r| r.value.sources.as_ref().map_or(r.pos, |v| v.pos))
+        .unwrap_or_default();
+    cx.error(
+        pos,
+        &format!("workloads.{}.rate_limit.sources", largest.name),
+        format!(
+            "{total} rate-limit buckets (each rate-limited class's sources × {replicas} Traefik replicas); the limit is {MAX_RATE_LIMIT_BUCKETS}"
+        ),
+        Some("fewer sources change little once each source sends less than its bucket's rate: lower `sources` (or estate.ingress.replicas)".into()),
     );
 }

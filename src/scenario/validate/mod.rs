@@ -531,6 +531,7 @@ pub fn validate(
     // What the run would fail on at start-up or while allocating, checked on the model.
     feasible::background_connections_fit(&mut cx, &s, &model);
     feasible::working_memory_fits(&mut cx, &s, &model);
+    feasible::rate_limit_buckets_fit(&mut cx, &s, &model);
     model.slos = slos::slos(&mut cx, s.slos.as_ref(), &model).unwrap_or_default();
     if !cx.diags.is_empty() {
         return Err(Diagnostics(cx.diags));
