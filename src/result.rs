@@ -124,6 +124,10 @@ pub struct ClassResult {
 /// `lock_wait_and_retry_s`, with the lock waits and back-off sleeps.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimeBreakdown {
+    /// A queue_job job's wait in its channel, from being made pending (enqueued, or put
+    /// back after a failure) to its dispatch; present for job classes only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_job_wait_s: Option<Estimate>,
     /// Traefik: rate-limit delay and retry back-off.
     pub ingress_s: Option<Estimate>,
     /// Waiting in a pod's listen backlog for an HTTP worker.
@@ -396,14 +400,23 @@ pub struct ReplicationClass {
 }
 
 impl TimeBreakdown {
-    /// Each part with its name and a short label, in order; `pod_cpu_wait_s` only when the
-    /// run had a pod CPU limit (`pod_cpu`).
-    pub fn parts(&self, pod_cpu: bool) -> Vec<(&'static str, &'static str, Option<Estimate>)> {
-        let mut v = vec![
+    /// Each part with its name and a short label, in order; `queue_job_wait_s` only when
+    /// the run had job classes (`jobs`), `pod_cpu_wait_s` only when it had a pod CPU
+    /// limit (`pod_cpu`).
+    pub fn parts(
+        &self,
+        pod_cpu: bool,
+        jobs: bool,
+    ) -> Vec<(&'static str, &'static str, Option<Estimate>)> {
+        let mut v = Vec::with_capacity(11);
+        if jobs {
+            v.push(("queue_job_wait_s", "job wait", self.queue_job_wait_s));
+        }
+        v.extend([
             ("ingress_s", "ingress", self.ingress_s),
             ("backlog_wait_s", "backlog", self.backlog_wait_s),
             ("odoo_cpu_s", "odoo cpu", self.odoo_cpu_s),
-        ];
+        ]);
         if pod_cpu {
             v.push(("pod_cpu_wait_s", "pod cpu wait", self.pod_cpu_wait_s));
         }
@@ -423,6 +436,12 @@ impl TimeBreakdown {
 }
 
 impl SimulationResult {
+    /// Whether the run had queue_job job classes (its breakdown then has
+    /// `queue_job_wait_s`).
+    pub fn has_jobs(&self) -> bool {
+        self.classes.iter().any(|c| c.kind == "job")
+    }
+
     /// Whether the run modelled a pod CPU limit (its breakdown then has `pod_cpu_wait_s`).
     pub fn has_pod_cpu(&self) -> bool {
         self.configuration

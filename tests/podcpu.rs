@@ -274,7 +274,7 @@ fn the_breakdown_splits_cpu_demand_from_sharing() {
     for c in &r.classes {
         let t = &c.time_breakdown;
         let sum: f64 = t
-            .parts(true)
+            .parts(true, false)
             .iter()
             .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
             .sum();

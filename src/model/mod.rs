@@ -18,8 +18,9 @@ pub use estate::{
     PoolMode, RateLimit, Redis, RedisCache, Replica, Volume,
 };
 pub use queue_job::{
-    AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
-    DEFAULT_PRIORITY, Failure, PG_RETRY, RETRY_INTERVAL, RetryPattern, RetryPolicy, parse_channels,
+    AfterFailure, Channel, ChannelError, Channels, DEAD_JOB_GRACE, DEFAULT_CHANNELS,
+    DEFAULT_MAX_RETRIES, DEFAULT_PRIORITY, Failure, JobHost, PG_RETRY, RETRY_INTERVAL, Requeue,
+    RetryPattern, RetryPolicy, SELECT_TIMEOUT, STUCK_CRON_INTERVAL, parse_channels,
 };
 pub use slo::{MAX_SLO_SUBJECTS, MAX_SLOS, Slo, SloMetric, SloWindow, min_completed_for_quantile};
 pub use time::SimTime;
@@ -241,6 +242,10 @@ pub struct OdooTier {
     pub worker_respawn: SimTime,
     /// queue_job channels (`[queue_job] channels=`, default `root:1`).
     pub queue_job_channels: Channels,
+    /// How a job whose worker was killed is requeued (the queue_job version).
+    pub queue_job_requeue: Requeue,
+    /// Where the runner sends `/queue_job/runjob` (`ODOO_QUEUE_JOB_HOST`).
+    pub queue_job_host: JobHost,
     /// Resident memory of a fresh worker process, MiB.
     pub worker_base_memory_mib: f64,
     /// `limit_memory_soft`: a worker above it is recycled after its current request.

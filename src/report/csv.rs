@@ -79,7 +79,7 @@ fn summary(r: &SimulationResult) -> Result<OutFile, RenderError> {
             ("ended_per_s".into(), Some(c.ended_per_s)),
             ("sojourn_s_mean".into(), c.sojourn_s_mean),
         ]);
-        for (name, _, e) in c.time_breakdown.parts(r.has_pod_cpu()) {
+        for (name, _, e) in c.time_breakdown.parts(r.has_pod_cpu(), r.has_jobs()) {
             rows.push((format!("time_breakdown.{name}"), e));
         }
         for (metric, e) in rows {

@@ -162,10 +162,11 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     peaks_table(&mut o, r, &st);
     let _ = writeln!(o, "\nwhere the time went (ms per completed request)");
     let pod_cpu = r.has_pod_cpu();
+    let jobs = r.has_jobs();
     let width = |label: &str| label.len().max(9);
     if let Some(c) = r.classes.first() {
         let mut head = format!("  {:<20}", "class");
-        for (_, label, _) in c.time_breakdown.parts(pod_cpu) {
+        for (_, label, _) in c.time_breakdown.parts(pod_cpu, jobs) {
             head += &format!(" {label:>w$}", w = width(label));
         }
         let _ = writeln!(o, "{head}");
@@ -173,7 +174,7 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
     for c in &r.classes {
         let f = |e: &Option<Estimate>| e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3));
         let mut line = format!("  {:<20}", c.name);
-        for (_, label, e) in c.time_breakdown.parts(pod_cpu) {
+        for (_, label, e) in c.time_breakdown.parts(pod_cpu, jobs) {
             line += &format!(" {:>w$}", f(&e), w = width(label));
         }
         let _ = writeln!(o, "{line}");

@@ -513,6 +513,16 @@ pub struct Odoo {
     /// queue_job channels, as in `[queue_job] channels=` / `ODOO_QUEUE_JOB_CHANNELS`:
     /// e.g. `root:4,root.sync:2`; default `root:1`.
     pub queue_job_channels: L<String>,
+    /// How jobs whose worker was killed go back to pending: `dead_jobs` (default: recent
+    /// runners, `requeue_dead_jobs` on every loop) or `stuck_cron` (older versions: the
+    /// `requeue_stuck_jobs` cron only).
+    pub queue_job_requeue: L<String>,
+    /// With `stuck_cron`: the cron's `started_delta`; default `0` = started jobs are never
+    /// requeued (queue_job's default).
+    pub queue_job_started_delta: L<Text>,
+    /// Where the runner sends `/queue_job/runjob` (`ODOO_QUEUE_JOB_HOST`): `runner_pod`
+    /// (default: the runner's own Odoo) or `service` (a Kubernetes Service over the pods).
+    pub queue_job_host: L<String>,
 }
 
 /// PostgreSQL server.
@@ -688,7 +698,10 @@ profiled!(
     limit_memory_soft,
     limit_memory_hard,
     limit_request,
-    queue_job_channels
+    queue_job_channels,
+    queue_job_requeue,
+    queue_job_started_delta,
+    queue_job_host
 );
 profiled!(
     Postgres,

@@ -25,6 +25,7 @@ use crate::model::Model;
 /// Children of a request's identity (tries are 1, 2, …).
 const THINK: u64 = u64::MAX;
 const JOB: u64 = 1 << 40;
+const ROUTE: u64 = u64::MAX - 1;
 
 /// The stream identities of one class, and how many requests each has numbered.
 struct ClassKeys {
@@ -77,6 +78,11 @@ impl Streams {
     #[inline]
     pub fn draws(&self, key: Key) -> Draws {
         engine::draws(self.seed, key)
+    }
+
+    /// Where request `key` is routed (a Kubernetes Service's pick), apart from its work.
+    pub fn route(&self, key: Key) -> Draws {
+        engine::draws(self.seed, key.child(ROUTE))
     }
 
     /// The draws of try `t` (2, 3, …) of request `key`.

@@ -95,6 +95,12 @@ enum Ev {
     },
     /// The queue_job runner wakes for a job whose eta has come.
     JobWake,
+    /// The runner's select() times out (`SELECT_TIMEOUT`) while jobs are dead.
+    RunnerTimeout,
+    /// The stuck-jobs cron requeues a job whose worker was killed.
+    JobRequeue {
+        job: u32,
+    },
     /// A scheduled action is due.
     CronDue {
         class: u32,
@@ -163,7 +169,8 @@ pub struct Replication {
     pub resource_mean: Vec<f64>,
     pub resource_max: Vec<f64>,
     pub resource_fine: Vec<Vec<f32>>,
-    /// Requests still in flight at the horizon, per class.
+    /// Requests still in flight at the horizon, per class (pending jobs included: a
+    /// job arrives when it is made pending).
     pub in_flight_end: Vec<u64>,
     /// Per service-level objective (`Model::slos` order), its spans' counts: what the
     /// class's requests did in each span of its window (empty for one read from a gauge).
@@ -220,6 +227,7 @@ pub struct Sim<'m> {
     job_free: Vec<u32>,
     job_wake: Option<SimTime>,
     has_jobs: bool,
+    runner: jobs::Runner,
     /// Cron workers (indices into `workers`), the idle ones, whose turn it is to poll,
     /// the due jobs (class, due time), and which cron classes are due or running.
     cron_workers: Vec<u32>,
@@ -399,6 +407,7 @@ impl<'m> Sim<'m> {
             job_recs: Vec::new(),
             job_free: Vec::new(),
             job_wake: None,
+            runner: jobs::Runner::default(),
             has_jobs: model.classes.iter().any(|c| c.job.is_some()),
             cron_workers: Vec::new(),
             cron_idle: Vec::new(),
@@ -554,6 +563,8 @@ impl<'m> Sim<'m> {
             Ev::IoWake { db, epoch } => self.on_io_wake(db, epoch),
             Ev::PodCpuWake { pod, epoch } => self.on_pod_cpu_wake(pod, epoch),
             Ev::JobWake => self.on_job_wake(),
+            Ev::RunnerTimeout => self.on_runner_timeout(),
+            Ev::JobRequeue { job } => self.on_job_requeue(job),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),
             Ev::PoolCheck => self.on_pool_check(),
@@ -709,6 +720,7 @@ impl<'m> Sim<'m> {
                 in_flight_end[r.class as usize] += 1;
             }
         }
+        self.pending_jobs(&mut in_flight_end);
         let observe::Observed {
             classes,
             slo_spans,

@@ -147,6 +147,11 @@ impl Sim<'_> {
         if self.next_pod == self.pods.len() {
             self.next_pod = 0;
         }
+        self.send_to(req, pod)
+    }
+
+    /// The request reaches pod `pod`: a worker, the listen backlog, or a refusal.
+    pub(super) fn send_to(&mut self, req: u32, pod: usize) -> Step {
         if let Some(w) = self.pods[pod].idle.pop() {
             return self.start(req, w);
         }
@@ -159,7 +164,8 @@ impl Sim<'_> {
         // Connection refused: no connection was made, so Traefik's Retry may try again.
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
-        if r.attempts < self.model.ingress.retry_attempts {
+        // The runner's runjob call does not go through Traefik: no retry.
+        if r.attempts < self.model.ingress.retry_attempts && r.job == u32::MAX {
             let backoff = SimTime(RETRY_INITIAL_INTERVAL.0 << (r.attempts - 1).min(16));
             r.enter(Phase::Ingress, self.now);
             return self.schedule(backoff, Ev::Step { req });

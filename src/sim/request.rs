@@ -106,6 +106,8 @@ impl Phase {
 /// Where a completed request's time went. Order = index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
+    /// A queue_job job: pending, waiting for the runner to dispatch it.
+    QueueJobWait,
     /// Traefik: rate-limit delay and retry back-off.
     Ingress,
     /// Waiting in the listen backlog for a worker.
@@ -128,7 +130,8 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 9] = [
+    pub const ALL: [Part; 10] = [
+        Part::QueueJobWait,
         Part::Ingress,
         Part::Backlog,
         Part::OdooCpu,
@@ -143,6 +146,7 @@ impl Part {
 
     pub fn name(self) -> &'static str {
         match self {
+            Part::QueueJobWait => "queue_job_wait_s",
             Part::Ingress => "ingress_s",
             Part::Backlog => "backlog_wait_s",
             Part::OdooCpu => "odoo_cpu_s",

@@ -91,23 +91,25 @@ pub fn resource_table(f: &mut Flow, r: &SimulationResult) {
 /// Where the time went, per class.
 pub fn breakdown_table(f: &mut Flow, r: &SimulationResult) {
     let pod_cpu = r.has_pod_cpu();
+    let jobs = r.has_jobs();
     let Some(first) = r.classes.first() else {
         return;
     };
-    let parts = first.time_breakdown.parts(pod_cpu);
-    let rows: Vec<Vec<String>> =
-        r.classes
-            .iter()
-            .map(|c| {
-                let mut row = vec![c.name.clone()];
-                row.extend(
-                    c.time_breakdown.parts(pod_cpu).iter().map(|(_, _, e)| {
-                        e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3))
-                    }),
-                );
-                row
-            })
-            .collect();
+    let parts = first.time_breakdown.parts(pod_cpu, jobs);
+    let rows: Vec<Vec<String>> = r
+        .classes
+        .iter()
+        .map(|c| {
+            let mut row = vec![c.name.clone()];
+            row.extend(
+                c.time_breakdown
+                    .parts(pod_cpu, jobs)
+                    .iter()
+                    .map(|(_, _, e)| e.map_or("—".into(), |e| format!("{:.1}", e.mean * 1e3))),
+            );
+            row
+        })
+        .collect();
     let mut header = vec!["class"];
     header.extend(parts.iter().map(|(_, label, _)| *label));
     let mut align = vec![Align::Left];

@@ -307,9 +307,13 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
             }
         },
     };
+    let requeue = super::job_runner::requeue(cx, o);
+    let job_host = super::job_runner::host(cx, o);
     memory_ok?;
     gevent_ok?;
     Some(OdooTier {
+        queue_job_requeue: requeue?,
+        queue_job_host: job_host?,
         db_maxconn_gevent: db_maxconn_gevent?,
         limit_memory_soft_gevent_mib: soft_gevent?,
         websocket_memory_mib: websocket_memory?,

@@ -14,6 +14,7 @@ mod dist;
 mod estate;
 mod feasible;
 mod integrations;
+mod job_runner;
 mod jobs;
 mod population;
 mod recurrence;
