@@ -1281,6 +1281,55 @@ fn queue_job_links_jobs_channels_and_spawns() {
 }
 
 #[test]
+fn odoo_limit_errors() {
+    for (line, expected) in [
+        (
+            "    workers: 9\n    limit_time_real_cron: -5",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.limit_time_real_cron",
+                "-5 is negative",
+                "-1",
+            ],
+        ),
+        (
+            "    workers: 9\n    limit_time_real_cron: soon",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.limit_time_real_cron",
+                "`0` or `unlimited`",
+            ],
+        ),
+        (
+            "    workers: 9\n    version: '15.5'",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.version",
+                "unknown Odoo version `15.5`",
+                "8192 up to 16.0",
+            ],
+        ),
+        (
+            "    workers: 9\n    version: 99",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.version",
+                "unknown Odoo version `99`",
+            ],
+        ),
+        (
+            "    workers: 9\n    worker_vms: 3GiB",
+            vec![
+                "estate.odoo.limit_memory_soft",
+                "worker_vms < limit_memory_soft",
+            ],
+        ),
+    ] {
+        check(&edit("    workers: 9", line), &expected);
+    }
+}
+
+#[test]
 fn queue_job_runner_errors() {
     let odoo = "queue_job_channels: \"root:4,root.sync:2\"";
     let cases: Vec<(String, Vec<&str>)> = vec![

@@ -238,6 +238,8 @@ pub struct Sim<'m> {
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
+    /// The same for cron runs, against `limit_time_real_cron`.
+    cron_started: VecDeque<(SimTime, u32, u32)>,
     /// Evented workers (one per pod, only with a websocket class), websocket
     /// connections and their free slots, the next pod in turn, connections open.
     evented: Vec<evented::EventedPod>,
@@ -430,6 +432,7 @@ impl<'m> Sim<'m> {
                 })
                 .collect(),
             started: VecDeque::new(),
+            cron_started: VecDeque::new(),
             evented: if model.classes.iter().any(|c| c.websocket.is_some()) {
                 (0..model.odoo.pods)
                     .map(|_| evented::EventedPod::new())
@@ -464,7 +467,7 @@ impl<'m> Sim<'m> {
         if warm {
             sim.schedule_first(model.horizon.warmup, Ev::WarmupEnd)?;
         }
-        if model.odoo.limit_time_real.is_some() {
+        if model.odoo.limit_time_real.is_some() || sim.cron_watchdog() {
             sim.schedule(model.odoo.kill_check_period, Ev::MasterBeat)?;
         }
         if !sim.evented.is_empty() {

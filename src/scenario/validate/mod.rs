@@ -16,6 +16,7 @@ mod feasible;
 mod integrations;
 mod job_runner;
 mod jobs;
+mod limits;
 mod population;
 mod recurrence;
 mod schedule;
