@@ -191,6 +191,10 @@ pub struct ClientTotals {
 /// `lock_wait_and_retry_s`, with the lock waits and back-off sleeps.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimeBreakdown {
+    /// A queue_job job's wait in its channel, from being made pending (enqueued, or put
+    /// back after a failure) to its dispatch; present for job classes only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_job_wait_s: Option<Estimate>,
     /// Traefik: rate-limit delay and retry back-off.
     pub ingress_s: Option<Estimate>,
     /// Waiting in a pod's listen backlog for an HTTP worker.
@@ -227,6 +231,8 @@ pub struct ShownParts {
     pub pod_cpu: bool,
     /// Some class writes: `commit_s`.
     pub commit: bool,
+    /// The run had queue_job job classes: `queue_job_wait_s`.
+    pub jobs: bool,
 }
 
 /// Whether an objective holds, at the run's simultaneous confidence.
@@ -480,16 +486,21 @@ pub struct ReplicationClass {
 }
 
 impl TimeBreakdown {
-    /// Each part with its name and a short label, in order; `pod_cpu_wait_s` only when the
-    /// run had a pod CPU limit, `commit_s` only when some class writes (`shown`).
+    /// Each part with its name and a short label, in order; `queue_job_wait_s` only when
+    /// the run had job classes, `pod_cpu_wait_s` only when it had a pod CPU limit,
+    /// `commit_s` only when some class writes (`shown`).
     pub fn parts(&self, shown: ShownParts) -> Vec<(&'static str, &'static str, Option<Estimate>)> {
         let pod_cpu = shown.pod_cpu;
-        let mut v = vec![
+        let mut v = Vec::with_capacity(13);
+        if shown.jobs {
+            v.push(("queue_job_wait_s", "job wait", self.queue_job_wait_s));
+        }
+        v.extend([
             ("ingress_s", "ingress", self.ingress_s),
             ("backlog_wait_s", "backlog", self.backlog_wait_s),
             ("syn_retry_s", "syn retry", self.syn_retry_s),
             ("odoo_cpu_s", "odoo cpu", self.odoo_cpu_s),
-        ];
+        ]);
         if pod_cpu {
             v.push(("pod_cpu_wait_s", "pod cpu wait", self.pod_cpu_wait_s));
         }
@@ -512,6 +523,12 @@ impl TimeBreakdown {
 }
 
 impl SimulationResult {
+    /// Whether the run had queue_job job classes (its breakdown then has
+    /// `queue_job_wait_s`).
+    pub fn has_jobs(&self) -> bool {
+        self.classes.iter().any(|c| c.kind == "job")
+    }
+
     /// Whether the run modelled a pod CPU limit (its breakdown then has `pod_cpu_wait_s`).
     pub fn has_pod_cpu(&self) -> bool {
         self.configuration
@@ -522,6 +539,7 @@ impl SimulationResult {
     /// The optional parts of this result's time breakdowns.
     pub fn shown_parts(&self) -> ShownParts {
         ShownParts {
+            jobs: self.has_jobs(),
             pod_cpu: self.has_pod_cpu(),
             commit: self
                 .classes

@@ -255,7 +255,9 @@ fn queue_job_respects_channel_capacity_and_drains() {
 }
 
 /// Scheduled actions run on the cron workers every interval (after the next poll), never
-/// twice at once: a run longer than the interval makes the next ones wait, not overlap.
+/// twice at once: a run longer than the interval makes the next ones wait, not overlap
+/// (no cron time limit here: under the default one, 120 s, a 25-minute run is killed —
+/// `tests/odoo_limits.rs`).
 #[test]
 fn crons_run_every_interval_and_never_overlap() {
     let yaml = "version: 1
@@ -271,7 +273,7 @@ workloads:
     cron: {interval: 10m, first_run: 1m}
     odoo_cpu: {dist: constant, value: 25m}
 estate:
-  odoo: {workers: 2, max_cron_threads: 2}
+  odoo: {workers: 2, max_cron_threads: 2, limit_time_real_cron: 0}
   postgres: {cores: 2}
 ";
     let r = run(&model(yaml), 2);

@@ -61,6 +61,8 @@ estate:
     pods: 2
     workers: 4
 {cpu}    limit_time_real: 2s
+    # The 3 s scheduler would be killed under 2 s (limit_time_real_cron's default).
+    limit_time_real_cron: 30s
     kill_check_period: 1s
     limit_memory_soft_gevent: 300MiB
     websocket_memory: 1MiB

@@ -1363,6 +1363,116 @@ fn queue_job_links_jobs_channels_and_spawns() {
 }
 
 #[test]
+fn odoo_limit_errors() {
+    for (line, expected) in [
+        (
+            "    workers: 9\n    limit_time_real_cron: -5",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.limit_time_real_cron",
+                "-5 is negative",
+                "-1",
+            ],
+        ),
+        (
+            "    workers: 9\n    limit_time_real_cron: soon",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.limit_time_real_cron",
+                "`0` or `unlimited`",
+            ],
+        ),
+        (
+            "    workers: 9\n    version: '15.5'",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.version",
+                "unknown Odoo version `15.5`",
+                "8192 up to 16.0",
+            ],
+        ),
+        (
+            "    workers: 9\n    version: 99",
+            vec![
+                "test.yaml:32:",
+                "estate.odoo.version",
+                "unknown Odoo version `99`",
+            ],
+        ),
+        (
+            "    workers: 9\n    worker_vms: 3GiB",
+            vec![
+                "estate.odoo.limit_memory_soft",
+                "worker_vms < limit_memory_soft",
+            ],
+        ),
+    ] {
+        check(&edit("    workers: 9", line), &expected);
+    }
+}
+
+#[test]
+fn queue_job_runner_errors() {
+    let odoo = "queue_job_channels: \"root:4,root.sync:2\"";
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            QJ.replace(odoo, &format!("{odoo}, queue_job_requeue: dead_job")),
+            vec![
+                "test.yaml:13:",
+                "estate.odoo.queue_job_requeue",
+                "unknown value `dead_job`",
+                "did you mean `dead_jobs`",
+            ],
+        ),
+        (
+            QJ.replace(odoo, &format!("{odoo}, queue_job_started_delta: 20m")),
+            vec![
+                "test.yaml:13:",
+                "estate.odoo.queue_job_started_delta",
+                "only used with `queue_job_requeue: stuck_cron`",
+            ],
+        ),
+        (
+            QJ.replace(
+                odoo,
+                &format!("{odoo}, queue_job_requeue: stuck_cron, queue_job_started_delta: -5m"),
+            ),
+            vec!["test.yaml:13:", "estate.odoo.queue_job_started_delta"],
+        ),
+        (
+            QJ.replace(odoo, &format!("{odoo}, queue_job_host: servce")),
+            vec![
+                "test.yaml:13:",
+                "estate.odoo.queue_job_host",
+                "did you mean `service`",
+            ],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        check(&yaml, &expected);
+    }
+    let m = load_str(
+        &QJ.replace(
+            odoo,
+            &format!("{odoo}, queue_job_requeue: stuck_cron, queue_job_started_delta: 0, queue_job_host: service"),
+        ),
+        "test.yaml",
+        Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(
+        m.odoo.queue_job_requeue,
+        peakplan::model::Requeue::StuckCron {
+            started_delta: None
+        }
+    );
+    assert_eq!(m.odoo.queue_job_host, peakplan::model::JobHost::Service);
+    let m = load_str(QJ, "test.yaml", Path::new(".")).unwrap();
+    assert_eq!(m.odoo.queue_job_requeue, peakplan::model::Requeue::DeadJobs);
+    assert_eq!(m.odoo.queue_job_host, peakplan::model::JobHost::RunnerPod);
+}
+
+#[test]
 fn queue_job_errors() {
     let cases: Vec<(String, Vec<&str>)> = vec![
         (

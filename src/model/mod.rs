@@ -19,8 +19,9 @@ pub use estate::{
     hit_ratio,
 };
 pub use queue_job::{
-    AfterFailure, Channel, ChannelError, Channels, DEFAULT_CHANNELS, DEFAULT_MAX_RETRIES,
-    DEFAULT_PRIORITY, Failure, PG_RETRY, RETRY_INTERVAL, RetryPattern, RetryPolicy, parse_channels,
+    AfterFailure, Channel, ChannelError, Channels, DEAD_JOB_GRACE, DEFAULT_CHANNELS,
+    DEFAULT_MAX_RETRIES, DEFAULT_PRIORITY, Failure, JobHost, PG_RETRY, RETRY_INTERVAL, Requeue,
+    RetryPattern, RetryPolicy, SELECT_TIMEOUT, STUCK_CRON_INTERVAL, parse_channels,
 };
 pub use slo::{MAX_SLO_SUBJECTS, MAX_SLOS, Slo, SloMetric, SloWindow, min_completed_for_quantile};
 pub use time::SimTime;
@@ -265,18 +266,29 @@ pub struct OdooTier {
     pub db_maxconn: u32,
     /// `limit_time_real`; `None` = unlimited. Kills happen on the master's beat.
     pub limit_time_real: Option<SimTime>,
+    /// `limit_time_real_cron` resolved (`-1` → `limit_time_real`); `None` = unlimited. The
+    /// cron worker's watchdog kills a run past it on the master's beat.
+    pub limit_time_real_cron: Option<SimTime>,
     /// Period of the master's check for `limit_time_real` (Odoo: about 4 s).
     pub kill_check_period: SimTime,
     /// Time for the master to spawn a replacement worker after a kill.
     pub worker_respawn: SimTime,
     /// queue_job channels (`[queue_job] channels=`, default `root:1`).
     pub queue_job_channels: Channels,
+    /// How a job whose worker was killed is requeued (the queue_job version).
+    pub queue_job_requeue: Requeue,
+    /// Where the runner sends `/queue_job/runjob` (`ODOO_QUEUE_JOB_HOST`).
+    pub queue_job_host: JobHost,
     /// Resident memory of a fresh worker process, MiB.
     pub worker_base_memory_mib: f64,
-    /// `limit_memory_soft`: a worker above it is recycled after its current request.
+    /// Virtual size (VMS) of a fresh HTTP or cron worker, MiB: Odoo compares the limits
+    /// below with it, not with the resident size.
+    pub worker_vms_mib: f64,
+    /// `limit_memory_soft`: a worker whose VMS is above it is recycled after its current
+    /// request.
     pub limit_memory_soft_mib: f64,
-    /// `limit_memory_hard`: an allocation that would cross it fails (MemoryError, the
-    /// request errors out).
+    /// `limit_memory_hard` (`RLIMIT_AS`): an allocation that would take the VMS across it
+    /// fails (MemoryError, the request errors out).
     pub limit_memory_hard_mib: f64,
     /// `limit_request`: a worker is recycled after this many requests.
     pub limit_request: u32,

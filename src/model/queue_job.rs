@@ -38,6 +38,44 @@ pub const RETRY_INTERVAL: SimTime = SimTime::from_secs(600);
 /// `PG_RETRY` (queue_job/controllers/main.py): delay after a PostgreSQL concurrency error.
 pub const PG_RETRY: SimTime = SimTime::from_secs(5);
 
+/// Recent runners' grace before a job `enqueued`/`started` without its lock counts as
+/// dead (`Database._query_requeue_dead_jobs`, queue_job/jobrunner/runner.py:
+/// `date_enqueued < now() - INTERVAL '10 sec'`).
+pub const DEAD_JOB_GRACE: SimTime = SimTime::from_secs(10);
+/// `SELECT_TIMEOUT` (queue_job/jobrunner/runner.py): the runner's loop waits at most this
+/// long for a notification when no channel has a wake-up time.
+pub const SELECT_TIMEOUT: SimTime = SimTime::from_secs(60);
+/// The `Jobs Garbage Collector` cron of older queue_job (`requeue_stuck_jobs`), every
+/// 5 minutes (queue_job/data/queue_data.xml).
+pub const STUCK_CRON_INTERVAL: SimTime = SimTime::from_secs(300);
+
+/// How a job whose worker died (`limit_time_real`) leaves `started`: until it does, the
+/// runner counts it as running and its channel slot stays taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requeue {
+    /// Recent runners (the `queue_job_lock` table): `requeue_dead_jobs` on every loop of
+    /// the runner puts a job back to pending once its lock is free and it was enqueued
+    /// more than [`DEAD_JOB_GRACE`] ago, with `retry + 1` — or fails it (`JobFoundDead`)
+    /// when `retry` was already above `max_retries`.
+    DeadJobs,
+    /// Older versions: only the `requeue_stuck_jobs` cron, every
+    /// [`STUCK_CRON_INTERVAL`], requeues jobs started more than `started_delta` ago
+    /// (retries reset); `None` — its default, `started_delta=0` — never does: the slot
+    /// stays taken for good.
+    StuckCron { started_delta: Option<SimTime> },
+}
+
+/// Where the runner sends `/queue_job/runjob` (`ODOO_QUEUE_JOB_HOST`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobHost {
+    /// Its default, the Odoo it runs in (`http_interface` or `localhost`): in Kubernetes
+    /// every job runs on the pod that runs the runner (pod 1).
+    RunnerPod,
+    /// A Kubernetes Service in front of the pods: kube-proxy picks a pod at random for
+    /// each connection.
+    Service,
+}
+
 /// A configuration problem, in the shape validation wraps (message + hint).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelError {

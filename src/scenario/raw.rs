@@ -511,6 +511,9 @@ pub struct Ingress {
 pub struct Odoo {
     /// Path of an Odoo profile, relative to this file; fields here override it.
     pub profile: L<String>,
+    /// Odoo major version, e.g. `"17.0"`: decides defaults that changed between versions
+    /// (`limit_request`); default: the recent ones.
+    pub version: L<Text>,
     /// Pods behind the ingress; default 1.
     pub pods: L<i64>,
     /// HTTP workers per pod (odoo.conf `workers`); required, ≥ 1.
@@ -543,6 +546,9 @@ pub struct Odoo {
     pub websocket_memory: L<Text>,
     /// Default `120s`; `unlimited` disables it.
     pub limit_time_real: L<Text>,
+    /// `limit_time_real_cron`: `-1` (default) = `limit_time_real`, `0` or `unlimited` = no
+    /// limit, else a duration (a bare number is seconds, as in odoo.conf).
+    pub limit_time_real_cron: L<Text>,
     /// Default `4s`.
     pub kill_check_period: L<Text>,
     /// Default `2s` (assumption).
@@ -553,15 +559,28 @@ pub struct Odoo {
     /// Resident size of a fresh worker; default `150MiB` (Odoo's deployment guide: a light
     /// worker ≈ 150 MB).
     pub worker_base_memory: L<Text>,
+    /// Virtual size (VMS) of a fresh HTTP or cron worker, what `limit_memory_soft` and
+    /// `limit_memory_hard` are compared with; default `512MiB` (ASSUMPTION: not published).
+    pub worker_vms: L<Text>,
     /// `limit_memory_soft`; default `2048MiB`.
     pub limit_memory_soft: L<Text>,
     /// `limit_memory_hard`; default `2560MiB`.
     pub limit_memory_hard: L<Text>,
-    /// `limit_request`; default 65536.
+    /// `limit_request`; default 65536 (8192 with `version` ≤ 16.0).
     pub limit_request: L<i64>,
     /// queue_job channels, as in `[queue_job] channels=` / `ODOO_QUEUE_JOB_CHANNELS`:
     /// e.g. `root:4,root.sync:2`; default `root:1`.
     pub queue_job_channels: L<String>,
+    /// How jobs whose worker was killed go back to pending: `dead_jobs` (default: recent
+    /// runners, `requeue_dead_jobs` on every loop) or `stuck_cron` (older versions: the
+    /// `requeue_stuck_jobs` cron only).
+    pub queue_job_requeue: L<String>,
+    /// With `stuck_cron`: the cron's `started_delta`; default `0` = started jobs are never
+    /// requeued (queue_job's default).
+    pub queue_job_started_delta: L<Text>,
+    /// Where the runner sends `/queue_job/runjob` (`ODOO_QUEUE_JOB_HOST`): `runner_pod`
+    /// (default: the runner's own Odoo) or `service` (a Kubernetes Service over the pods).
+    pub queue_job_host: L<String>,
 }
 
 /// PostgreSQL server.
@@ -753,6 +772,7 @@ profiled!(
 );
 profiled!(
     Odoo,
+    version,
     pods,
     workers,
     cpu,
@@ -766,14 +786,19 @@ profiled!(
     limit_memory_soft_gevent,
     websocket_memory,
     limit_time_real,
+    limit_time_real_cron,
     kill_check_period,
     worker_respawn,
     max_tries_on_concurrency_failure,
     worker_base_memory,
+    worker_vms,
     limit_memory_soft,
     limit_memory_hard,
     limit_request,
-    queue_job_channels
+    queue_job_channels,
+    queue_job_requeue,
+    queue_job_started_delta,
+    queue_job_host
 );
 profiled!(
     Postgres,

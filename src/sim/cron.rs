@@ -6,11 +6,17 @@
 //! a worker that finishes a job looks for the next due one at once, as Odoo's cron loop
 //! does. A job never runs twice at the same time (Odoo locks its ir_cron row): if its
 //! next interval comes while it is still due or running, that run is skipped, as when
-//! `nextcall` is already in the past. Cron requests are not killed by
-//! `limit_time_real_cron` here — a simplification.
+//! `nextcall` is already in the past.
+//!
+//! The master kills a cron worker whose run has lasted `limit_time_real_cron` (its
+//! watchdog, `WorkerCron.watchdog_timeout` in odoo/service/server.py; −1 = the
+//! `limit_time_real` default) on its beat: the run fails (`killed_limit_time_real`), its
+//! transaction rolls back, and the process is respawned — so a run longer than the limit
+//! never finishes. The watchdog is reset per run here; Odoo resets it per poll, which may
+//! run several due jobs back to back.
 
 use super::request::Phase;
-use super::{Ev, Resource, Sim, Step};
+use super::{Cause, Ev, Resource, Sim, Step};
 use crate::model::SimTime;
 
 /// Odoo's cron workers poll for due jobs about once a minute.
@@ -74,9 +80,59 @@ impl Sim<'_> {
         r.phase_start = due;
         r.worker = w;
         r.enter(Phase::Done, self.now);
+        let inc = r.inc;
         self.obs
             .started(class as usize, (self.now - due).as_secs_f64());
+        if self.model.odoo.limit_time_real_cron.is_some() {
+            self.cron_started.push_back((self.now, req, inc));
+        }
         self.begin_try(req)
+    }
+
+    /// Whether the master's beat must watch the cron workers.
+    pub(super) fn cron_watchdog(&self) -> bool {
+        self.model.odoo.limit_time_real_cron.is_some() && !self.cron_workers.is_empty()
+    }
+
+    /// On the master's beat: kill every cron run past `limit_time_real_cron`.
+    pub(super) fn kill_cron_overruns(&mut self) -> Step {
+        let Some(limit) = self.model.odoo.limit_time_real_cron else {
+            return Ok(());
+        };
+        while let Some(&(start, req, inc)) = self.cron_started.front() {
+            if start + limit > self.now {
+                break;
+            }
+            self.cron_started.pop_front();
+            let r = &self.requests[req as usize];
+            if r.inc == inc {
+                let (w, class) = (r.worker, r.class);
+                self.end_request(req, Some(Cause::KilledTimeReal))?;
+                self.cron_busy[class as usize] = false;
+                self.obs.add(self.now, Resource::CronWorkersBusy, -1.0);
+                self.cron_worker_dies(w)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Cron worker `w` is SIGKILLed: its connection closes until the master respawns it.
+    fn cron_worker_dies(&mut self, w: u32) -> Step {
+        self.replica_disconnect(w);
+        self.pool_worker_exits(w)?;
+        let closed = std::mem::take(&mut self.workers[w as usize].conns);
+        self.obs
+            .add(self.now, Resource::PgConnections, -f64::from(closed));
+        self.schedule(self.model.odoo.worker_respawn, Ev::Respawned { worker: w })
+    }
+
+    /// A respawned cron worker connects again and idles until its next poll (a fresh
+    /// `WorkerCron` sleeps before its first poll).
+    pub(super) fn cron_respawned(&mut self, w: u32) -> Step {
+        self.workers[w as usize].conns = 1;
+        self.obs.add(self.now, Resource::PgConnections, 1.0);
+        self.cron_idle.push(w);
+        Ok(())
     }
 
     /// A cron job ended on worker `w`: the job may be due again; the worker looks for more.

@@ -35,6 +35,8 @@ const JOB: u64 = 1 << 40;
 /// a stream apart, so a client timeout moves none of the request's work.
 const CLIENT: u64 = u64::MAX - 1;
 const RESUBMIT: u64 = u64::MAX - 2;
+/// Where a runjob call is routed (a Kubernetes Service's pick).
+const ROUTE: u64 = u64::MAX - 4;
 
 /// The stream identities of one class, and how many requests each has numbered.
 struct ClassKeys {
@@ -94,6 +96,11 @@ impl Streams {
     #[inline]
     pub fn ingress(&self, key: Key) -> Draws {
         self.draws(key.child(INGRESS))
+    }
+
+    /// Where request `key` is routed (a Kubernetes Service's pick), apart from its work.
+    pub fn route(&self, key: Key) -> Draws {
+        engine::draws(self.seed, key.child(ROUTE))
     }
 
     /// The draws of try `t` (2, 3, …) of request `key`.

@@ -7,7 +7,8 @@
 //! the synchronous external calls (inside the transaction, so locks stay held) → second
 //! half of the CPU time → commit. A serialization failure re-runs the *whole* request
 //! after `uniform(0, 2^try)` seconds, worker held, up to `max_tries_on_concurrency_failure`
-//! tries (odoo/service/model.py); then the request fails.
+//! tries (odoo/service/model.py); then the request fails. A queue_job job's runjob
+//! catches the first one itself (`jobs.rs`).
 //!
 //! Under a pod CPU limit the CPU halves share the pod's cores with its other processes
 //! (`podcpu.rs`); without one, each is a delay of the CPU time drawn.
@@ -265,7 +266,9 @@ impl Sim<'_> {
         let tries = r.tries;
         let class_id = r.class as usize;
         self.obs.conflict(class_id);
-        if tries >= self.model.odoo.max_tries_on_concurrency_failure {
+        // A job's runjob catches it before Odoo's retry loop does (`jobs.rs`).
+        let job = self.requests[req as usize].job != u32::MAX;
+        if job || tries >= self.model.odoo.max_tries_on_concurrency_failure {
             return self.fail(req, Cause::SerializationFailure);
         }
         let r = &mut self.requests[req as usize];

@@ -1,28 +1,72 @@
 //! queue_job in the simulation: completed requests enqueue jobs; the job runner dispatches
-//! them, within each channel's capacity (parents included), as ordinary HTTP requests to
-//! `/queue_job/runjob` — so a running job holds an Odoo worker and obeys
-//! `limit_time_real`; a failed job is retried per its policy or ends `failed`.
+//! them, within each channel's capacity (parents included), as HTTP requests to
+//! `/queue_job/runjob` on `ODOO_QUEUE_JOB_HOST` — by default the runner's own pod
+//! (`JobHost`) — so a running job holds an Odoo worker and obeys `limit_time_real`; a
+//! failed job is retried per its policy or ends `failed`.
 //!
-//! Failures map to queue_job's own handling: a serialization failure that survived Odoo's
-//! retry loop is a PostgreSQL concurrency error (retried after 5 s, tries not checked); a
-//! failed external call — a 429 from the API's rate limit included — is a
-//! `RetryableJobError` (the retry pattern, up to `max_retries`): an aggressive retry
-//! pattern against a rate-limited API turns the limit into a backlog of retries. Infrastructure failures of the runjob call (refused connection, killed
-//! worker, connection limits) are treated as retryable too — a simplification: the real
-//! runner re-enqueues such jobs when it notices them, on its own timer.
+//! A job's life starts when it is made pending (enqueued, or put back after a failure):
+//! that is its arrival, and its time waiting for the runner is `Part::QueueJobWait` of
+//! the runjob request that runs it.
+//!
+//! Failures map to queue_job's own handling: a serialization failure inside a job is
+//! caught by `runjob` (controllers/main.py) before Odoo's retry loop sees it and becomes
+//! `RetryableJobError(seconds=PG_RETRY)`: the worker is freed at once and the job runs
+//! again 5 s later (its retry count grows, `max_retries` is not checked). A failed
+//! external call — a 429 from the API's rate limit included — is a `RetryableJobError`
+//! (the retry pattern, up to `max_retries`): an aggressive retry pattern against a
+//! rate-limited API turns the limit into a backlog of retries. A job whose worker is
+//! killed (`limit_time_real`) stays `started`, still counted as running in its channel,
+//! until it is requeued (`Requeue`): by the runner's `requeue_dead_jobs` on its next loop
+//! once its lock is free and 10 s have passed since it was enqueued, or by the older
+//! `requeue_stuck_jobs` cron — never, with its default `started_delta=0`. Other
+//! infrastructure failures of the runjob call (refused connection, connection limits)
+//! are treated as retryable — a simplification: the runner sets such jobs pending again.
 
 use super::queue_job::JobId;
+use super::request::Part;
 use super::{Cause, Ev, GaugeTable, Resource, Sim, Step, draws};
 use crate::engine::Key;
-use crate::model::{AfterFailure, Failure};
+use crate::model::{
+    AfterFailure, DEAD_JOB_GRACE, Failure, JobHost, Requeue, SELECT_TIMEOUT, STUCK_CRON_INTERVAL,
+    SimTime,
+};
+use rand::RngExt;
 
 /// A live job (pending, running or waiting to retry).
 #[derive(Clone, Copy, Debug)]
 pub struct JobRec {
     pub class: u32,
+    /// Runs so far: queue_job's `retry` after `Job.perform` increments it.
     pub tries: u32,
     /// The job's identity: its spawning request's and the spawn's rank (`draws.rs`).
     pub key: Key,
+    /// When it was last made pending (its arrival) and whether it still is.
+    pub since: SimTime,
+    pub pending: bool,
+    /// When the runner last dispatched it (`date_enqueued`).
+    pub dispatched: SimTime,
+}
+
+impl JobRec {
+    fn new(class: u32, key: Key, now: SimTime) -> JobRec {
+        JobRec {
+            class,
+            tries: 0,
+            key,
+            since: now,
+            pending: true,
+            dispatched: now,
+        }
+    }
+}
+
+/// The runner's own clock: its jobs found dead, its last loop, its pending time-out.
+#[derive(Clone, Debug, Default)]
+pub struct Runner {
+    /// Jobs whose worker was killed, still `started`: (requeueable from, job).
+    dead: Vec<(SimTime, u32)>,
+    last_loop: SimTime,
+    timeout_at: Option<SimTime>,
 }
 
 impl Sim<'_> {
@@ -40,23 +84,19 @@ impl Sim<'_> {
                 .as_ref()
                 .expect("validated: spawned classes are jobs");
             for _ in 0..s.count {
+                let rec = JobRec::new(s.class as u32, draws::job(parent, rank), self.now);
                 let id = match self.job_free.pop() {
-                    Some(id) => id,
+                    Some(id) => {
+                        self.job_recs[id as usize] = rec;
+                        id
+                    }
                     None => {
-                        self.job_recs.push(JobRec {
-                            class: 0,
-                            tries: 0,
-                            key: parent,
-                        });
+                        self.job_recs.push(rec);
                         (self.job_recs.len() - 1) as u32
                     }
                 };
-                self.job_recs[id as usize] = JobRec {
-                    class: s.class as u32,
-                    tries: 0,
-                    key: draws::job(parent, rank),
-                };
                 rank += 1;
+                self.obs.arrival(self.now, s.class);
                 let queued = self.jobs.enqueue(
                     JobId(id),
                     settings.channel,
@@ -75,19 +115,39 @@ impl Sim<'_> {
         self.pump_jobs()
     }
 
-    /// The runner dispatches every job it may, then sleeps until the next eta.
+    /// One loop of the runner: it requeues the dead jobs it may, dispatches every job it
+    /// may, then sleeps until the next eta (or its select time-out).
     pub(super) fn pump_jobs(&mut self) -> Step {
+        self.runner.last_loop = self.now;
+        if !self.runner.dead.is_empty() {
+            self.requeue_dead_jobs();
+        }
         while let Some((JobId(id), _channel)) = self.jobs.next_runnable(self.now) {
+            let now = self.now;
             let rec = &mut self.job_recs[id as usize];
             rec.tries += 1;
-            let (class, key) = (rec.class, rec.key.child(u64::from(rec.tries)));
-            self.obs.arrival(self.now, class as usize);
+            rec.pending = false;
+            rec.dispatched = now;
+            let (class, key, since) = (rec.class, rec.key.child(u64::from(rec.tries)), rec.since);
             let req = self.alloc(class, key)?;
-            self.requests[req as usize].job = id;
-            // The runner calls the Odoo workers directly (not through the ingress).
-            self.send_to_pod(req)?;
+            let r = &mut self.requests[req as usize];
+            r.job = id;
+            r.arrival = since;
+            r.parts[Part::QueueJobWait as usize] = (now - since).0;
+            // The runner calls Odoo directly (not through the ingress).
+            let pod = match self.model.odoo.queue_job_host {
+                JobHost::RunnerPod => 0,
+                JobHost::Service => {
+                    let pods = self.model.odoo.pods as usize;
+                    self.streams.route(key).random_range(0..pods)
+                }
+            };
+            self.connect(req, pod as u32)?;
         }
         self.job_levels();
+        if !self.runner.dead.is_empty() {
+            self.runner_timeout()?;
+        }
         if let Some(eta) = self.jobs.next_eta() {
             if self.job_wake.is_none_or(|w| eta < w || w <= self.now) {
                 self.job_wake = Some(eta);
@@ -116,6 +176,7 @@ impl Sim<'_> {
                 self.jobs.done(JobId(id));
                 self.job_free.push(id);
             }
+            Some(Cause::KilledTimeReal) => return self.job_died(id),
             Some(c) => {
                 let failure = match c {
                     Cause::SerializationFailure => Failure::PgConcurrency,
@@ -123,7 +184,8 @@ impl Sim<'_> {
                 };
                 match settings.retry.after_failure(rec.tries, failure) {
                     AfterFailure::RetryAfter(delay) => {
-                        self.jobs.failed_retry(JobId(id), self.now + delay)
+                        self.jobs.failed_retry(JobId(id), self.now + delay);
+                        self.job_pending_again(id);
                     }
                     AfterFailure::Failed => {
                         self.jobs.failed_final(JobId(id));
@@ -134,6 +196,117 @@ impl Sim<'_> {
             }
         }
         self.pump_jobs()
+    }
+
+    /// Job `id` is pending again (its channel holds it): a new arrival of its class.
+    fn job_pending_again(&mut self, id: u32) {
+        let rec = &mut self.job_recs[id as usize];
+        rec.since = self.now;
+        rec.pending = true;
+        self.obs.arrival(self.now, rec.class as usize);
+    }
+
+    /// Job `id`'s worker was killed: the job stays `started`, its channel slot taken,
+    /// until it is requeued.
+    fn job_died(&mut self, id: u32) -> Step {
+        let dispatched = self.job_recs[id as usize].dispatched;
+        match self.model.odoo.queue_job_requeue {
+            Requeue::DeadJobs => {
+                let from = (dispatched + DEAD_JOB_GRACE).max(self.now);
+                self.runner.dead.push((from, id));
+                self.runner_timeout()
+            }
+            Requeue::StuckCron {
+                started_delta: None,
+            } => Ok(()),
+            Requeue::StuckCron {
+                started_delta: Some(delta),
+            } => {
+                // The first run of the cron (every 5 min from the start) that finds the
+                // job started more than `delta` ago.
+                let from = (dispatched + delta).max(self.now);
+                let period = STUCK_CRON_INTERVAL.0;
+                let run = SimTime(from.0.div_ceil(period).saturating_mul(period));
+                self.schedule(run - self.now, Ev::JobRequeue { job: id })
+            }
+        }
+    }
+
+    /// `requeue_dead_jobs`: every dead job enqueued more than 10 s ago goes back to
+    /// pending with `retry + 1`, or to `failed` if its `retry` was already above
+    /// `max_retries` (0 = retry forever).
+    fn requeue_dead_jobs(&mut self) {
+        let now = self.now;
+        let mut i = 0;
+        while i < self.runner.dead.len() {
+            let (from, id) = self.runner.dead[i];
+            if from > now {
+                i += 1;
+                continue;
+            }
+            self.runner.dead.swap_remove(i);
+            let rec = self.job_recs[id as usize];
+            let max = self.model.classes[rec.class as usize]
+                .job
+                .as_ref()
+                .expect("a job class")
+                .retry
+                .max_retries;
+            // The killed run's increment was never stored: the table holds tries − 1.
+            if max != 0 && rec.tries - 1 > max {
+                self.jobs.failed_final(JobId(id));
+                self.obs.job_failed(rec.class as usize);
+                self.job_free.push(id);
+            } else {
+                self.jobs.failed_retry(JobId(id), now);
+                self.job_pending_again(id);
+            }
+        }
+    }
+
+    /// The stuck-jobs cron requeues dead job `id` (retries reset, as `Job.set_pending`).
+    pub(super) fn on_job_requeue(&mut self, id: u32) -> Step {
+        self.jobs.failed_retry(JobId(id), self.now);
+        self.job_recs[id as usize].tries = 0;
+        self.job_pending_again(id);
+        self.pump_jobs()
+    }
+
+    /// While jobs are dead, make sure the runner's next loop happens: with nothing else
+    /// to wake it, its select() times out every `SELECT_TIMEOUT` after its last loop.
+    fn runner_timeout(&mut self) -> Step {
+        if self.runner.timeout_at.is_some() {
+            return Ok(());
+        }
+        let (last, period) = (self.runner.last_loop, SELECT_TIMEOUT.0);
+        let loops = (self.now - last).0.div_ceil(period).max(1);
+        let at = SimTime(last.0 + loops * period);
+        self.runner.timeout_at = Some(at);
+        self.schedule(at - self.now, Ev::RunnerTimeout)
+    }
+
+    pub(super) fn on_runner_timeout(&mut self) -> Step {
+        self.runner.timeout_at = None;
+        // A loop since the time-out was set moved the chain of time-outs.
+        let since = (self.now - self.runner.last_loop).0;
+        if since > 0 && since % SELECT_TIMEOUT.0 == 0 {
+            return self.pump_jobs();
+        }
+        if self.runner.dead.is_empty() {
+            return Ok(());
+        }
+        self.runner_timeout()
+    }
+
+    /// Pending jobs per class (arrived, not yet run): in flight at the horizon.
+    pub(super) fn pending_jobs(&self, per_class: &mut [u64]) {
+        if !self.has_jobs {
+            return;
+        }
+        // A freed record was dispatched last: it is never pending.
+        for rec in self.job_recs.iter().filter(|r| r.pending) {
+            per_class[rec.class as usize] += 1;
+        }
     }
 
     fn job_levels(&mut self) {

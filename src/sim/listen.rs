@@ -84,7 +84,8 @@ impl Sim<'_> {
     fn dial_failed(&mut self, req: u32, cause: Cause) -> Step {
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
-        if r.attempts < self.model.ingress.retry_attempts {
+        // The runner's runjob call does not go through Traefik: no retry.
+        if r.attempts < self.model.ingress.retry_attempts && r.job == u32::MAX {
             let backoff = SimTime(RETRY_INITIAL_INTERVAL.0 << (r.attempts - 1).min(16));
             r.enter(Phase::Ingress, self.now);
             return self.schedule(backoff, Ev::Step { req });

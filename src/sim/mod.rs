@@ -108,6 +108,12 @@ enum Ev {
     },
     /// The queue_job runner wakes for a job whose eta has come.
     JobWake,
+    /// The runner's select() times out (`SELECT_TIMEOUT`) while jobs are dead.
+    RunnerTimeout,
+    /// The stuck-jobs cron requeues a job whose worker was killed.
+    JobRequeue {
+        job: u32,
+    },
     /// A scheduled action is due.
     CronDue {
         class: u32,
@@ -180,7 +186,8 @@ pub struct Replication {
     pub resource_mean: Vec<f64>,
     pub resource_max: Vec<f64>,
     pub resource_fine: Vec<Vec<f32>>,
-    /// Requests still in flight at the horizon, per class.
+    /// Requests still in flight at the horizon, per class (pending jobs included: a
+    /// job arrives when it is made pending).
     pub in_flight_end: Vec<u64>,
     /// Per service-level objective (`Model::slos` order), its spans' counts: what the
     /// class's requests did in each span of its window (empty for one read from a gauge).
@@ -237,6 +244,7 @@ pub struct Sim<'m> {
     job_free: Vec<u32>,
     job_wake: Option<SimTime>,
     has_jobs: bool,
+    runner: jobs::Runner,
     /// Cron workers (indices into `workers`), the idle ones, whose turn it is to poll,
     /// the due jobs (class, due time), and which cron classes are due or running.
     cron_workers: Vec<u32>,
@@ -247,6 +255,8 @@ pub struct Sim<'m> {
     /// Requests in the order they started on a worker: deadlines for `limit_time_real`
     /// are in the same order, so the master's check pops from the front.
     started: VecDeque<(SimTime, u32, u32)>,
+    /// The same for cron runs, against `limit_time_real_cron`.
+    cron_started: VecDeque<(SimTime, u32, u32)>,
     /// Evented workers (one per pod, only with a websocket class), websocket
     /// connections and their free slots, the next pod in turn, connections open.
     evented: Vec<evented::EventedPod>,
@@ -423,6 +433,7 @@ impl<'m> Sim<'m> {
             job_recs: Vec::new(),
             job_free: Vec::new(),
             job_wake: None,
+            runner: jobs::Runner::default(),
             has_jobs: model.classes.iter().any(|c| c.job.is_some()),
             cron_workers: Vec::new(),
             cron_idle: Vec::new(),
@@ -445,6 +456,7 @@ impl<'m> Sim<'m> {
                 })
                 .collect(),
             started: VecDeque::new(),
+            cron_started: VecDeque::new(),
             evented: if model.classes.iter().any(|c| c.websocket.is_some()) {
                 (0..model.odoo.pods)
                     .map(|_| evented::EventedPod::new())
@@ -482,7 +494,7 @@ impl<'m> Sim<'m> {
         if warm {
             sim.schedule_first(model.horizon.warmup, Ev::WarmupEnd)?;
         }
-        if model.odoo.limit_time_real.is_some() {
+        if model.odoo.limit_time_real.is_some() || sim.cron_watchdog() {
             sim.schedule(model.odoo.kill_check_period, Ev::MasterBeat)?;
         }
         if !sim.evented.is_empty() {
@@ -583,6 +595,8 @@ impl<'m> Sim<'m> {
             Ev::IoWake { db, epoch } => self.on_io_wake(db, epoch),
             Ev::PodCpuWake { pod, epoch } => self.on_pod_cpu_wake(pod, epoch),
             Ev::JobWake => self.on_job_wake(),
+            Ev::RunnerTimeout => self.on_runner_timeout(),
+            Ev::JobRequeue { job } => self.on_job_requeue(job),
             Ev::CronDue { class } => self.on_cron_due(class),
             Ev::CronPoll => self.on_cron_poll(),
             Ev::PoolCheck => self.on_pool_check(),
@@ -740,6 +754,7 @@ impl<'m> Sim<'m> {
                 in_flight_end[r.class as usize] += 1;
             }
         }
+        self.pending_jobs(&mut in_flight_end);
         let observe::Observed {
             classes,
             slo_spans,

@@ -30,8 +30,8 @@ pub struct Worker {
     pub conns: u32,
     /// Connections to the read replica this worker process holds open (its replica pool).
     pub replica_conns: u32,
-    /// Resident memory, MiB.
-    pub rss_mib: f64,
+    /// Virtual size (VMS), MiB: what Odoo compares with its memory limits.
+    pub vms_mib: f64,
     /// Requests served since the process started.
     pub served: u32,
     /// Holds a PgBouncer server connection (session pooling).
@@ -50,7 +50,7 @@ pub fn build(odoo: &OdooTier) -> (Vec<Pod>, Vec<Worker>) {
                 cron: false,
                 conns: 0,
                 replica_conns: 0,
-                rss_mib: odoo.worker_base_memory_mib,
+                vms_mib: odoo.worker_vms_mib,
                 served: 0,
                 server_conn: false,
             });
@@ -98,7 +98,7 @@ impl Sim<'_> {
                     cron: true,
                     conns: 1,
                     replica_conns: 0,
-                    rss_mib: o.worker_base_memory_mib,
+                    vms_mib: o.worker_vms_mib,
                     served: 0,
                     server_conn: false,
                 });
@@ -217,8 +217,9 @@ impl Sim<'_> {
             }
             self.workers[w as usize].conns = cursors;
         }
-        // Memory: the request's allocations grow the worker; crossing limit_memory_hard
-        // fails the allocation (MemoryError) and so the request.
+        // Memory: the request's allocations grow the worker's virtual size; crossing
+        // limit_memory_hard (RLIMIT_AS) fails the allocation (MemoryError) and so the
+        // request.
         let grown = if self.facts[class as usize].memory_growth {
             self.model.classes[class as usize]
                 .memory_growth_mib
@@ -228,18 +229,19 @@ impl Sim<'_> {
         };
         let wk = &mut self.workers[w as usize];
         wk.served += 1;
-        if wk.rss_mib + grown > self.model.odoo.limit_memory_hard_mib {
-            wk.rss_mib = self.model.odoo.limit_memory_hard_mib;
+        if wk.vms_mib + grown > self.model.odoo.limit_memory_hard_mib {
+            wk.vms_mib = self.model.odoo.limit_memory_hard_mib;
             return self.fail(req, Cause::MemoryHardLimit);
         }
-        wk.rss_mib += grown;
+        wk.vms_mib += grown;
         if self.model.odoo.limit_time_real.is_some() {
             self.started.push_back((self.now, req, inc));
         }
         self.begin_try(req)
     }
 
-    /// Worker `w` is free: it is recycled if over `limit_memory_soft` or `limit_request`,
+    /// Worker `w` is free: it is recycled if its VMS is over `limit_memory_soft` or it
+    /// served `limit_request` requests,
     /// else it takes the oldest request of its pod's backlog, or idles.
     pub(super) fn worker_free(&mut self, w: u32) -> Step {
         self.worker_ready(w, true)
@@ -254,7 +256,7 @@ impl Sim<'_> {
         );
         let o = &self.model.odoo;
         let wk = &self.workers[w as usize];
-        let recycled = wk.rss_mib > o.limit_memory_soft_mib || wk.served >= o.limit_request;
+        let recycled = wk.vms_mib > o.limit_memory_soft_mib || wk.served >= o.limit_request;
         let pod = wk.pod as usize;
         let next = if recycled {
             None
@@ -280,13 +282,13 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// The master's beat: kill every request that has run for `limit_time_real`.
+    /// The master's beat: kill every request that has run for `limit_time_real`, and
+    /// every cron run past `limit_time_real_cron`.
     pub(super) fn on_master_beat(&mut self) -> Step {
-        let limit = self
-            .model
-            .odoo
-            .limit_time_real
-            .expect("beats only with a limit");
+        self.kill_cron_overruns()?;
+        let Some(limit) = self.model.odoo.limit_time_real else {
+            return self.schedule(self.model.odoo.kill_check_period, Ev::MasterBeat);
+        };
         while let Some(&(start, req, inc)) = self.started.front() {
             if start + limit > self.now {
                 break;
@@ -320,7 +322,7 @@ impl Sim<'_> {
         } else {
             closed
         };
-        wk.rss_mib = self.model.odoo.worker_base_memory_mib;
+        wk.vms_mib = self.model.odoo.worker_vms_mib;
         wk.served = 0;
         self.pool_worker_exits(w)?;
         self.obs
@@ -330,6 +332,9 @@ impl Sim<'_> {
     }
 
     pub(super) fn on_respawned(&mut self, w: u32) -> Step {
+        if self.workers[w as usize].cron {
+            return self.cron_respawned(w);
+        }
         self.obs.add(self.now, Resource::WorkersRespawning, -1.0);
         self.worker_ready(w, false)
     }

@@ -118,6 +118,8 @@ impl Phase {
 /// Where a completed request's time went. Order = index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
+    /// A queue_job job: pending, waiting for the runner to dispatch it.
+    QueueJobWait,
     /// Traefik: rate-limit delay and retry back-off.
     Ingress,
     /// Waiting in the listen backlog for a worker.
@@ -146,7 +148,8 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 11] = [
+    pub const ALL: [Part; 12] = [
+        Part::QueueJobWait,
         Part::Ingress,
         Part::Backlog,
         Part::SynRetry,
@@ -163,6 +166,7 @@ impl Part {
 
     pub fn name(self) -> &'static str {
         match self {
+            Part::QueueJobWait => "queue_job_wait_s",
             Part::Ingress => "ingress_s",
             Part::Backlog => "backlog_wait_s",
             Part::SynRetry => "syn_retry_s",

@@ -182,6 +182,10 @@ fn class_result(
                 opt_rep(&|_, o| ratio(o.parts_ns_sum[p as usize] as f64 / 1e9, o.completed as f64))
             };
             TimeBreakdown {
+                queue_job_wait_s: model.classes[c]
+                    .job
+                    .as_ref()
+                    .and_then(|_| part(Part::QueueJobWait)),
                 ingress_s: part(Part::Ingress),
                 backlog_wait_s: part(Part::Backlog),
                 syn_retry_s: part(Part::SynRetry),

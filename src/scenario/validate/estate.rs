@@ -236,6 +236,8 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         },
         None => Some(Some(SimTime::from_secs(120))),
     };
+    let limit_time_real_cron = limit_time_real
+        .and_then(|real| super::limits::time_real_cron(cx, o.limit_time_real_cron.as_ref(), real));
     let kill_check_period = cx.duration(
         o.kill_check_period.as_ref(),
         at,
@@ -274,6 +276,10 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         &p("worker_base_memory"),
         150.0,
     );
+    // ASSUMPTION: a fresh Odoo worker's virtual size (shared libraries, Python's and
+    // glibc's reserved arenas) is not published; several hundred MiB, against ≈ 150 MB
+    // resident.
+    let vms = cx.size_mib(o.worker_vms.as_ref(), &p("worker_vms"), 512.0);
     let soft = cx.size_mib(
         o.limit_memory_soft.as_ref(),
         &p("limit_memory_soft"),
@@ -307,26 +313,27 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         (Some(_), Some(_), Some(_)) => Some(()),
         _ => None,
     };
-    let memory_ok = match (base, soft, hard) {
+    let memory_ok = match (vms, soft, hard) {
         (Some(b), Some(s), Some(h)) if !(b < s && s <= h) => {
             cx.error(
-                o.limit_memory_soft.as_ref().or(o.limit_memory_hard.as_ref()).map_or(at, |x| x.pos),
+                o.limit_memory_soft.as_ref().or(o.limit_memory_hard.as_ref()).or(o.worker_vms.as_ref()).map_or(at, |x| x.pos),
                 &p("limit_memory_soft"),
-                format!("need worker_base_memory < limit_memory_soft ≤ limit_memory_hard, found {b:.0} / {s:.0} / {h:.0} MiB"),
-                Some("odoo.conf defaults: soft 2048MiB, hard 2560MiB".into()),
+                format!("need worker_vms < limit_memory_soft ≤ limit_memory_hard, found {b:.0} / {s:.0} / {h:.0} MiB"),
+                Some("Odoo compares the worker's virtual size with both; odoo.conf defaults: soft 2048MiB, hard 2560MiB; worker_vms defaults to 512MiB".into()),
             );
             None
         }
         (Some(_), Some(_), Some(_)) => Some(()),
         _ => None,
     };
+    let version = super::limits::version(cx, o.version.as_ref());
     let limit_request = cx.int(
         o.limit_request.as_ref(),
         at,
         &p("limit_request"),
-        Some(65_536),
+        Some(super::limits::limit_request_default(version.flatten())),
         1..=100_000_000,
-        "requests before a worker is recycled (odoo.conf default 65536)",
+        "requests before a worker is recycled (odoo.conf default 65536, 8192 up to 16.0)",
     );
     let channels = match &o.queue_job_channels {
         None => Some(Channels::default()),
@@ -338,13 +345,19 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
             }
         },
     };
+    version?;
+    let requeue = super::job_runner::requeue(cx, o);
+    let job_host = super::job_runner::host(cx, o);
     memory_ok?;
     gevent_ok?;
     Some(OdooTier {
+        queue_job_requeue: requeue?,
+        queue_job_host: job_host?,
         db_maxconn_gevent: db_maxconn_gevent?,
         limit_memory_soft_gevent_mib: soft_gevent?,
         websocket_memory_mib: websocket_memory?,
         worker_base_memory_mib: base?,
+        worker_vms_mib: vms?,
         limit_memory_soft_mib: soft?,
         limit_memory_hard_mib: hard?,
         limit_request: limit_request?,
@@ -359,6 +372,7 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         evented_worker,
         db_maxconn: db_maxconn?,
         limit_time_real: limit_time_real?,
+        limit_time_real_cron: limit_time_real_cron?,
         kill_check_period: kill_check_period?,
         worker_respawn: worker_respawn?,
         max_tries_on_concurrency_failure: max_tries?,
