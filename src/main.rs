@@ -114,7 +114,12 @@ fn validate(file: &Path) -> Result<(), Failure> {
     let mut parts = vec![
         count_of(m.classes.len(), "workload class", "workload classes"),
         count_of(m.calendar.events.len(), "calendar event", "calendar events"),
-        format!("{} pods × {} workers{}", o.pods, o.workers, pod_cpu(&m)),
+        format!(
+            "{} × {} workers{}",
+            count_of(o.pods as usize, "pod", "pods"),
+            o.workers,
+            pod_cpu(&m)
+        ),
         format!(
             "PostgreSQL {} cores{}",
             m.postgres.primary.cores,

@@ -295,11 +295,35 @@ fn validate_accepts_the_shipped_scenarios() {
 /// `validate` says whether the pods' CPU is limited, and by how much.
 #[test]
 fn validate_names_the_pods_cpu() {
-    let o = peakplan(&["validate", "scenarios/quickstart.yaml"]);
+    // Quickstart without its `cpu:` line: no limit, said so.
+    let dir = tempfile::tempdir().unwrap();
+    let quickstart =
+        std::fs::read_to_string(common::root().join("scenarios/quickstart.yaml")).unwrap();
+    let no_cpu: String = quickstart
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("cpu:"))
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.replace(
+                    "../profiles/",
+                    &format!("{}/profiles/", common::root().display())
+                )
+            )
+        })
+        .collect();
+    let o = peakplan(&["validate", &scenario(dir.path(), &no_cpu)]);
     assert!(
         text(&o.stdout).contains(
             "no pod CPU limit: each of a pod's 5 Odoo processes is assumed to have a core of its own"
         ),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let o = peakplan(&["validate", "scenarios/quickstart.yaml"]);
+    assert!(
+        text(&o.stdout).contains("1 pod × 5 workers on 7 cores each, ≥ its 5 Odoo processes"),
         "{}",
         text(&o.stdout)
     );
