@@ -216,13 +216,7 @@ fn overload_conserves_requests_and_shows_syn_waits() {
         );
         assert_eq!(c.totals.errors["backlog_full"], 0, "seed {seed}");
         // The parts add up to the mean latency.
-        let sum: f64 = c
-            .time_breakdown
-            .parts(r.shown_parts())
-            .iter()
-            .map(|p| mean(p.2))
-            .sum();
-        close("parts", sum, mean(c.latency_s_mean));
+        close("parts", common::parts_sum(&r, c), mean(c.latency_s_mean));
 
         let old = run_seeded(&overload(true), seed, 2);
         assert_conserved(&old, seed);

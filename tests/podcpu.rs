@@ -275,11 +275,7 @@ fn the_breakdown_splits_cpu_demand_from_sharing() {
     let r = run_seeded(&with_cpu("1500m"), seed, 2);
     for c in &r.classes {
         let t = &c.time_breakdown;
-        let sum: f64 = t
-            .parts(r.shown_parts())
-            .iter()
-            .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
-            .sum();
+        let sum = common::parts_sum(&r, c);
         let latency = c.latency_s_mean.unwrap().mean;
         assert!(
             (sum - latency).abs() <= 1e-9 * latency.max(1.0),

@@ -9,7 +9,7 @@
 mod common;
 
 use common::{assert_conserved, model, run_seeded};
-use peakplan::result::{ClassResult, ShownParts, SimulationResult};
+use peakplan::result::{ClassResult, SimulationResult};
 
 const SEED: u64 = 20261206;
 
@@ -26,20 +26,10 @@ fn close(what: &str, got: f64, exact: f64) {
 
 /// The parts of where the time went add up to the mean latency (the job's wait
 /// included).
-fn parts_add_up(c: &ClassResult, jobs: bool) {
-    let sum: f64 = c
-        .time_breakdown
-        .parts(ShownParts {
-            jobs,
-            pod_cpu: false,
-            commit: true,
-        })
-        .iter()
-        .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
-        .sum();
+fn parts_add_up(r: &SimulationResult, c: &ClassResult) {
     close(
         &format!("{}: sum of the parts", c.name),
-        sum,
+        common::parts_sum(r, c),
         c.latency_s_mean.unwrap().mean,
     );
 }
@@ -110,7 +100,7 @@ fn a_serialization_failure_in_a_job_frees_its_worker_and_runs_it_again_5s_later(
     );
     let wait = sync.time_breakdown.queue_job_wait_s.expect("a job class");
     close("queue_job wait", wait.mean, (0.0 + 5.0) / 2.0);
-    parts_add_up(sync, true);
+    parts_add_up(&r, sync);
     // Not a job class: no queue_job wait.
     assert!(class(&r, "order").time_breakdown.queue_job_wait_s.is_none());
 }
@@ -164,7 +154,7 @@ fn recent_runners_requeue_a_dead_job_on_their_next_loop() {
         120.0,
     );
     close("short's latency", short.latency_s_mean.unwrap().mean, 121.0);
-    parts_add_up(short, true);
+    parts_add_up(&r, short);
     // Long runs again at 181.01 s (killed at 304 s, requeued at 361.01 s with retry 2),
     // and at 361.01 s (killed at 484 s): at 541.01 s its stored retry, 2, is above
     // max_retries, 1: failed (JobFoundDead). Three runs, three kills, one failure.
@@ -246,7 +236,7 @@ fn runjob_goes_to_the_runners_pod_by_default() {
         5.0,
     );
     close("latency", sync.latency_s_mean.unwrap().mean, 15.0);
-    parts_add_up(sync, true);
+    parts_add_up(&r, sync);
 }
 
 #[test]

@@ -2181,7 +2181,7 @@ fn write_path() {
         ),
         (
             "commit_round_trip: 2s",
-            &["estate.postgres.commit_round_trip", "≤ 1.000s"],
+            &["estate.postgres.commit_round_trip", "must be ≤ 1s, found"],
         ),
     ] {
         check(&pg(extra), expected);

@@ -106,12 +106,7 @@ fn group_commit_matches_the_flush_cycle() {
     assert!((200.0 - flushes) > 3.0);
     // The parts, commit included, add up to the mean latency.
     let c = &r.classes[0];
-    let sum: f64 = c
-        .time_breakdown
-        .parts(r.shown_parts())
-        .iter()
-        .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
-        .sum();
+    let sum = common::parts_sum(&r, c);
     let latency = c.latency_s_mean.unwrap().mean;
     assert!(
         (sum - latency).abs() < 1e-9 * latency.max(1.0),

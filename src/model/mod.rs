@@ -59,6 +59,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether some class writes (`writes:`): commits and checkpoints are modelled.
+    pub fn has_writes(&self) -> bool {
+        self.classes.iter().any(|c| c.writes.is_some())
+    }
+
     /// The Odoo processes of one pod that can compute at once — its HTTP workers, its
     /// cron workers if a class is a scheduled action, its evented process if a class is
     /// a websocket — the processes its CPU limit (`OdooTier::cpu_millicores`) is shared by.

@@ -45,14 +45,9 @@ pub struct WritePathState {
 }
 
 impl Sim<'_> {
-    /// Whether any class writes on the primary (then checkpoints run).
-    pub(super) fn has_writes(&self) -> bool {
-        self.model.postgres.primary.volume.is_some() && self.facts.iter().any(|f| f.writes)
-    }
-
-    /// The first checkpoint, one interval after the start.
+    /// The first checkpoint, one interval after the start, if any class writes.
     pub(super) fn start_checkpoints(&mut self) -> Step {
-        if !self.has_writes() {
+        if !self.facts.iter().any(|f| f.writes) {
             return Ok(());
         }
         let t = self.model.postgres.write_path.checkpoint_timeout;
@@ -63,7 +58,8 @@ impl Sim<'_> {
     /// commit) before it completes; any other completes now.
     pub(super) fn commit(&mut self, req: u32) -> Step {
         let r = &self.requests[req as usize];
-        if !self.facts[r.class as usize].writes || r.replica {
+        // A writing class is never `readonly`, so never on the replica (validation).
+        if !self.facts[r.class as usize].writes {
             return self.complete(req);
         }
         let class = &self.model.classes[r.class as usize];

@@ -79,14 +79,12 @@ pub fn configuration(model: &Model) -> Configuration {
             buffer_hit_ratio: p.primary.buffer_hit_ratio,
             hit_ratio_from: hit_basis(p.primary.hit_basis),
             volume: volume(p.primary.volume),
-            write_path: model.classes.iter().any(|c| c.writes.is_some()).then_some(
-                WritePathConfig {
-                    commit_round_trip_s: p.write_path.commit_round_trip.as_secs_f64(),
-                    checkpoint_timeout_s: p.write_path.checkpoint_timeout.as_secs_f64(),
-                    checkpoint_completion_target: p.write_path.checkpoint_completion_target,
-                    dirty_pages_per_row: p.write_path.dirty_pages_per_row,
-                },
-            ),
+            write_path: model.has_writes().then_some(WritePathConfig {
+                commit_round_trip_s: p.write_path.commit_round_trip.as_secs_f64(),
+                checkpoint_timeout_s: p.write_path.checkpoint_timeout.as_secs_f64(),
+                checkpoint_completion_target: p.write_path.checkpoint_completion_target,
+                dirty_pages_per_row: p.write_path.dirty_pages_per_row,
+            }),
         },
         pgbouncer: p.pgbouncer.map(|b| PgBouncerConfig {
             pool_mode: match b.mode {

@@ -199,12 +199,7 @@ fn class_result(
                 db_cpu_s: part(Part::DbCpu),
                 lock_wait_and_retry_s: part(Part::LockRetry),
                 external_calls_s: part(Part::External),
-                commit_s: model
-                    .classes
-                    .iter()
-                    .any(|c| c.writes.is_some())
-                    .then(|| part(Part::Commit))
-                    .flatten(),
+                commit_s: model.has_writes().then(|| part(Part::Commit)).flatten(),
             }
         },
         serialization_failures_per_s: per_rep(&|r, o| o.conflicts as f64 / r.window_s),

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 use peakplan::model::Model;
-use peakplan::result::{ResourceResult, SimulationResult};
+use peakplan::result::{ClassResult, ResourceResult, SimulationResult};
 use peakplan::run::{Progress, simulate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -62,6 +62,16 @@ pub fn shipped(name: &str) -> Model {
 pub fn run_seeded(m: &Model, seed: u64, reps: u32) -> SimulationResult {
     let p = Progress::new(m, reps);
     simulate(m, seed, reps, 2, &p).unwrap_or_else(|s| panic!("seed {seed}: {s:?}"))
+}
+
+/// The sum of the parts of where class `c`'s time went, as result `r` shows them (job
+/// wait, pod CPU wait and commit when the run has them): it should be the mean latency.
+pub fn parts_sum(r: &SimulationResult, c: &ClassResult) -> f64 {
+    c.time_breakdown
+        .parts(r.shown_parts())
+        .iter()
+        .map(|(_, _, e)| e.map_or(0.0, |e| e.mean))
+        .sum()
 }
 
 pub fn resource<'a>(r: &'a SimulationResult, name: &str) -> &'a ResourceResult {

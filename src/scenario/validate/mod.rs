@@ -255,6 +255,29 @@ impl Ctx<'_> {
         None
     }
 
+    /// A duration within `range` (`within` says it in words, e.g. "between 30s and 1d");
+    /// `default` when absent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duration_in(
+        &mut self,
+        v: Option<&Located<Text>>,
+        section: Pos,
+        path: &str,
+        default: SimTime,
+        range: RangeInclusive<SimTime>,
+        within: &str,
+        hint: &str,
+    ) -> Option<SimTime> {
+        let t = self.duration(v, section, path, Some(default))?;
+        if range.contains(&t) {
+            return Some(t);
+        }
+        let pos = v.map_or(section, |v| v.pos);
+        let msg = format!("must be {within}, found {t}");
+        self.error(pos, path, msg, Some(hint.to_owned()));
+        None
+    }
+
     /// A duration in `(0, max]`; `default` when absent. Errors if absent without default.
     pub fn positive_duration(
         &mut self,

@@ -45,7 +45,7 @@ fn bytes(cx: &mut Ctx, v: Option<&Located<Text>>, path: &str) -> Option<Option<u
         }
         Ok(b) => Some(Some(b)),
         Err(e) => {
-            cx.error(v.pos, path, e.message, Some(e.hint));
+            cx.unit_error(v.pos, path, e);
             None
         }
     }
@@ -151,38 +151,24 @@ fn mib(b: u64) -> String {
 pub fn write_path(cx: &mut Ctx, pg: &raw::Postgres, at: Pos) -> Option<WritePath> {
     let d = WritePath::default();
     let p = |k: &str| format!("estate.postgres.{k}");
-    let round_trip = cx.duration(
+    let round_trip = cx.duration_in(
         pg.commit_round_trip.as_ref(),
         at,
         &p("commit_round_trip"),
-        Some(d.commit_round_trip),
+        d.commit_round_trip,
+        SimTime::ZERO..=MAX_ROUND_TRIP,
+        "≤ 1s",
+        "a cross-zone round trip is about a millisecond: e.g. `1ms`",
     );
-    let round_trip = round_trip.and_then(|t| {
-        if t > MAX_ROUND_TRIP {
-            let pos = pg.commit_round_trip.as_ref().map_or(at, |v| v.pos);
-            let msg = format!("must be ≤ {MAX_ROUND_TRIP}, found {t}");
-            let hint = "a cross-zone round trip is about a millisecond: e.g. `1ms`";
-            cx.error(pos, &p("commit_round_trip"), msg, Some(hint.into()));
-            return None;
-        }
-        Some(t)
-    });
-    let timeout = cx.duration(
+    let timeout = cx.duration_in(
         pg.checkpoint_timeout.as_ref(),
         at,
         &p("checkpoint_timeout"),
-        Some(d.checkpoint_timeout),
+        d.checkpoint_timeout,
+        MIN_CHECKPOINT_TIMEOUT..=MAX_CHECKPOINT_TIMEOUT,
+        "between 30s and 1d",
+        "PostgreSQL's range for checkpoint_timeout; its default is `5min`",
     );
-    let timeout = timeout.and_then(|t| {
-        if !(MIN_CHECKPOINT_TIMEOUT..=MAX_CHECKPOINT_TIMEOUT).contains(&t) {
-            let pos = pg.checkpoint_timeout.as_ref().map_or(at, |v| v.pos);
-            let msg = format!("must be between 30s and 1d, found {t}");
-            let hint = "PostgreSQL's range for checkpoint_timeout; its default is `5min`";
-            cx.error(pos, &p("checkpoint_timeout"), msg, Some(hint.into()));
-            return None;
-        }
-        Some(t)
-    });
     let target = cx.real(
         pg.checkpoint_completion_target.as_ref(),
         at,
