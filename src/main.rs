@@ -172,7 +172,35 @@ fn validate(file: &Path) -> Result<(), Failure> {
             parts.push(count_of(n, one, many));
         }
     }
-    emit(format!("{}: ok — {}\n", file.display(), parts.join(", ")))
+    let mut out = format!("{}: ok — {}\n", file.display(), parts.join(", "));
+    for line in cpu_limit_notes(&m) {
+        out += &format!("  note: {line}\n");
+    }
+    emit(out)
+}
+
+/// The classes some of whose requests need more Odoo CPU than `limit_time_cpu` allows
+/// at nominal demand (a first try, no calendar `demand:`): they will fail.
+fn cpu_limit_notes(m: &Model) -> Vec<String> {
+    let Some(limit) = m.odoo.limit_time_cpu else {
+        return Vec::new();
+    };
+    let limit_s = limit.as_secs_f64();
+    m.classes
+        .iter()
+        .filter(|c| c.websocket.is_none())
+        .filter_map(|c| {
+            let share = c.odoo_cpu_s.exceeds(limit_s);
+            (share >= 1e-4).then(|| {
+                format!(
+                    "{:.2} % of {}'s requests need more Odoo CPU than limit_time_cpu ({limit_s} s) and fail with cpu_time_limit (mean CPU {:.3} s); raise limit_time_cpu or write `unlimited`",
+                    share * 100.0,
+                    c.name,
+                    c.odoo_cpu_s.mean()
+                )
+            })
+        })
+        .collect()
 }
 
 /// What `validate` says of a server's buffer hit ratio when it was worked out, or when

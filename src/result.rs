@@ -611,6 +611,8 @@ pub struct OdooConfig {
     pub websocket_connections: Option<f64>,
     /// `limit_time_real`, seconds; `None` = unlimited.
     pub limit_time_real_s: Option<f64>,
+    /// `limit_time_cpu`, CPU seconds per request; `None` = unlimited.
+    pub limit_time_cpu_s: Option<f64>,
     pub limit_memory_soft_mib: f64,
     pub limit_memory_hard_mib: f64,
     pub limit_memory_soft_gevent_mib: f64,

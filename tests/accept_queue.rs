@@ -33,6 +33,7 @@ estate:
     max_cron_threads: 0
     evented_worker: false
     limit_time_real: unlimited
+    limit_time_cpu: unlimited
 {odoo}  postgres:
     cores: 2
 "

@@ -178,7 +178,7 @@ workloads:
     rate: 0.05/s
     odoo_cpu: {dist: constant, value: 200s}
 estate:
-  odoo: {workers: 4, pods: 2, limit_time_real: 120s, max_cron_threads: 1}
+  odoo: {workers: 4, pods: 2, limit_time_real: 120s, limit_time_cpu: unlimited, max_cron_threads: 1}
   postgres: {cores: 2, max_connections: 100}
 ";
 

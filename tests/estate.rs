@@ -273,7 +273,7 @@ workloads:
     cron: {interval: 10m, first_run: 1m}
     odoo_cpu: {dist: constant, value: 25m}
 estate:
-  odoo: {workers: 2, max_cron_threads: 2, limit_time_real_cron: 0}
+  odoo: {workers: 2, max_cron_threads: 2, limit_time_real_cron: 0, limit_time_cpu: unlimited}
   postgres: {cores: 2}
 ";
     let r = run(&model(yaml), 2);

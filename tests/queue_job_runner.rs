@@ -106,7 +106,7 @@ fn a_serialization_failure_in_a_job_frees_its_worker_and_runs_it_again_5s_later(
 }
 
 /// `long` (200 s of CPU, `max_retries: 1`) is enqueued at 0.01 s and dispatched at once;
-/// `limit_time_real` (120 s) kills it on the master's beat at 124 s. `short` (priority
+/// `limit_time_real` (120 s; `limit_time_cpu` lifted) kills it on the master's beat at 124 s. `short` (priority
 /// 5, 1 s) is enqueued at 60.01 s and waits: `root:1` is held by the dead job until it is
 /// requeued.
 const KILLED: &str = "version: 1
@@ -129,7 +129,7 @@ workloads:
     job: {priority: 5}
     odoo_cpu: {dist: constant, value: 1s}
 estate:
-  odoo: {workers: 2, queue_job_channels: 'root:1'REQUEUE}
+  odoo: {workers: 2, limit_time_cpu: unlimited, queue_job_channels: 'root:1'REQUEUE}
   postgres: {cores: 4}
 ";
 
@@ -258,4 +258,26 @@ fn a_service_spreads_runjob_over_the_pods_at_random() {
         "seed {SEED}: backlog wait {} ± {hw}, exact 2.5",
         wait.mean
     );
+}
+
+#[test]
+fn a_job_over_limit_time_cpu_fails_at_once_and_frees_its_slot() {
+    // Odoo's default limit_time_cpu (60 s): the worker raises 'CPU time limit exceeded.'
+    // at 60 s of long's 200 s and lives on; runjob sets the job failed whatever its
+    // max_retries, and root's slot is free for short at once.
+    let yaml = KILLED
+        .replace("limit_time_cpu: unlimited, ", "")
+        .replace("max_retries: 1", "max_retries: 5")
+        .replace("REQUEUE", "");
+    let r = run_seeded(&model(&yaml), SEED, 1);
+    assert_conserved(&r, SEED);
+    let long = class(&r, "long");
+    assert_eq!(long.totals.arrivals, 1, "seed {SEED}: {:?}", long.totals);
+    assert_eq!(long.totals.errors["cpu_time_limit"], 1);
+    assert_eq!(long.totals.errors["killed_limit_time_real"], 0);
+    close("long failed", long.jobs_failed_per_s.mean * 3600.0, 1.0);
+    let short = class(&r, "short");
+    assert_eq!(short.totals.completed, 1);
+    let wait = short.time_breakdown.queue_job_wait_s.unwrap().mean;
+    assert!(wait < 1.0, "seed {SEED}: short waited {wait} s");
 }

@@ -274,6 +274,10 @@ pub struct OdooTier {
     /// `limit_time_real_cron` resolved (`-1` → `limit_time_real`); `None` = unlimited. The
     /// cron worker's watchdog kills a run past it on the master's beat.
     pub limit_time_real_cron: Option<SimTime>,
+    /// `limit_time_cpu`; `None` = unlimited. Odoo sets `RLIMIT_CPU` before each unit of
+    /// work (a request, a cron poll); past it the kernel's SIGXCPU makes the request
+    /// raise and fail, and the worker lives on.
+    pub limit_time_cpu: Option<SimTime>,
     /// Period of the master's check for `limit_time_real` (Odoo: about 4 s).
     pub kill_check_period: SimTime,
     /// Time for the master to spawn a replacement worker after a kill.

@@ -109,8 +109,9 @@ pub fn lines(c: &Configuration) -> Vec<(String, String)> {
     out.push((
         "Odoo limits".into(),
         format!(
-            "limit_time_real {}; memory soft {} MiB, hard {} MiB (fresh worker {} MiB); limit_request {}",
+            "limit_time_real {}, limit_time_cpu {}; memory soft {} MiB, hard {} MiB (fresh worker {} MiB); limit_request {}",
             o.limit_time_real_s.map_or("unlimited".into(), duration),
+            o.limit_time_cpu_s.map_or("unlimited".into(), duration),
             count(o.limit_memory_soft_mib),
             count(o.limit_memory_hard_mib),
             count(o.worker_base_memory_mib),

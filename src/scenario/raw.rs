@@ -546,6 +546,9 @@ pub struct Odoo {
     pub websocket_memory: L<Text>,
     /// Default `120s`; `unlimited` disables it.
     pub limit_time_real: L<Text>,
+    /// CPU seconds a request (a cron run) may compute (`RLIMIT_CPU`); default `60s`;
+    /// `unlimited` disables it.
+    pub limit_time_cpu: L<Text>,
     /// `limit_time_real_cron`: `-1` (default) = `limit_time_real`, `0` or `unlimited` = no
     /// limit, else a duration (a bare number is seconds, as in odoo.conf).
     pub limit_time_real_cron: L<Text>,
@@ -786,6 +789,7 @@ profiled!(
     limit_memory_soft_gevent,
     websocket_memory,
     limit_time_real,
+    limit_time_cpu,
     limit_time_real_cron,
     kill_check_period,
     worker_respawn,

@@ -41,12 +41,19 @@ pub struct ClassFacts {
     pub writes: bool,
     /// Its clients give up after a timeout (`client:`).
     pub client: bool,
+    /// Odoo CPU seconds one request may compute (`limit_time_cpu`); infinite when
+    /// unlimited, and for websocket messages: the evented server sets no `RLIMIT_CPU`.
+    pub cpu_limit_s: f64,
 }
 
 impl ClassFacts {
     /// The facts of every class of `model`, in class order.
     pub fn all(model: &Model) -> Vec<ClassFacts> {
         let redis = model.redis.is_some();
+        let cpu_limit_s = model
+            .odoo
+            .limit_time_cpu
+            .map_or(f64::INFINITY, |t| t.as_secs_f64());
         model
             .classes
             .iter()
@@ -72,6 +79,10 @@ impl ClassFacts {
                     on_replica: c.readonly && model.postgres.replica.is_some(),
                     writes,
                     client: c.client.is_some(),
+                    cpu_limit_s: match c.websocket {
+                        Some(_) => f64::INFINITY,
+                        None => cpu_limit_s,
+                    },
                 }
             })
             .collect()

@@ -12,6 +12,12 @@
 //!
 //! Under a pod CPU limit the CPU halves share the pod's cores with its other processes
 //! (`podcpu.rs`); without one, each is a delay of the CPU time drawn.
+//!
+//! `limit_time_cpu` bounds the Odoo CPU time of the whole request, its tries added up
+//! (odoo/service/server.py, `Worker.check_limits` sets `RLIMIT_CPU` per unit of work):
+//! the CPU phase that reaches it ends there, and the request fails (`cpu_time_limit`) —
+//! SIGXCPU makes Odoo raise "CPU time limit exceeded", the transaction rolls back, and
+//! the worker lives on.
 
 use super::Db;
 use super::evented::evented_pod;
@@ -73,8 +79,9 @@ impl Sim<'_> {
         if simple {
             // One CPU phase: the fast path of the plain queue.
             r.cpu2_s = cpu_s;
+            let cpu_s = self.cpu_allowance(req, cpu_s, facts.cpu_limit_s);
             if plain_cpu {
-                r.enter(Phase::Cpu2, now);
+                self.requests[req as usize].enter(Phase::Cpu2, now);
                 return self.schedule(SimTime::from_secs_f64(cpu_s), Ev::Step { req });
             }
             return self.odoo_cpu(req, cpu_s, Phase::Cpu2);
@@ -82,7 +89,36 @@ impl Sim<'_> {
         if self.requests[req as usize].tries == 1 {
             self.draw_rows(req);
         }
-        self.odoo_cpu(req, cpu_s / 2.0, Phase::Cpu1)
+        let cpu1_s = self.cpu_allowance(req, cpu_s / 2.0, facts.cpu_limit_s);
+        self.odoo_cpu(req, cpu1_s, Phase::Cpu1)
+    }
+
+    /// Of `demand_s` more Odoo CPU seconds, what `req` computes before it has used
+    /// `limit_s` in all. At the limit the phase is cut short and marked: the request
+    /// fails when it ends ([`Sim::cpu_done`]).
+    #[inline]
+    fn cpu_allowance(&mut self, req: u32, demand_s: f64, limit_s: f64) -> f64 {
+        let r = &mut self.requests[req as usize];
+        let left = limit_s - r.cpu_used_s;
+        if demand_s < left {
+            r.cpu_used_s += demand_s;
+            return demand_s;
+        }
+        r.cpu_used_s = limit_s;
+        r.cpu_limit_hit = true;
+        // A shared pod station reads the phase's demand from here (`podcpu.rs`).
+        r.cpu2_s = left;
+        left
+    }
+
+    /// A CPU phase of `req` ended: past `limit_time_cpu` the request fails, else it
+    /// goes on with `next`.
+    #[inline]
+    pub(super) fn cpu_done(&mut self, req: u32, next: fn(&mut Self, u32) -> Step) -> Step {
+        if self.requests[req as usize].cpu_limit_hit {
+            return self.fail(req, Cause::CpuTimeLimit);
+        }
+        next(self, req)
     }
 
     /// Draws one try's Odoo CPU time, PostgreSQL CPU time and volume time (seconds), on
@@ -203,18 +239,18 @@ impl Sim<'_> {
         r.enter(Phase::Done, self.now);
         match phase {
             Phase::Ingress => self.send_to_pod(req),
-            Phase::Cpu1 => self.begin_db(req),
+            Phase::Cpu1 => self.cpu_done(req, Self::begin_db),
             Phase::Backoff => self.begin_try(req),
             Phase::Call => self.call_done(req),
-            Phase::Cpu2 => self.commit(req),
+            Phase::Cpu2 => self.cpu_done(req, Self::commit),
             Phase::CommitAck => self.committed(req),
             Phase::CountedCpu1 => {
                 self.counted_cpu(-1);
-                self.begin_db(req)
+                self.cpu_done(req, Self::begin_db)
             }
             Phase::CountedCpu2 => {
                 self.counted_cpu(-1);
-                self.commit(req)
+                self.cpu_done(req, Self::commit)
             }
             _ => unreachable!("step event in phase {phase:?}"),
         }
@@ -293,7 +329,8 @@ impl Sim<'_> {
                 // A websocket message's CPU was all spent before its queries.
                 return self.complete(req);
             }
-            let cpu2_s = r.cpu2_s;
+            let (cpu2_s, limit_s) = (r.cpu2_s, self.facts[class_id].cpu_limit_s);
+            let cpu2_s = self.cpu_allowance(req, cpu2_s, limit_s);
             return self.odoo_cpu(req, cpu2_s, Phase::Cpu2);
         }
         // Which call: count down through the class's call list.

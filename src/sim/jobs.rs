@@ -18,7 +18,10 @@
 //! killed (`limit_time_real`) stays `started`, still counted as running in its channel,
 //! until it is requeued (`Requeue`): by the runner's `requeue_dead_jobs` on its next loop
 //! once its lock is free and 10 s have passed since it was enqueued, or by the older
-//! `requeue_stuck_jobs` cron — never, with its default `started_delta=0`. Other
+//! `requeue_stuck_jobs` cron — never, with its default `started_delta=0`. A job that
+//! reaches `limit_time_cpu` gets the worker's `Exception('CPU time limit exceeded.')`
+//! (`signal_time_expired_handler`, the worker lives on): runjob's generic handler sets it
+//! `failed` at once, whatever its `max_retries`. Other
 //! infrastructure failures of the runjob call (refused connection, connection limits)
 //! are treated as retryable — a simplification: the runner sets such jobs pending again.
 
@@ -180,6 +183,7 @@ impl Sim<'_> {
             Some(c) => {
                 let failure = match c {
                     Cause::SerializationFailure => Failure::PgConcurrency,
+                    Cause::CpuTimeLimit => Failure::Error,
                     _ => Failure::Retryable { seconds: None },
                 };
                 match settings.retry.after_failure(rec.tries, failure) {

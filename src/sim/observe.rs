@@ -48,10 +48,13 @@ pub enum Cause {
     /// Traefik's dial timed out — every SYN dropped on the pod's full listen queue — and
     /// no retry was left: the client sees a 504.
     DialTimeout,
+    /// `limit_time_cpu`: the kernel's SIGXCPU made Odoo raise "CPU time limit exceeded";
+    /// the transaction rolls back, the worker lives on (a 500).
+    CpuTimeLimit,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 15] = [
+    pub const ALL: [Cause; 16] = [
         Cause::BacklogFull,
         Cause::DbPoolFull,
         Cause::PgTooManyClients,
@@ -67,6 +70,7 @@ impl Cause {
         Cause::IntegrationRateLimited,
         Cause::ClientTimeout,
         Cause::DialTimeout,
+        Cause::CpuTimeLimit,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -87,6 +91,7 @@ impl Cause {
             Cause::IntegrationRateLimited => "integration_rate_limited",
             Cause::ClientTimeout => "client_timeout",
             Cause::DialTimeout => "dial_timeout",
+            Cause::CpuTimeLimit => "cpu_time_limit",
         }
     }
 }

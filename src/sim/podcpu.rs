@@ -181,8 +181,8 @@ impl Sim<'_> {
             // The pod's gauge and next completion follow below, or as soon as the
             // request's next step joins this station again.
             match phase {
-                Phase::PodCpu1 => self.begin_db(req)?,
-                Phase::PodCpu2 => self.commit(req)?,
+                Phase::PodCpu1 => self.cpu_done(req, Self::begin_db)?,
+                Phase::PodCpu2 => self.cpu_done(req, Self::commit)?,
                 _ => unreachable!("pod CPU completion in phase {phase:?}"),
             }
         }

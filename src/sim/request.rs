@@ -220,6 +220,11 @@ pub struct Request {
     /// second half, keeps here its pod's CPU clock when it joined the evented process
     /// on an oversubscribed pod (`PsStation::clock`).
     pub cpu2_s: f64,
+    /// Odoo CPU seconds computed so far, every try counted: Odoo sets `RLIMIT_CPU` once
+    /// per request, and its retry loop runs inside that request.
+    pub cpu_used_s: f64,
+    /// The CPU phase under way ends at `limit_time_cpu`: the request then fails.
+    pub cpu_limit_hit: bool,
     /// External calls still to make in this try.
     pub calls_left: u32,
     /// Rows the try writes (drawn with its work; 0 for a class that writes nothing).
@@ -267,6 +272,8 @@ impl Request {
             io_s: 0.0,
             db_s: 0.0,
             cpu2_s: 0.0,
+            cpu_used_s: 0.0,
+            cpu_limit_hit: false,
             calls_left: 0,
             rows: 0,
             commits_left: 0,

@@ -65,6 +65,7 @@ pub fn configuration(model: &Model) -> Configuration {
             db_maxconn_gevent: o.db_maxconn_gevent,
             websocket_connections: cap(Resource::WebsocketConnections),
             limit_time_real_s: o.limit_time_real.map(SimTime::as_secs_f64),
+            limit_time_cpu_s: o.limit_time_cpu.map(SimTime::as_secs_f64),
             limit_memory_soft_mib: o.limit_memory_soft_mib,
             limit_memory_hard_mib: o.limit_memory_hard_mib,
             limit_memory_soft_gevent_mib: o.limit_memory_soft_gevent_mib,

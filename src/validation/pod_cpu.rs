@@ -32,7 +32,7 @@ fn pod_yaml(
          stats:\n  fine_bucket: {fb}s\n  coarse_bucket: {fb}s\n\
          workloads:\n  q:\n    rate: {rate_per_s}/s\n    odoo_cpu: {odoo_cpu}\n\
          estate:\n  odoo:\n    workers: {workers}\n    cpu: {cpu}\n    listen_backlog: 1000000\n    somaxconn: 1000000\n    \
-         max_cron_threads: 0\n    evented_worker: false\n    limit_time_real: unlimited\n    \
+         max_cron_threads: 0\n    evented_worker: false\n    limit_time_real: unlimited\n    limit_time_cpu: unlimited\n    \
          limit_request: 100000000\n  postgres:\n    cores: 1\n    max_connections: 20000\n",
         h = horizon_s,
         w = horizon_s / 10.0,

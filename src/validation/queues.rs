@@ -127,7 +127,7 @@ pub fn queue_yaml(
          stats:\n  fine_bucket: {fb}s\n  coarse_bucket: {fb}s\n\
          workloads:\n  q:\n    rate: {rate_per_s}/s\n{svc}\
          estate:\n  odoo:\n    workers: {workers}\n    listen_backlog: {backlog}\n    somaxconn: 1000000\n{overflow}    max_cron_threads: 0\n    \
-         evented_worker: false\n    limit_time_real: unlimited\n    limit_request: 100000000\n  postgres:\n    cores: {cores}\n    \
+         evented_worker: false\n    limit_time_real: unlimited\n    limit_time_cpu: unlimited\n    limit_request: 100000000\n  postgres:\n    cores: {cores}\n    \
          max_connections: 20000\n",
         h = horizon_s,
         w = horizon_s / 10.0,

@@ -211,31 +211,10 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         ),
         None => db_maxconn,
     };
-    let limit_time_real = match &o.limit_time_real {
-        Some(v) if v.value.0 == "unlimited" => Some(None),
-        Some(v) => match units::parse_duration(&v.value.0) {
-            Ok(t) if t > SimTime::ZERO => Some(Some(t)),
-            Ok(_) => {
-                cx.error(
-                    v.pos,
-                    &p("limit_time_real"),
-                    "must be > 0",
-                    Some("write `unlimited` to disable the limit".into()),
-                );
-                None
-            }
-            Err(e) => {
-                cx.error(
-                    v.pos,
-                    &p("limit_time_real"),
-                    e.message,
-                    Some(format!("{}; or `unlimited`", e.hint)),
-                );
-                None
-            }
-        },
-        None => Some(Some(SimTime::from_secs(120))),
-    };
+    let limit_time_real =
+        super::limits::time_limit(cx, o.limit_time_real.as_ref(), &p("limit_time_real"), 120);
+    let limit_time_cpu =
+        super::limits::time_limit(cx, o.limit_time_cpu.as_ref(), &p("limit_time_cpu"), 60);
     let limit_time_real_cron = limit_time_real
         .and_then(|real| super::limits::time_real_cron(cx, o.limit_time_real_cron.as_ref(), real));
     let kill_check_period = cx.duration(
@@ -373,6 +352,7 @@ fn odoo(cx: &mut Ctx, o: &Located<raw::Odoo>) -> Option<OdooTier> {
         db_maxconn: db_maxconn?,
         limit_time_real: limit_time_real?,
         limit_time_real_cron: limit_time_real_cron?,
+        limit_time_cpu: limit_time_cpu?,
         kill_check_period: kill_check_period?,
         worker_respawn: worker_respawn?,
         max_tries_on_concurrency_failure: max_tries?,

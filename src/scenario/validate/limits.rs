@@ -1,4 +1,5 @@
 //! Odoo's per-process limits whose defaults or units need more than a range check:
+//! `limit_time_real` and `limit_time_cpu` (a duration or `unlimited`),
 //! `limit_time_real_cron` (−1 = `limit_time_real`, 0 = unlimited) and the Odoo `version`
 //! that decides `limit_request`'s default.
 
@@ -10,6 +11,44 @@ use crate::model::SimTime;
 const CRON: &str = "estate.odoo.limit_time_real_cron";
 /// 100 years, the longest duration a scenario may give.
 const MAX_SECONDS: i64 = 100 * 365 * 86_400;
+
+/// A time limit at `path` (`limit_time_real`, `limit_time_cpu`): a duration > 0 (a bare
+/// number is seconds, as in odoo.conf) or `unlimited`; `default_s` seconds when absent.
+/// `Some(limit)` when valid, the limit itself `None` when unlimited.
+pub fn time_limit(
+    cx: &mut Ctx,
+    v: Option<&Located<Text>>,
+    path: &str,
+    default_s: u64,
+) -> Option<Option<SimTime>> {
+    let Some(v) = v else {
+        return Some(Some(SimTime::from_secs(default_s)));
+    };
+    let text = v.value.0.trim();
+    if text == "unlimited" {
+        return Some(None);
+    }
+    let seconds = text
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n <= MAX_SECONDS as u64);
+    match seconds.map_or_else(
+        || units::parse_duration(text),
+        |n| Ok(SimTime::from_secs(n)),
+    ) {
+        Ok(t) if t > SimTime::ZERO => Some(Some(t)),
+        Ok(_) => {
+            let hint = "write `unlimited` to disable the limit";
+            cx.error(v.pos, path, "must be > 0", Some(hint.into()));
+            None
+        }
+        Err(e) => {
+            let hint = format!("{}; or `unlimited`", e.hint);
+            cx.error(v.pos, path, e.message, Some(hint));
+            None
+        }
+    }
+}
 
 /// `limit_time_real_cron` given `limit_time_real` (`None` = unlimited): `Some(limit)` when
 /// valid, the limit itself `None` when unlimited.
