@@ -27,7 +27,7 @@ Exit codes:
   2  bad input: the scenario, a profile or a command-line argument is wrong
   3  the run was stopped by a limit (event budget, requests in flight)
   4  an output file (or standard output) could not be written
-  5  simulate: a service-level objective breaks (its whole interval misses the target)
+  5  simulate: an objective breaks (its whole interval misses the target); headroom: one fails at x1
   6  simulate: no objective breaks, but one is undecided or had nothing to measure
 A closed standard output (`| head`) ends a command quietly with 0, after its files.";
 
@@ -44,6 +44,14 @@ pub enum Command {
         #[arg(value_hint = ValueHint::FilePath)]
         file: PathBuf,
     },
+    /// Find the largest load multiplier at which every objective holds, each class's own,
+    /// and each class's knee (median latency twice its median at a sixteenth of the load).
+    ///
+    /// Every open class's rate and closed class's users are multiplied by the load; each
+    /// load runs the same replications with the same seed. `--out DIR` writes
+    /// headroom.json and headroom.csv. Exit 5 when the scenario as written has no
+    /// headroom (an objective does not hold at its own load).
+    Headroom(HeadroomArgs),
     /// Print the JSON Schema of the scenario format (for editor completion and checks).
     Schema,
     /// Reproduce queueing theory (Erlang C, M/M/c/K, M/G/1, PS, Jackson, MVA) with the
@@ -139,6 +147,18 @@ pub struct ReportArgs {
     /// Do not print the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadroomArgs {
+    /// Scenario file (YAML) with objectives (`slos:`).
+    #[arg(value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+    /// Directory to write headroom.json and headroom.csv into; created if missing.
+    #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]

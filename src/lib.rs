@@ -14,4 +14,5 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod study;
 pub mod validation;

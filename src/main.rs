@@ -5,7 +5,7 @@ mod cli;
 mod shell;
 
 use clap::Parser;
-use cli::{Cli, Command, ReportArgs, SimulateArgs, SkipArgs};
+use cli::{Cli, Command, HeadroomArgs, ReportArgs, SimulateArgs, SkipArgs};
 use peakplan::model::Model;
 use peakplan::report::{self, Format, OutFile};
 use peakplan::result::SimulationResult;
@@ -76,6 +76,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate(&args),
         Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
+        Command::Headroom(args) => headroom(&args),
         Command::Schema => match serde_json::to_string_pretty(&peakplan::scenario::json_schema()) {
             Ok(schema) => emit(format!("{schema}\n")),
             Err(e) => Err(Failure::Internal(format!(
@@ -316,6 +317,61 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
         emit(&wrote)?;
     }
     verdicts_exit(&result)
+}
+
+/// `peakplan headroom FILE`: the study, its files, then the terminal.
+fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
+    use peakplan::study::headroom::{self, Settings};
+    let model = load(&args.file)?;
+    let settings = Settings {
+        seed: args.run.seed.unwrap_or(model.run.seed),
+        replications: args.run.replications.unwrap_or(model.run.replications),
+        threads: threads(args.run.threads),
+    };
+    let quiet = args.run.quiet;
+    let start = Instant::now();
+    let study = headroom::study(
+        |load| peakplan::scenario::load_at(&args.file, load),
+        settings,
+        |p| {
+            if !quiet {
+                eprintln!(
+                    "  ×{:.2}: {} ({:.0} s)",
+                    p.load,
+                    p.message
+                        .clone()
+                        .unwrap_or_else(|| report::headroom::verdicts_word(p)),
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        },
+    )
+    .map_err(|d| Failure::BadInput(d.to_string()))?;
+    let mut wrote = String::new();
+    if let Some(dir) = &args.out {
+        let json = serde_json::to_string_pretty(&study)
+            .map_err(|e| Failure::Internal(format!("error: cannot write headroom.json: {e}")))?;
+        let files = [
+            OutFile {
+                name: "headroom.json".into(),
+                bytes: format!("{json}\n").into_bytes(),
+            },
+            OutFile {
+                name: "headroom.csv".into(),
+                bytes: report::headroom::csv(&study).into_bytes(),
+            },
+        ];
+        wrote = write_files(dir, &files)?;
+    }
+    if !quiet {
+        emit(report::headroom::text(&study))?;
+        emit(&wrote)?;
+    }
+    match study.overall.as_ref().and_then(|b| b.passes) {
+        Some(p) if p < 1.0 => Err(Failure::Verdicts(5)),
+        None if study.overall.is_some() => Err(Failure::Verdicts(5)),
+        _ => Ok(()),
+    }
 }
 
 /// Exit 5 when an objective breaks, 6 when none breaks but one is undecided (or had

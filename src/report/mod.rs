@@ -8,6 +8,7 @@ mod clients;
 mod csv;
 mod estate;
 mod font;
+pub mod headroom;
 mod json;
 mod numbers;
 mod pdf;

@@ -25,18 +25,36 @@ use std::path::Path;
 
 /// Loads and validates a scenario file, resolving `profile:` references relative to it.
 pub fn load(path: &Path) -> Result<Model, Diagnostics> {
+    load_at(path, 1.0)
+}
+
+/// Like [`load`], with every open class's rate and every closed class's users multiplied
+/// by `load` (cron classes, jobs and fixed-time arrivals as written; jobs follow the
+/// requests that spawn them). The bounds on rates, users and arrivals apply to the scaled
+/// figures.
+pub fn load_at(path: &Path, load: f64) -> Result<Model, Diagnostics> {
     let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
     let stem = path
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    load_named(&text, &path.display().to_string(), base_dir, &stem)
+    load_named(&text, &path.display().to_string(), base_dir, &stem, load)
 }
 
 /// Like [`load`], for text that is not in a file (tests, the validation suite). `origin`
 /// names the text in messages; `profile:` references resolve against `base_dir`.
 pub fn load_str(text: &str, origin: &str, base_dir: &Path) -> Result<Model, Diagnostics> {
-    load_named(text, origin, base_dir, origin)
+    load_str_at(text, origin, base_dir, 1.0)
+}
+
+/// [`load_str`] at load multiplier `load` (see [`load_at`]).
+pub fn load_str_at(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    load: f64,
+) -> Result<Model, Diagnostics> {
+    load_named(text, origin, base_dir, origin, load)
 }
 
 fn load_named(
@@ -44,6 +62,7 @@ fn load_named(
     origin: &str,
     base_dir: &Path,
     default_name: &str,
+    load: f64,
 ) -> Result<Model, Diagnostics> {
     let mut sources = load::Sources::default();
     let file = sources.add(origin.to_owned());
@@ -53,7 +72,7 @@ fn load_named(
     if !profile_problems.is_empty() {
         return Err(Diagnostics(profile_problems));
     }
-    validate::validate(scenario, &sources, default_name)
+    validate::validate(scenario, &sources, default_name, load)
 }
 
 /// The JSON Schema (2020-12) of the scenario format, for editors.

@@ -46,6 +46,9 @@ const MAX_FINE_BUCKETS: u64 = 200_000;
 pub struct Ctx<'a> {
     sources: &'a Sources,
     diags: Vec<Diagnostic>,
+    /// The load multiplier the open classes' rates and the closed classes' users are
+    /// scaled by (1 = the scenario as written; a headroom study varies it).
+    load: f64,
 }
 
 impl Ctx<'_> {
@@ -376,15 +379,19 @@ fn pos_of<T>(v: &Option<Located<T>>) -> Pos {
     v.as_ref().map(|l| l.pos).unwrap_or_default()
 }
 
-/// Validates a parsed scenario. `default_name` is used when the file has no `name`.
+/// Validates a parsed scenario at load multiplier `load` (1 = as written): every open
+/// class's rate and every closed class's users are multiplied by it before the checks
+/// that bound them. `default_name` is used when the file has no `name`.
 pub fn validate(
     s: raw::Scenario,
     sources: &Sources,
     default_name: &str,
+    load: f64,
 ) -> Result<Model, Diagnostics> {
     let mut cx = Ctx {
         sources,
         diags: Vec::new(),
+        load,
     };
     let root = Pos {
         file: 0,

@@ -104,6 +104,8 @@ fn one(
                 Measure::Duration,
                 None,
             );
+            // Users scale with the load, rounded, at least one.
+            let users = users.map(|u| (f64::from(u) * cx.load).round().max(1.0) as u32);
             let population = match (users, think) {
                 (Some(users), Some(think_s)) => Some(Some(Population {
                     users,
@@ -141,7 +143,7 @@ fn one(
             (None, None)
         }
         _ => (
-            rate(cx, c.rate.as_ref(), at, &format!("{path}.rate")),
+            rate(cx, c.rate.as_ref(), at, &format!("{path}.rate")).map(|r| r * cx.load),
             Some(None),
         ),
     };
