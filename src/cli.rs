@@ -49,7 +49,7 @@ pub enum Command {
     ///
     /// Every open class's rate and closed class's users are multiplied by the load; each
     /// load runs the same replications with the same seed. `--out DIR` writes
-    /// headroom.json and headroom.csv. Exit 5 when the scenario as written has no
+    /// headroom.json, headroom.csv and the headroom curve (PNG, SVG). Exit 5 when the scenario as written has no
     /// headroom (an objective does not hold at its own load).
     Headroom(HeadroomArgs),
     /// Print the JSON Schema of the scenario format (for editor completion and checks).
@@ -154,7 +154,8 @@ pub struct HeadroomArgs {
     /// Scenario file (YAML) with objectives (`slos:`).
     #[arg(value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
-    /// Directory to write headroom.json and headroom.csv into; created if missing.
+    /// Directory to write headroom.json, headroom.csv and the headroom curve
+    /// (headroom.png, headroom.svg) into; created if missing.
     #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     #[command(flatten)]

@@ -351,7 +351,7 @@ fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
     if let Some(dir) = &args.out {
         let json = serde_json::to_string_pretty(&study)
             .map_err(|e| Failure::Internal(format!("error: cannot write headroom.json: {e}")))?;
-        let files = [
+        let mut files = vec![
             OutFile {
                 name: "headroom.json".into(),
                 bytes: format!("{json}\n").into_bytes(),
@@ -361,6 +361,10 @@ fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
                 bytes: report::headroom::csv(&study).into_bytes(),
             },
         ];
+        files.extend(
+            report::headroom_chart::files(&study)
+                .map_err(|e| Failure::Internal(format!("error: {}", e.0)))?,
+        );
         wrote = write_files(dir, &files)?;
     }
     if !quiet {

@@ -195,6 +195,15 @@ fn the_command_writes_its_files_and_exits_5_without_headroom() {
     assert!(json["overall"]["passes"].as_f64().unwrap() < 1.0);
     let csv = std::fs::read_to_string(out.join("headroom.csv")).unwrap();
     assert!(csv.starts_with("load,outcome,class,"), "{csv}");
+    let png = std::fs::read(out.join("headroom.png")).unwrap();
+    let info = png::Decoder::new(std::io::Cursor::new(&png[..]))
+        .read_info()
+        .expect("a PNG")
+        .info()
+        .clone();
+    assert_eq!((info.width, info.height), (1000, 500));
+    let svg = std::fs::read_to_string(out.join("headroom.svg")).unwrap();
+    assert!(svg.contains("p95 latency against load"), "{svg}");
 
     let o = peakplan(&["headroom", over.to_str().unwrap(), "-r", "3"]);
     assert_eq!(o.status.code(), Some(5));

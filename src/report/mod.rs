@@ -3,12 +3,13 @@
 //! [`SimulationResult`] into named files behind the [`Format`] trait; `write.rs` puts
 //! files on disk atomically and `read.rs` reads a saved result back.
 
-mod charts;
+pub(crate) mod charts;
 mod clients;
 mod csv;
 mod estate;
 mod font;
 pub mod headroom;
+pub mod headroom_chart;
 mod json;
 mod numbers;
 mod pdf;

@@ -455,14 +455,19 @@ pub fn png(c: &Chart, r: &SimulationResult) -> Result<Vec<u8>, RenderError> {
         let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, h)).into_drawing_area();
         draw(&root, c, &x).map_err(|e| err(&c.stem, e))?;
     }
+    encode_png(&c.stem, &buf, WIDTH, h)
+}
+
+/// An 8-bit RGB buffer of `width` × `height` pixels as PNG bytes.
+pub fn encode_png(stem: &str, rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, RenderError> {
     let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, WIDTH, h);
+    let mut enc = png::Encoder::new(&mut out, width, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::High);
-    let mut w = enc.write_header().map_err(|e| err(&c.stem, e))?;
-    w.write_image_data(&buf).map_err(|e| err(&c.stem, e))?;
-    w.finish().map_err(|e| err(&c.stem, e))?;
+    let mut w = enc.write_header().map_err(|e| err(stem, e))?;
+    w.write_image_data(rgb).map_err(|e| err(stem, e))?;
+    w.finish().map_err(|e| err(stem, e))?;
     Ok(out)
 }
 

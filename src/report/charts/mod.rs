@@ -17,7 +17,7 @@ mod draw;
 use super::time::Clock;
 use crate::result::SimulationResult;
 pub use build::charts;
-pub use draw::{render_all, svg};
+pub use draw::{encode_png, render_all, svg};
 use plotters::style::RGBColor;
 
 /// Pixel size of every chart (PNG) and of its SVG viewport.
