@@ -182,7 +182,12 @@ pub struct CalibrateArgs {
     pub db_cores: Option<u32>,
     /// With --check: the largest difference in p95 or throughput, in percent, before
     /// exit 5.
-    #[arg(long, value_name = "PERCENT", default_value_t = 10.0, requires = "check")]
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value_t = 10.0,
+        requires = "check"
+    )]
     pub tolerance: f64,
     #[command(flatten)]
     pub run: RunArgs,

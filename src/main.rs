@@ -400,13 +400,15 @@ fn man(out: Option<&Path>) -> Result<(), Failure> {
 fn rules(file: Option<&Path>) -> Result<(peakplan::calibrate::rules::Rules, String), Failure> {
     use peakplan::calibrate::rules::Rules;
     match file {
-        None => Ok((Rules::default_odoo(), "peakplan's default rules for Odoo's routes".into())),
+        None => Ok((
+            Rules::default_odoo(),
+            "peakplan's default rules for Odoo's routes".into(),
+        )),
         Some(f) => {
             let text = std::fs::read_to_string(f).map_err(|e| {
                 Failure::BadInput(format!("error: cannot read rules {}: {e}", f.display()))
             })?;
-            let rules =
-                Rules::parse(&text, &f.display().to_string()).map_err(Failure::BadInput)?;
+            let rules = Rules::parse(&text, &f.display().to_string()).map_err(Failure::BadInput)?;
             Ok((rules, f.display().to_string()))
         }
     }
@@ -450,7 +452,9 @@ fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
 
 /// Validates a calibrated scenario with its profiles in a scratch directory.
 fn check_written(text: &str, profiles: &[(String, Vec<u8>)]) -> Result<(), Failure> {
-    let internal = |e: std::io::Error| Failure::Internal(format!("error: cannot check the written scenario: {e}"));
+    let internal = |e: std::io::Error| {
+        Failure::Internal(format!("error: cannot check the written scenario: {e}"))
+    };
     let dir = std::env::temp_dir().join(format!("peakplan-calibrate-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("profiles")).map_err(internal)?;
@@ -495,7 +499,11 @@ fn calibrate_check(
     if let Some(skipped) = observed.read.skipped_report() {
         note(&format!("warning: {}", skipped.trim_end()));
     }
-    if all { Ok(()) } else { Err(Failure::Verdicts(5)) }
+    if all {
+        Ok(())
+    } else {
+        Err(Failure::Verdicts(5))
+    }
 }
 
 /// Runs the validation suite and prints its table; fails (exit 1) if any case fails.

@@ -63,7 +63,11 @@ impl Row {
     }
 }
 
-fn log_side(c: &ClassObs, odoo: Option<Period>, traefik: Option<Period>) -> (Source, Option<f64>, Option<f64>, f64) {
+fn log_side(
+    c: &ClassObs,
+    odoo: Option<Period>,
+    traefik: Option<Period>,
+) -> (Source, Option<f64>, Option<f64>, f64) {
     let source = c.arrivals_source();
     let (seen, period) = match source {
         Source::Traefik => (&c.traefik, traefik),
@@ -86,11 +90,15 @@ pub fn compare(result: &SimulationResult, obs: &Observations) -> Vec<Row> {
         .filter(|c| c.arrivals() > 0)
         .map(|c| {
             let (source, p50, p95, tput) = log_side(c, obs.odoo_period, obs.traefik_period);
-            let sim = result.classes.iter().find(|k| k.name == c.name).map(|k| SimSide {
-                p50_s: k.latency_s_p50,
-                p95_s: k.latency_s_p95,
-                throughput_per_s: k.throughput_per_s,
-            });
+            let sim = result
+                .classes
+                .iter()
+                .find(|k| k.name == c.name)
+                .map(|k| SimSide {
+                    p50_s: k.latency_s_p50,
+                    p95_s: k.latency_s_p95,
+                    throughput_per_s: k.throughput_per_s,
+                });
             Row {
                 class: c.name.clone(),
                 source,

@@ -98,7 +98,12 @@ impl Period {
     }
     fn widen(p: &mut Option<Period>, t: i64) {
         match p {
-            None => *p = Some(Period { first_ns: t, last_ns: t }),
+            None => {
+                *p = Some(Period {
+                    first_ns: t,
+                    last_ns: t,
+                })
+            }
             Some(p) => {
                 p.first_ns = p.first_ns.min(t);
                 p.last_ns = p.last_ns.max(t);
@@ -177,8 +182,7 @@ impl Observations {
         let rule = self.rules.classify(r.path).map_err(|o| o.to_string())?;
         let Some(rule) = rule else {
             self.unmatched += 1;
-            if self.unmatched_paths.len() < 5 && !self.unmatched_paths.iter().any(|p| p == r.path)
-            {
+            if self.unmatched_paths.len() < 5 && !self.unmatched_paths.iter().any(|p| p == r.path) {
                 self.unmatched_paths.push(r.path.to_owned());
             }
             return Ok(());
@@ -242,7 +246,8 @@ fn add_to(c: &mut ClassObs, r: &Request<'_>) {
             Source::Traefik => {
                 hour.traefik_s += d;
                 if !r.no_upstream {
-                    c.upstream.add(r.origin_s.unwrap_or(d), r.resolution_s / 2.0);
+                    c.upstream
+                        .add(r.origin_s.unwrap_or(d), r.resolution_s / 2.0);
                 }
             }
         }

@@ -329,7 +329,13 @@ pub fn fit_counts(c: &Counts) -> Option<Fit> {
             normal_cdf((x.ln() - mu) / sigma)
         }
     };
-    let f_g = |x: f64| if x <= 0.0 { 0.0 } else { gamma_lr(k, x / theta) };
+    let f_g = |x: f64| {
+        if x <= 0.0 {
+            0.0
+        } else {
+            gamma_lr(k, x / theta)
+        }
+    };
     let (mut d_ln, mut d_g) = (0.0f64, 0.0f64);
     let mut seen = 0u64;
     let last = c.exact.iter().rposition(|&x| x > 0).unwrap_or(0);

@@ -64,7 +64,11 @@ pub fn observe(paths: &[PathBuf], rules: Rules) -> Result<Observed, String> {
 }
 
 fn names(paths: &[PathBuf]) -> String {
-    let shown: Vec<String> = paths.iter().take(3).map(|p| p.display().to_string()).collect();
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
     let more = paths.len().saturating_sub(3);
     if more > 0 {
         format!("{} and {more} more", shown.join(", "))
@@ -103,8 +107,7 @@ impl ClassCalibration {
     /// Mean time a request holds its worker: CPU and queries.
     pub fn mean_work_s(&self) -> f64 {
         self.cpu.mean
-            + self.queries.as_ref().map_or(0.0, |q| q.mean)
-                * self.per_query.map_or(0.0, |(m, _)| m)
+            + self.queries.as_ref().map_or(0.0, |q| q.mean) * self.per_query.map_or(0.0, |(m, _)| m)
     }
     /// Mean database time per request.
     pub fn mean_db_s(&self) -> f64 {
@@ -178,7 +181,14 @@ pub fn calibrate(
             Source::Traefik => "Traefik",
         };
         let weekly = weekly::fit(c.hourly(), p).ok_or_else(|| short(p, name))?;
-        classes.push(calibrate_class(c, source, p, weekly, obs.odoo_period, obs.traefik_period));
+        classes.push(calibrate_class(
+            c,
+            source,
+            p,
+            weekly,
+            obs.odoo_period,
+            obs.traefik_period,
+        ));
     }
     let all = all_classes(&classes, period).ok_or_else(|| short(period, "logged"))?;
     let estate = size_estate(&classes, estate);
@@ -227,9 +237,18 @@ fn calibrate_class(
         if obs.without_perf > 0 {
             return None;
         }
-        let both: Vec<_> = obs.hours.values().filter(|h| h.odoo > 0 && h.traefik > 0).collect();
+        let both: Vec<_> = obs
+            .hours
+            .values()
+            .filter(|h| h.odoo > 0 && h.traefik > 0)
+            .collect();
         let (n_o, s_o, n_t, s_t) = both.iter().fold((0u64, 0.0, 0u64, 0.0), |a, h| {
-            (a.0 + h.odoo, a.1 + h.odoo_s, a.2 + h.traefik, a.3 + h.traefik_s)
+            (
+                a.0 + h.odoo,
+                a.1 + h.odoo_s,
+                a.2 + h.traefik,
+                a.3 + h.traefik_s,
+            )
         });
         (n_o > 0 && n_t > 0).then(|| (s_t / n_t as f64 - s_o / n_o as f64, n_o))
     });

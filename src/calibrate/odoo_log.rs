@@ -80,7 +80,7 @@ fn werkzeug_request<'a>(
     };
     let end_ns = match end_ns {
         Some(t) => t,
-        None => civil::werkzeug(message[open + 2..close].as_bytes()).ok_or("bad werkzeug date")?,
+        None => civil::werkzeug(&message.as_bytes()[open + 2..close]).ok_or("bad werkzeug date")?,
     };
     let duration_s = perf.map(|p| p.query_s + p.remaining_s);
     let start_ns = end_ns - duration_s.map_or(0, |d| (d * 1e9).round() as i64);
@@ -176,7 +176,10 @@ impl From<&Request<'_>> for OwnedRequest {
     fn from(r: &Request<'_>) -> Self {
         OwnedRequest {
             path: r.path.to_owned(),
-            request: Request { path: "", ..r.clone() },
+            request: Request {
+                path: "",
+                ..r.clone()
+            },
         }
     }
 }
@@ -219,10 +222,16 @@ mod tests {
         };
         assert_eq!((r.path, r.perf, r.duration_s), ("/shop", None, None));
         let dash = "2024-05-01 10:00:00,123 4242 INFO db werkzeug: 10.0.0.5 - - [01/May/2024 10:00:00] \"GET /web HTTP/1.1\" 304 - - - -";
-        assert!(matches!(plain(dash), Some(Line::Request(Request { perf: None, .. }))));
+        assert!(matches!(
+            plain(dash),
+            Some(Line::Request(Request { perf: None, .. }))
+        ));
         let other = "2024-05-01 10:00:00,123 4242 INFO db odoo.modules.loading: 42 modules loaded";
         assert_eq!(plain(other), Some(Line::Other));
-        assert_eq!(plain("10.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET"), None);
+        assert_eq!(
+            plain("10.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET"),
+            None
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ pub fn read(
     on: &mut dyn FnMut(&Request<'_>) -> Result<(), String>,
 ) -> Result<ReadSummary, String> {
     if paths.is_empty() {
-        return Err("error: no log file given\n  hint: `peakplan calibrate odoo.log traefik.log --out DIR`".into());
+        return Err(
+            "error: no log file given\n  hint: `peakplan calibrate odoo.log traefik.log --out DIR`"
+                .into(),
+        );
     }
     if paths.len() > MAX_FILES {
         return Err(format!(

@@ -142,14 +142,17 @@ impl Rule {
     pub fn new(pattern: &str, class: &str, origin: String) -> Result<Rule, String> {
         let bad = |why: &str| format!("error: {origin}: rule `{pattern} {class}`: {why}");
         if !pattern.starts_with('/') {
-            return Err(bad("a pattern is a path and starts with `/`")
-                + "\n  hint: `/shop/** browse`");
+            return Err(
+                bad("a pattern is a path and starts with `/`") + "\n  hint: `/shop/** browse`"
+            );
         }
         if pattern.len() > MAX_PATTERN {
             return Err(bad("the pattern is longer than 512 characters"));
         }
         if pattern.contains("***") {
-            return Err(bad("`***` is not a wildcard: use `*` (one segment) or `**` (any)"));
+            return Err(bad(
+                "`***` is not a wildcard: use `*` (one segment) or `**` (any)",
+            ));
         }
         let wildcards = pattern.matches('*').count();
         if wildcards > MAX_WILDCARDS * 2 {
@@ -176,7 +179,11 @@ impl Rule {
             })
             .sum();
         let count = |k: &Tok| toks.iter().filter(|t| *t == k).count();
-        let specificity = (literal, usize::MAX - count(&Tok::Stars), usize::MAX - count(&Tok::Star));
+        let specificity = (
+            literal,
+            usize::MAX - count(&Tok::Stars),
+            usize::MAX - count(&Tok::Star),
+        );
         Ok(Rule {
             pattern: pattern.to_owned(),
             class: class.to_owned(),
@@ -330,7 +337,10 @@ mod tests {
     fn default_rules_place_odoo_routes() {
         let r = Rules::default_odoo();
         for (path, want) in [
-            ("/web/dataset/call_kw/sale.order/action_confirm", "backoffice"),
+            (
+                "/web/dataset/call_kw/sale.order/action_confirm",
+                "backoffice",
+            ),
             ("/web/static/src/img/logo.png", "assets"),
             ("/website_sale/static/src/js/x.js", "assets"),
             ("/shop/confirm_order", "checkout"),
@@ -350,7 +360,10 @@ mod tests {
         let r = Rules::parse("/shop/*/x a\n/shop/y/* b\n", "rules.txt").unwrap();
         let e = r.classify("/shop/y/x").unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("rules.txt:1") && text.contains("rules.txt:2"), "{text}");
+        assert!(
+            text.contains("rules.txt:1") && text.contains("rules.txt:2"),
+            "{text}"
+        );
         let same = Rules::parse("/a/** x\n/a/** y\n", "r").unwrap_err();
         assert!(same.contains("r:1") && same.contains("r:2"), "{same}");
         assert!(Rules::parse("shop/** x", "r").is_err());

@@ -41,9 +41,11 @@ fn clf_request<'a>(
         .ok_or("no server URL before the duration")?;
     let url_at = rest.rfind('"').ok_or("no server URL before the duration")?;
     let server_url = &rest[url_at + 1..];
-    let start_ns = civil::clf(line[open + 2..close].as_bytes()).ok_or("bad Traefik date")?;
+    let start_ns = civil::clf(&line.as_bytes()[open + 2..close]).ok_or("bad Traefik date")?;
     let after = &line[close + 3..];
-    let end = after.find("\" ").ok_or("unterminated request in the Traefik line")?;
+    let end = after
+        .find("\" ")
+        .ok_or("unterminated request in the Traefik line")?;
     let path = request_path(&after[..end]).ok_or("no path in the request")?;
     let status = after[end + 2..]
         .split(' ')
@@ -127,11 +129,20 @@ mod tests {
         let Some(Line::Request(r)) = clf(line) else {
             panic!("{:?}", clf(line))
         };
-        assert_eq!((r.path, r.status, r.no_upstream), ("/shop/cart", 200, false));
+        assert_eq!(
+            (r.path, r.status, r.no_upstream),
+            ("/shop/cart", 200, false)
+        );
         assert_eq!(r.duration_s, Some(0.023));
         assert_eq!(r.start_ns, civil::rfc3339(b"2024-05-01T10:00:00Z").unwrap());
         let own = line.replace("\"http://10.0.1.5:8069\"", "\"-\"");
-        assert!(matches!(clf(&own), Some(Line::Request(Request { no_upstream: true, .. }))));
+        assert!(matches!(
+            clf(&own),
+            Some(Line::Request(Request {
+                no_upstream: true,
+                ..
+            }))
+        ));
         assert!(matches!(
             clf(&line.replace("23ms", "xms")),
             Some(Line::Malformed(_))

@@ -69,8 +69,12 @@ pub fn fit(hourly: impl Iterator<Item = (i64, u64)>, period: Period) -> Option<W
         }
     }
     let seconds = e.iter().sum::<f64>();
-    let day_e: Vec<f64> = (0..7).map(|d| e[d * 24..d * 24 + 24].iter().sum()).collect();
-    let hour_e: Vec<f64> = (0..24).map(|h| (0..7).map(|d| e[d * 24 + h]).sum()).collect();
+    let day_e: Vec<f64> = (0..7)
+        .map(|d| e[d * 24..d * 24 + 24].iter().sum())
+        .collect();
+    let hour_e: Vec<f64> = (0..24)
+        .map(|h| (0..7).map(|d| e[d * 24 + h]).sum())
+        .collect();
     let day_observed: [bool; 7] = std::array::from_fn(|d| day_e[d] > 0.0);
     let hour_observed: [bool; 24] = std::array::from_fn(|h| hour_e[h] > 0.0);
     let (mut a, mut b) = ([1.0f64; 7], [1.0f64; 24]);
@@ -156,7 +160,12 @@ mod tests {
         let hourly = (0..168).map(|i| (start + i * HOUR_NS, 360));
         let w = fit(hourly, period).unwrap();
         assert!((w.rate_per_s - 0.1).abs() < 1e-9, "{}", w.rate_per_s);
-        assert!(w.hours.iter().chain(&w.weekdays).all(|x| (x - 1.0).abs() < 1e-9));
+        assert!(
+            w.hours
+                .iter()
+                .chain(&w.weekdays)
+                .all(|x| (x - 1.0).abs() < 1e-9)
+        );
         assert!(w.worst_cell_z < 1e-6);
         let short = Period {
             first_ns: start,
@@ -174,7 +183,10 @@ mod tests {
         };
         let hourly = (0..24).map(|i| (start + i * HOUR_NS, if i < 12 { 100 } else { 300 }));
         let w = fit(hourly, period).unwrap();
-        assert_eq!(w.day_observed, [false, false, true, false, false, false, false]);
+        assert_eq!(
+            w.day_observed,
+            [false, false, true, false, false, false, false]
+        );
         assert!((w.hours[0] - 0.5).abs() < 1e-9 && (w.hours[23] - 1.5).abs() < 1e-9);
         assert!((w.rate_per_s - 200.0 / 3600.0).abs() < 1e-9);
         assert!((w.peak_to_mean - 1.5).abs() < 1e-9);

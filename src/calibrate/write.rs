@@ -124,7 +124,10 @@ fn weekly_block(w: &Weekly, indent: &str) -> String {
         .filter(|&h| !w.hour_observed[h])
         .map(|h| h.to_string())
         .collect();
-    let unseen_d: Vec<&str> = (0..7).filter(|&d| !w.day_observed[d]).map(|d| DAYS[d]).collect();
+    let unseen_d: Vec<&str> = (0..7)
+        .filter(|&d| !w.day_observed[d])
+        .map(|d| DAYS[d])
+        .collect();
     let mut s = String::new();
     if !unseen_h.is_empty() {
         let _ = writeln!(
@@ -176,7 +179,11 @@ pub fn scenario(c: &Calibration) -> String {
     );
     s += "version: 1\nname: calibrated\nhorizon:\n";
     let seconds = ((p.last_ns - p.first_ns) as f64 / 1e9).ceil().max(1.0) as u64;
-    let _ = writeln!(s, "  start: {}   # the first request logged", civil::format(p.first_ns));
+    let _ = writeln!(
+        s,
+        "  start: {}   # the first request logged",
+        civil::format(p.first_ns)
+    );
     s += "  timezone: UTC   # log times are read as UTC (Traefik's carry their offset)\n";
     let _ = writeln!(s, "  duration: {seconds}s   # the logged period");
     s += "run:\n  replications: 5\n";
@@ -193,7 +200,10 @@ pub fn scenario(c: &Calibration) -> String {
 
 fn workload(k: &ClassCalibration) -> String {
     let w = &k.weekly;
-    let mut s = format!("  {}:\n    profile: profiles/{}.yaml\n", k.obs.name, k.obs.name);
+    let mut s = format!(
+        "  {}:\n    profile: profiles/{}.yaml\n",
+        k.obs.name, k.obs.name
+    );
     let _ = writeln!(
         s,
         "    # rate: {} requests counted by {} over {}, at an average hour of an average day",
@@ -279,7 +289,11 @@ pub fn profile(k: &ClassCalibration) -> String {
         let d = if cv == 0.0 {
             format!("{{dist: constant, value: {}}}", duration(mean))
         } else {
-            format!("{{dist: gamma, mean: {}, cv: {}}}", duration(mean), sig(cv, 3))
+            format!(
+                "{{dist: gamma, mean: {}, cv: {}}}",
+                duration(mean),
+                sig(cv, 3)
+            )
         };
         let _ = writeln!(s, "db_time_per_query: {d}");
     }
@@ -389,14 +403,15 @@ fn class_row(k: &ClassCalibration) -> String {
         sig(w.peak_to_mean, 3),
         k.cpu.family.name(),
         duration(k.cpu.mean),
-        k.queries
-            .as_ref()
-            .map_or("–".into(), |f| format!("{} {}", f.family.name(), sig(f.mean, 4))),
+        k.queries.as_ref().map_or("–".into(), |f| format!(
+            "{} {}",
+            f.family.name(),
+            sig(f.mean, 4)
+        )),
         k.per_query.map_or("–".into(), |(m, _)| duration(m)),
         q(0.5),
         q(0.95),
-        k.backlog_wait_s
-            .map_or("–".into(), |(d, _)| duration(d)),
+        k.backlog_wait_s.map_or("–".into(), |(d, _)| duration(d)),
     )
 }
 
