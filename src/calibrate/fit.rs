@@ -139,7 +139,7 @@ fn normal_cdf(z: f64) -> f64 {
 
 fn trigamma(mut x: f64) -> f64 {
     let mut acc = 0.0;
-    while x < 6.0 {
+    while x < 10.0 {
         acc += 1.0 / (x * x);
         x += 1.0;
     }
