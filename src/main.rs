@@ -444,8 +444,8 @@ fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         emit(calibrate::write::report(&c))?;
         emit(&wrote)?;
     }
-    if let Some(skipped) = c.read.skipped_report() {
-        note(&format!("warning: {}", skipped.trim_end()));
+    if let Some(w) = c.read.warnings() {
+        note(&w);
     }
     Ok(())
 }
@@ -496,8 +496,8 @@ fn calibrate_check(
     let rows = check::compare(&result, &observed.obs);
     let (table, all) = check::table(&rows, args.tolerance / 100.0);
     emit(table)?;
-    if let Some(skipped) = observed.read.skipped_report() {
-        note(&format!("warning: {}", skipped.trim_end()));
+    if let Some(w) = observed.read.warnings() {
+        note(&w);
     }
     if all {
         Ok(())

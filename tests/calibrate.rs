@@ -63,8 +63,14 @@ fn calibrated(paths: &[PathBuf]) -> Calibration {
     .unwrap_or_else(|e| panic!("seed {SEED}: {e}"))
 }
 
+thread_local! {
+    /// Every comparison of the running test: (what, estimate, truth, half-width).
+    static SEEN: std::cell::RefCell<Vec<(String, f64, f64, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// `got` within `Z` standard errors of `want`.
 fn within(what: &str, got: f64, want: f64, se: f64) {
+    SEEN.with(|s| s.borrow_mut().push((what.to_owned(), got, want, Z * se)));
     assert!(
         (got - want).abs() <= Z * se,
         "seed {SEED}: {what}: estimated {got:.6}, truth {want:.6}, outside ± {:.6} ({Z} standard errors of {se:.6})",
@@ -150,7 +156,12 @@ fn check_cpu(truth: &Truth, c: usize, k: &calibrate::ClassCalibration) {
     let (se_m, se_cv) = se_mean_cv(tc.cpu, n);
     // Odoo prints the remaining time to 1 ms: half a millisecond of rounding at most.
     let name = tc.name;
-    within(&format!("{name}: CPU mean (s)"), f.mean, tc.cpu.mean(), se_m + 0.0005 / n.sqrt());
+    within(
+        &format!("{name}: CPU mean (s)"),
+        f.mean,
+        tc.cpu.mean(),
+        se_m + 0.0005 / n.sqrt(),
+    );
     within(&format!("{name}: CPU CV"), f.cv, tc.cpu.cv(), se_cv);
     assert_eq!(
         family(f),
@@ -190,7 +201,12 @@ fn check_queries(truth: &Truth, c: usize, k: &calibrate::ClassCalibration) {
     let queries = requests * m;
     let h2 = 0.001f64.powi(2) / 12.0;
     let se_mu = ((queries * (pq.mean() * pq.cv()).powi(2) + requests * h2).sqrt()) / queries;
-    within(&format!("{name}: time per query mean (s)"), mu, pq.mean(), se_mu);
+    within(
+        &format!("{name}: time per query mean (s)"),
+        mu,
+        pq.mean(),
+        se_mu,
+    );
     // σ̂² = mean of (T − qμ)²/q less the rounding: se ≈ √2 (σ² + h²/(12 q̄)) / √n.
     let s2 = (pq.mean() * pq.cv()).powi(2);
     let se_s2 = 2f64.sqrt() * (s2 + h2 / m) / requests.sqrt();
@@ -206,7 +222,41 @@ fn check_backlog(truth: &Truth, k: &calibrate::ClassCalibration) {
     let (wait, n) = k.backlog_wait_s.expect("Odoo and Traefik overlap");
     // Exponential wait: sd = mean; both logs round to 1 ms (Traefik's JSON does not).
     let se = (truth.wait_s + 0.0005) / (n as f64).sqrt();
-    within(&format!("{}: listen-backlog wait (s)", k.obs.name), wait, truth.wait_s, se);
+    within(
+        &format!("{}: listen-backlog wait (s)", k.obs.name),
+        wait,
+        truth.wait_s,
+        se,
+    );
+}
+
+/// Prints the intervals (run with `--nocapture`): how narrow they are, and how much of
+/// each the estimate used.
+fn print_intervals(label: &str) {
+    SEEN.with(|s| {
+        let s = s.borrow();
+        println!("seed {SEED}, {label}: {} estimates inside their intervals", s.len());
+        println!("{:<42} {:>12} {:>12} {:>10} {:>8}", "estimate", "truth", "estimated", "± (rel.)", "used");
+        for (what, got, want, half) in s.iter() {
+            if what.contains("hours[") || what.contains("weekdays[") {
+                continue;
+            }
+            println!(
+                "{what:<42} {want:>12.6} {got:>12.6} {:>9.2}% {:>7.0}%",
+                100.0 * half / want.abs(),
+                100.0 * (got - want).abs() / half
+            );
+        }
+        let factors: Vec<_> = s.iter().filter(|x| x.0.contains("hours[") || x.0.contains("weekdays[")).collect();
+        let widest = factors.iter().map(|x| x.3 / x.2).fold(0.0, f64::max);
+        let used = factors.iter().map(|x| (x.1 - x.2).abs() / x.3).fold(0.0, f64::max);
+        println!(
+            "weekly factors: {} inside, widest interval ± {:.1}% of the factor, largest use {:.0}% of its interval",
+            factors.len(),
+            100.0 * widest,
+            100.0 * used
+        );
+    });
 }
 
 fn check_all(truth: &Truth, c: &Calibration) {
@@ -238,6 +288,7 @@ fn calibrates_a_known_week_within_its_confidence_intervals() {
         assert_eq!(k.weekly.requests, w.requests[i], "{}", tc.name);
     }
     check_all(&truth, &c);
+    print_intervals("plain Odoo + JSON Traefik");
 }
 
 #[test]
@@ -248,6 +299,7 @@ fn json_odoo_and_common_log_format_traefik_gzipped_give_the_same_truth() {
     assert!(c.read.files.iter().all(|f| f.gzip));
     assert_eq!(c.read.skipped(), 0, "{:?}", c.read.skipped_report());
     check_all(&truth, &c);
+    print_intervals("JSON Odoo + common-log-format Traefik, gzip");
 }
 
 fn out_dir(dir: &Path) -> String {
@@ -268,9 +320,17 @@ fn the_written_scenario_validates_and_check_reproduces_the_logs() {
     assert!(o.status.success(), "seed {SEED}: {}", text(&o.stderr));
     let scenario = format!("{out}/scenario.yaml");
     let v = peakplan(&["validate", &scenario]);
-    assert!(v.status.success(), "seed {SEED}: {}{}", text(&v.stdout), text(&v.stderr));
+    assert!(
+        v.status.success(),
+        "seed {SEED}: {}{}",
+        text(&v.stdout),
+        text(&v.stderr)
+    );
     let written = std::fs::read_to_string(&scenario).unwrap();
-    assert!(written.contains("# weekly: Poisson maximum likelihood"), "{written}");
+    assert!(
+        written.contains("# weekly: Poisson maximum likelihood"),
+        "{written}"
+    );
     let profile = std::fs::read_to_string(format!("{out}/profiles/checkout.yaml")).unwrap();
     assert!(profile.contains("odoo_cpu: {dist: gamma"), "{profile}");
     assert!(profile.contains("KS distance"), "{profile}");
@@ -279,6 +339,7 @@ fn the_written_scenario_validates_and_check_reproduces_the_logs() {
     args.extend(&logs);
     let o = peakplan(&args);
     let table = text(&o.stdout);
+    println!("seed {SEED}, `calibrate --check`:\n{table}");
     assert!(
         o.status.success(),
         "seed {SEED}: --check differs by more than 10 %:\n{table}{}",
@@ -286,7 +347,9 @@ fn the_written_scenario_validates_and_check_reproduces_the_logs() {
     );
     for tc in &truth.classes {
         assert!(
-            table.lines().any(|l| l.starts_with(tc.name) && l.ends_with("yes")),
+            table
+                .lines()
+                .any(|l| l.starts_with(tc.name) && l.ends_with("yes")),
             "{}: {table}",
             tc.name
         );

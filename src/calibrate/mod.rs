@@ -55,8 +55,8 @@ pub fn observe(paths: &[PathBuf], rules: Rules) -> Result<Observed, String> {
             names(paths),
             read.lines()
         );
-        if let Some(s) = read.skipped_report() {
-            msg += &format!("\n{}", s.trim_end());
+        if let Some(w) = read.warnings() {
+            msg += &format!("\n{w}");
         }
         return Err(msg);
     }

@@ -64,6 +64,21 @@ impl ReadSummary {
         self.files.iter().map(|f| f.lines).sum()
     }
 
+    /// Files that ended early and lines skipped, one warning a line; `None` when every
+    /// file was read to its end and every line understood.
+    pub fn warnings(&self) -> Option<String> {
+        let mut s = String::new();
+        for f in &self.files {
+            if let Some(e) = &f.ended_early {
+                s += &format!("warning: {e}\n");
+            }
+        }
+        if let Some(k) = self.skipped_report() {
+            s += &format!("warning: {k}");
+        }
+        (!s.is_empty()).then(|| s.trim_end().to_owned())
+    }
+
     /// `12 lines skipped (…)` with the first few, or `None` when every line was read.
     pub fn skipped_report(&self) -> Option<String> {
         let n = self.skipped();
@@ -146,6 +161,7 @@ fn read_file(
         ..FileCounts::default()
     };
     let mut buf = Vec::with_capacity(4096);
+    let mut traceback = false;
     loop {
         let too_long = match next_line(&mut reader, &mut buf) {
             Ok(Some(too_long)) => too_long,
@@ -186,7 +202,7 @@ fn read_file(
             continue;
         };
         let text = text.strip_suffix('\r').unwrap_or(text);
-        match classify(text, on)? {
+        match classify(text, &mut traceback, on)? {
             Outcome::Odoo => c.odoo += 1,
             Outcome::Traefik => c.traefik += 1,
             Outcome::Other => c.other += 1,
@@ -203,9 +219,13 @@ enum Outcome {
     Skip(&'static str),
 }
 
-/// Reads one line in whichever format it is and hands a request to `on`.
+/// Reads one line in whichever format it is and hands a request to `on`. `traceback` is
+/// set by a Python traceback's first line and cleared by the next line of a known
+/// format: the traceback's lines in between (its last, `ValueError: …`, is not
+/// indented) belong to the record that logged it.
 fn classify(
     text: &str,
+    traceback: &mut bool,
     on: &mut dyn FnMut(&Request<'_>) -> Result<(), String>,
 ) -> Result<Outcome, String> {
     let mut give = |r: &Request<'_>| -> Result<Outcome, String> {
@@ -216,18 +236,21 @@ fn classify(
         })
     };
     if text.starts_with('{') {
+        *traceback = false;
         return json(text, &mut give);
     }
     let line = odoo_log::plain(text).or_else(|| traefik_log::clf(text));
+    if line.is_some() {
+        *traceback = false;
+    } else if text.starts_with("Traceback (most recent call last)") {
+        *traceback = true;
+    }
     match line {
         Some(Line::Request(r)) => give(&r),
         Some(Line::Other) => Ok(Outcome::Other),
         Some(Line::Malformed(why)) => Ok(Outcome::Skip(why)),
         // A traceback's lines follow the Odoo line that logged it.
-        None if text.is_empty()
-            || text.starts_with([' ', '\t'])
-            || text.starts_with("Traceback (most recent call last)") =>
-        {
+        None if *traceback || text.is_empty() || text.starts_with([' ', '\t']) => {
             Ok(Outcome::Other)
         }
         None => Ok(Outcome::Skip("not an Odoo or Traefik log line")),

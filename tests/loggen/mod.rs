@@ -200,7 +200,11 @@ fn draw_request(t: &Truth, class: usize, start_ns: i64, r: &mut Rng) -> Req {
         queries,
         query_s,
         remaining_s: c.cpu.draw(r),
-        status: if r.uniform() < t.error_ratio { 500 } else { 200 },
+        status: if r.uniform() < t.error_ratio {
+            500
+        } else {
+            200
+        },
         path: c.paths[r.below(c.paths.len())],
         method: c.method,
     }
@@ -328,7 +332,11 @@ fn odoo_line(q: &Req, fmt: OdooFormat, out: &mut String) {
     let perf = format!("{} {:.3} {:.3}", q.queries, q.query_s, q.remaining_s);
     match fmt {
         OdooFormat::Plain => {
-            let _ = writeln!(out, "{} 4242 INFO shop werkzeug: {message} {perf}", asctime(end));
+            let _ = writeln!(
+                out,
+                "{} 4242 INFO shop werkzeug: {message} {perf}",
+                asctime(end)
+            );
         }
         OdooFormat::Json => {
             let message = message.replace('"', "\\\"");
@@ -381,7 +389,10 @@ fn traefik_line(q: &Req, fmt: TraefikFormat, out: &mut String) {
 fn create(path: &Path, gzip: bool) -> Box<dyn Write> {
     let f = std::io::BufWriter::new(std::fs::File::create(path).expect("create log"));
     if gzip {
-        Box::new(flate2::write::GzEncoder::new(f, flate2::Compression::fast()))
+        Box::new(flate2::write::GzEncoder::new(
+            f,
+            flate2::Compression::fast(),
+        ))
     } else {
         Box::new(f)
     }
@@ -476,8 +487,8 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
         1.2, 1.4, 1.6, 1.4, 0.9, 0.5,
     ];
     let office = [
-        0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.2, 0.8, 1.6, 1.8, 1.8, 1.6, 1.0, 1.4, 1.8, 1.8,
-        1.6, 1.2, 0.5, 0.2, 0.1, 0.1, 0.05, 0.05,
+        0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.2, 0.8, 1.6, 1.8, 1.8, 1.6, 1.0, 1.4, 1.8, 1.8, 1.6,
+        1.2, 0.5, 0.2, 0.1, 0.1, 0.05, 0.05,
     ];
     let shop_days = [1.0, 0.9, 0.9, 1.0, 1.1, 1.4, 1.2];
     let work_days = [1.2, 1.1, 1.1, 1.1, 1.0, 0.2, 0.1];
@@ -495,9 +506,18 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
                 rate_per_h: 360.0 * scale,
                 hours: evening,
                 weekdays: shop_days,
-                cpu: Dist::Lognormal { mean: 0.060, cv: 0.8 },
-                queries: Dist::Gamma { mean: 30.0, cv: 0.5 },
-                per_query: Dist::Gamma { mean: 0.0008, cv: 1.0 },
+                cpu: Dist::Lognormal {
+                    mean: 0.060,
+                    cv: 0.8,
+                },
+                queries: Dist::Gamma {
+                    mean: 30.0,
+                    cv: 0.5,
+                },
+                per_query: Dist::Gamma {
+                    mean: 0.0008,
+                    cv: 1.0,
+                },
             },
             Class {
                 name: "cart",
@@ -506,9 +526,18 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
                 rate_per_h: 90.0 * scale,
                 hours: evening,
                 weekdays: shop_days,
-                cpu: Dist::Lognormal { mean: 0.045, cv: 0.6 },
-                queries: Dist::Gamma { mean: 20.0, cv: 0.4 },
-                per_query: Dist::Gamma { mean: 0.0006, cv: 0.8 },
+                cpu: Dist::Lognormal {
+                    mean: 0.045,
+                    cv: 0.6,
+                },
+                queries: Dist::Gamma {
+                    mean: 20.0,
+                    cv: 0.4,
+                },
+                per_query: Dist::Gamma {
+                    mean: 0.0006,
+                    cv: 0.8,
+                },
             },
             Class {
                 name: "checkout",
@@ -517,9 +546,18 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
                 rate_per_h: 30.0 * scale,
                 hours: evening,
                 weekdays: shop_days,
-                cpu: Dist::Gamma { mean: 0.180, cv: 0.5 },
-                queries: Dist::Gamma { mean: 120.0, cv: 0.3 },
-                per_query: Dist::Gamma { mean: 0.0010, cv: 1.2 },
+                cpu: Dist::Gamma {
+                    mean: 0.180,
+                    cv: 0.5,
+                },
+                queries: Dist::Gamma {
+                    mean: 120.0,
+                    cv: 0.3,
+                },
+                per_query: Dist::Gamma {
+                    mean: 0.0010,
+                    cv: 1.2,
+                },
             },
             Class {
                 name: "backoffice",
@@ -531,9 +569,18 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
                 rate_per_h: 120.0 * scale,
                 hours: office,
                 weekdays: work_days,
-                cpu: Dist::Gamma { mean: 0.120, cv: 1.0 },
-                queries: Dist::Gamma { mean: 60.0, cv: 0.7 },
-                per_query: Dist::Gamma { mean: 0.0012, cv: 1.0 },
+                cpu: Dist::Gamma {
+                    mean: 0.120,
+                    cv: 1.0,
+                },
+                queries: Dist::Gamma {
+                    mean: 60.0,
+                    cv: 0.7,
+                },
+                per_query: Dist::Gamma {
+                    mean: 0.0012,
+                    cv: 1.0,
+                },
             },
             Class {
                 name: "jobs",
@@ -542,9 +589,18 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
                 rate_per_h: 40.0 * scale,
                 hours: [1.0; 24],
                 weekdays: [1.0; 7],
-                cpu: Dist::Lognormal { mean: 0.400, cv: 1.2 },
-                queries: Dist::Gamma { mean: 200.0, cv: 0.6 },
-                per_query: Dist::Gamma { mean: 0.0009, cv: 1.0 },
+                cpu: Dist::Lognormal {
+                    mean: 0.400,
+                    cv: 1.2,
+                },
+                queries: Dist::Gamma {
+                    mean: 200.0,
+                    cv: 0.6,
+                },
+                per_query: Dist::Gamma {
+                    mean: 0.0009,
+                    cv: 1.0,
+                },
             },
         ],
         wait_s: 0.004,
