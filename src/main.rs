@@ -409,7 +409,7 @@ fn rules(file: Option<&Path>) -> Result<(peakplan::calibrate::rules::Rules, Stri
                 Failure::BadInput(format!("error: cannot read rules {}: {e}", f.display()))
             })?;
             let rules = Rules::parse(&text, &f.display().to_string()).map_err(Failure::BadInput)?;
-            Ok((rules, f.display().to_string()))
+            Ok((rules, format!("the rules in {}", f.display())))
         }
     }
 }

@@ -112,14 +112,14 @@ fn check_weekly(truth: &Truth, c: usize, k: &calibrate::ClassCalibration) {
         rate / total.sqrt(),
     );
     let (eh, ed) = expected_cells(truth, c);
-    for h in 0..24 {
+    for (h, n) in eh.iter().enumerate() {
         let want = tc.hours[h] / mh;
-        let se = want * (1.0 / eh[h] + 1.0 / total).sqrt();
+        let se = want * (1.0 / n + 1.0 / total).sqrt();
         within(&format!("{name}: hours[{h}]"), w.hours[h], want, se);
     }
-    for d in 0..7 {
+    for (d, n) in ed.iter().enumerate() {
         let want = tc.weekdays[d] / md;
-        let se = want * (1.0 / ed[d] + 1.0 / total).sqrt();
+        let se = want * (1.0 / n + 1.0 / total).sqrt();
         within(&format!("{name}: weekdays[{d}]"), w.weekdays[d], want, se);
     }
 }
@@ -354,4 +354,46 @@ fn the_written_scenario_validates_and_check_reproduces_the_logs() {
             tc.name
         );
     }
+}
+
+/// The shipped example, examples/logs/: a week of a small shop (the generator's truth at a
+/// tenth of the tests' traffic), Odoo's plain log and Traefik's common log format, both
+/// gzip-compressed. `PEAKPLAN_WRITE_EXAMPLE=1 cargo test --release --test calibrate
+/// shipped_example` writes it again; every run calibrates it as the README shows, checks
+/// that the scenario validates and that `--check` is within 10 %.
+#[test]
+fn the_shipped_example_calibrates_as_the_readme_shows() {
+    const EXAMPLE_SEED: u64 = 14;
+    let root = common::root();
+    let odoo = root.join("examples/logs/odoo.log.gz");
+    let traefik = root.join("examples/logs/traefik.log.gz");
+    if std::env::var_os("PEAKPLAN_WRITE_EXAMPLE").is_some() {
+        std::fs::create_dir_all(odoo.parent().unwrap()).unwrap();
+        loggen::generate(
+            &loggen::shop_week(EXAMPLE_SEED, 0.1),
+            Some(Target {
+                path: &odoo,
+                format: OdooFormat::Plain,
+                gzip: true,
+            }),
+            Some(Target {
+                path: &traefik,
+                format: TraefikFormat::Clf,
+                gzip: true,
+            }),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = out_dir(dir.path());
+    let logs = ["examples/logs/odoo.log.gz", "examples/logs/traefik.log.gz"];
+    let o = peakplan(&["calibrate", logs[0], logs[1], "--out", &out]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    println!("{}", text(&o.stdout));
+    let scenario = format!("{out}/scenario.yaml");
+    let v = peakplan(&["validate", &scenario]);
+    assert!(v.status.success(), "{}{}", text(&v.stdout), text(&v.stderr));
+    let o = peakplan(&["calibrate", "-q", "--check", &scenario, logs[0], logs[1]]);
+    let table = text(&o.stdout);
+    println!("{table}");
+    assert!(o.status.success(), "--check:\n{table}{}", text(&o.stderr));
 }

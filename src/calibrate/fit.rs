@@ -25,6 +25,8 @@ pub const KS_ACCEPT: f64 = 0.05;
 const PER_DECADE: usize = 40;
 const LOW_S: f64 = 1e-5;
 const BINS: usize = 10 * PER_DECADE;
+/// How counts are fitted (named in the written comments).
+pub const METHOD_OF_MOMENTS: &str = "method of moments";
 /// Counts at or below this are kept exactly; above, in one overflow bin.
 pub const MAX_EXACT: usize = 10_000;
 
@@ -365,7 +367,7 @@ pub fn fit_counts(c: &Counts) -> Option<Fit> {
         ks_lognormal: d_ln,
         ks_gamma: d_g,
         values,
-        method: "method of moments",
+        method: METHOD_OF_MOMENTS,
     };
     choose(&mut fit);
     Some(fit)

@@ -18,6 +18,10 @@ use super::record::{Line, Perf, Request, Source, number, request_path};
 use serde::Deserialize;
 use std::borrow::Cow;
 
+/// The loggers of Odoo's request lines: werkzeug's, and an access logger keeping its line
+/// under another name.
+pub const ACCESS_LOGGERS: [&str; 2] = ["werkzeug", "odoo.service.http.access"];
+
 /// Reads a plain Odoo log line; `None` when the line does not start with Odoo's
 /// timestamp (it is another format).
 pub fn plain(line: &str) -> Option<Line<'_>> {
@@ -28,18 +32,21 @@ pub fn plain(line: &str) -> Option<Line<'_>> {
     let Some(end_ns) = civil::asctime(&b[..23]) else {
         return Some(Line::Malformed("bad Odoo timestamp"));
     };
-    // `PID LEVEL DB LOGGER: message`
-    let mut rest = &line[24..];
-    for _ in 0..3 {
-        match rest.split_once(' ') {
-            Some((_, r)) => rest = r,
-            None => return Some(Line::Malformed("truncated Odoo line")),
-        }
-    }
-    let Some((logger, message)) = rest.split_once(": ") else {
-        return Some(Line::Other);
+    // `PID LEVEL DB LOGGER: message`, or with `key:value` fields before the logger.
+    let rest = &line[24..];
+    let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).count();
+    let Some((head, message)) = rest.split_once(": ") else {
+        return Some(if words(rest) < 4 {
+            Line::Malformed("truncated Odoo line")
+        } else {
+            Line::Other
+        });
     };
-    if logger != "werkzeug" {
+    if words(head) < 4 {
+        return Some(Line::Malformed("truncated Odoo line"));
+    }
+    let logger = head.rsplit(' ').next().unwrap_or("");
+    if !ACCESS_LOGGERS.contains(&logger) {
         return Some(Line::Other);
     }
     Some(werkzeug(message, Some(end_ns), None))
@@ -139,7 +146,11 @@ pub struct OdooJson<'a> {
 /// A JSON record of Odoo's: a request when its logger is `werkzeug`. The message may be
 /// escaped in the JSON, so the request's path is copied out.
 pub fn json(rec: OdooJson<'_>) -> Result<Option<OwnedRequest>, &'static str> {
-    if rec.name.as_deref() != Some("werkzeug") {
+    if !rec
+        .name
+        .as_deref()
+        .is_some_and(|n| ACCESS_LOGGERS.contains(&n))
+    {
         return Ok(None);
     }
     let message = rec.message.ok_or("a werkzeug record without `message`")?;
@@ -225,6 +236,15 @@ mod tests {
         assert!(matches!(
             plain(dash),
             Some(Line::Request(Request { perf: None, .. }))
+        ));
+        let fields = "2024-05-01 10:00:00,123 4242 INFO uid:2 db rid:7f3a odoo.service.http.access: 10.0.0.5 - - [01/May/2024 10:00:00] \"GET /shop HTTP/1.1\" 200 - 3 0.004 0.050";
+        assert!(matches!(
+            plain(fields),
+            Some(Line::Request(Request { path: "/shop", .. }))
+        ));
+        assert!(matches!(
+            plain("2024-05-01 10:00:00,123 4242 IN"),
+            Some(Line::Malformed(_))
         ));
         let other = "2024-05-01 10:00:00,123 4242 INFO db odoo.modules.loading: 42 modules loaded";
         assert_eq!(plain(other), Some(Line::Other));

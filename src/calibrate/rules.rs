@@ -216,8 +216,8 @@ impl fmt::Display for Overlap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "error: overlapping rules: {} sends {} to `{}` and {} to `{}`, equally specific\n  hint: make one pattern more specific (more literal characters, fewer wildcards) or remove one",
-            self.path, self.a, self.a.class, self.b, self.b.class
+            "error: overlapping rules: the route {} is sent to two classes, `{}` by {} and `{}` by {}, equally specific\n  hint: make one pattern more specific (more literal characters, fewer wildcards) or remove one",
+            self.path, self.a.class, self.a, self.b.class, self.b
         )
     }
 }

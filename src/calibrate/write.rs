@@ -4,7 +4,7 @@
 //! was measured: the requests behind it, the period, the fit.
 
 use super::civil;
-use super::fit::{Family, Fit, KS_ACCEPT};
+use super::fit::{Family, Fit, KS_ACCEPT, METHOD_OF_MOMENTS};
 use super::record::Source;
 use super::weekly::Weekly;
 use super::{Calibration, ClassCalibration, CpuFrom};
@@ -86,8 +86,13 @@ fn dist(f: &Fit, unit: &dyn Fn(f64) -> String) -> String {
 
 /// How a fit was chosen, in one comment line.
 fn fit_comment(f: &Fit) -> String {
+    let on = if f.method == METHOD_OF_MOMENTS {
+        "the integers"
+    } else {
+        "the binned data"
+    };
     let figures = format!(
-        "KS distance on the binned data: lognormal {} (mean {}, CV {}), gamma {} (mean {}, CV {})",
+        "KS distance on {on}: lognormal {} (mean {}, CV {}), gamma {} (mean {}, CV {})",
         sig(f.ks_lognormal, 3),
         sig(f.lognormal.0, 4),
         sig(f.lognormal.1, 3),
@@ -174,7 +179,7 @@ pub fn scenario(c: &Calibration) -> String {
     );
     let _ = writeln!(
         s,
-        "# Classes by the rules of {}. The workloads' rates, weekly baselines and demands are\n# measured (each comment says how); the estate is NOT: replace it with yours, then\n# `peakplan calibrate --check scenario.yaml LOGS…` compares the simulation with the logs.",
+        "# Classes by {}. The workloads' rates, weekly baselines and demands are\n# measured (each comment says how); the estate is NOT: replace it with yours, then\n# `peakplan calibrate --check scenario.yaml LOGS…` compares the simulation with the logs.",
         c.rules_origin
     );
     s += "version: 1\nname: calibrated\nhorizon:\n";
@@ -372,8 +377,9 @@ pub fn report(c: &Calibration) -> String {
     let e = &c.estate;
     let _ = writeln!(
         s,
-        "\nEstate written (not measured unless given): {} pod(s) × {} workers, PostgreSQL {} cores; the busiest hour offers {} erlangs to the workers and {} to PostgreSQL.",
+        "\nEstate written (not measured unless given): {} pod{} × {} workers, PostgreSQL {} cores; the busiest hour offers {} erlangs to the workers and {} to PostgreSQL.",
         e.pods,
+        if e.pods == 1 { "" } else { "s" },
         e.workers,
         e.db_cores,
         sig(e.worker_load, 3),

@@ -63,7 +63,8 @@ impl Dist {
 #[derive(Clone, Debug)]
 pub struct Class {
     pub name: &'static str,
-    /// Paths its requests take, drawn evenly.
+    /// Paths its requests take, drawn evenly; `{n}` in a path becomes a number drawn from
+    /// 1 to 99,999 (product and record ids: real logs hold many distinct paths).
     pub paths: Vec<&'static str>,
     pub method: &'static str,
     /// Requests per hour at factor 1.
@@ -185,7 +186,7 @@ struct Req {
     query_s: f64,
     remaining_s: f64,
     status: u16,
-    path: &'static str,
+    path: String,
     method: &'static str,
 }
 
@@ -205,7 +206,14 @@ fn draw_request(t: &Truth, class: usize, start_ns: i64, r: &mut Rng) -> Req {
         } else {
             200
         },
-        path: c.paths[r.below(c.paths.len())],
+        path: {
+            let p = c.paths[r.below(c.paths.len())];
+            if p.contains("{n}") {
+                p.replace("{n}", &(1 + r.below(99_999)).to_string())
+            } else {
+                p.to_owned()
+            }
+        },
         method: c.method,
     }
 }
@@ -391,7 +399,7 @@ fn create(path: &Path, gzip: bool) -> Box<dyn Write> {
     if gzip {
         Box::new(flate2::write::GzEncoder::new(
             f,
-            flate2::Compression::fast(),
+            flate2::Compression::best(),
         ))
     } else {
         Box::new(f)
@@ -501,7 +509,12 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
         classes: vec![
             Class {
                 name: "browse",
-                paths: vec!["/shop", "/shop/category/chairs-3", "/shop/product/chair-12"],
+                paths: vec![
+                    "/shop",
+                    "/shop/category/chairs-3",
+                    "/shop/product/chair-{n}",
+                    "/shop/page/{n}",
+                ],
                 method: "GET",
                 rate_per_h: 360.0 * scale,
                 hours: evening,
@@ -563,6 +576,7 @@ pub fn shop_week(seed: u64, scale: f64) -> Truth {
                 name: "backoffice",
                 paths: vec![
                     "/web/dataset/call_kw/sale.order/read",
+                    "/web/dataset/call_kw/res.partner/web_read/{n}",
                     "/web/dataset/call_kw/account.move/action_post",
                 ],
                 method: "POST",
