@@ -27,9 +27,7 @@ Exit codes:
   2  bad input: the scenario, a profile or a command-line argument is wrong
   3  the run was stopped by a limit (event budget, requests in flight)
   4  an output file (or standard output) could not be written
-  5  simulate: a service-level objective breaks (its whole interval misses the target);
-     calibrate --check: a class's p95 or throughput differs from the logs' beyond
-     --tolerance
+  5  simulate: an objective breaks (its whole interval misses the target); calibrate --check: a class is off the logs
   6  simulate: no objective breaks, but one is undecided or had nothing to measure
 A closed standard output (`| head`) ends a command quietly with 0, after its files.";
 

@@ -122,20 +122,57 @@ fn variants(p: &str) -> Vec<String> {
     out
 }
 
-fn matches(p: &[Tok], s: &str) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some((Tok::Lit(l), rest)) => s.strip_prefix(l.as_str()).is_some_and(|s| matches(rest, s)),
-        Some((Tok::Star, rest)) => {
-            let segment = s.find('/').unwrap_or(s.len());
-            (0..=segment)
-                .filter(|&i| s.is_char_boundary(i))
-                .any(|i| matches(rest, &s[i..]))
-        }
-        Some((Tok::Stars, rest)) => (0..=s.len())
-            .filter(|&i| s.is_char_boundary(i))
-            .any(|i| matches(rest, &s[i..])),
+/// Whether the tokens match all of `s`: the positions of `s` reachable after each token,
+/// in `reach` and `next` (each at least `s.len() + 1` long), so the cost is tokens ×
+/// length whatever the wildcards — never the backtracking's exponential worst case.
+fn matches(p: &[Tok], s: &str, reach: &mut Vec<bool>, next: &mut Vec<bool>) -> bool {
+    let b = s.as_bytes();
+    let n = b.len();
+    // Most rules fail on their first literal: reject those without the sweep.
+    if let Some(Tok::Lit(l)) = p.first()
+        && !s.starts_with(l.as_str())
+    {
+        return false;
     }
+    reach.clear();
+    reach.resize(n + 1, false);
+    reach[0] = true;
+    for t in p {
+        next.clear();
+        next.resize(n + 1, false);
+        match t {
+            Tok::Lit(l) => {
+                let l = l.as_bytes();
+                for i in 0..=n.saturating_sub(l.len()) {
+                    if reach[i] && b[i..].starts_with(l) {
+                        next[i + l.len()] = true;
+                    }
+                }
+            }
+            // Any characters within a segment: carried forward until a `/`.
+            Tok::Star => {
+                let mut carry = false;
+                for j in 0..=n {
+                    carry |= reach[j];
+                    next[j] = carry;
+                    if j < n && b[j] == b'/' {
+                        carry = false;
+                    }
+                }
+            }
+            // Any characters: every position from the first reachable one.
+            Tok::Stars => {
+                if let Some(first) = reach.iter().position(|&r| r) {
+                    next[first..].fill(true);
+                }
+            }
+        }
+        std::mem::swap(reach, next);
+        if !reach.contains(&true) {
+            return false;
+        }
+    }
+    reach[n]
 }
 
 impl Rule {
@@ -193,8 +230,8 @@ impl Rule {
         })
     }
 
-    fn matches(&self, path: &str) -> bool {
-        self.variants.iter().any(|v| matches(v, path))
+    fn matches(&self, path: &str, reach: &mut Vec<bool>, next: &mut Vec<bool>) -> bool {
+        self.variants.iter().any(|v| matches(v, path, reach, next))
     }
 }
 
@@ -268,8 +305,9 @@ impl Rules {
     pub fn classify(&self, path: &str) -> Result<Option<&Rule>, Box<Overlap>> {
         let mut best: Option<&Rule> = None;
         let mut tie: Option<&Rule> = None;
+        let (mut reach, mut next) = (Vec::new(), Vec::new());
         for r in &self.rules {
-            if !r.matches(path) {
+            if !r.matches(path, &mut reach, &mut next) {
                 continue;
             }
             match best {
@@ -331,6 +369,17 @@ mod tests {
         assert_eq!(class(&r, "/a/b/c/z"), Some("deep"));
         assert_eq!(class(&r, "/shopping"), None);
         assert_eq!(class(&r, "/web"), None);
+    }
+
+    #[test]
+    fn many_wildcards_on_a_long_path_stay_linear() {
+        let r = Rules::parse("/**a**a**a**a**a**a**a**b x\n/*a*a*a*/*b y\n", "t").unwrap();
+        let long = format!("/{}", "a".repeat(60_000));
+        let t = std::time::Instant::now();
+        assert_eq!(class(&r, &long), None);
+        assert_eq!(class(&r, &format!("{long}b")), Some("x"));
+        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+        assert_eq!(class(&r, "/aaa/b"), Some("y"));
     }
 
     #[test]
