@@ -275,3 +275,31 @@ fn missing_files_and_directories_exit_2() {
     let o = peakplan(&["calibrate", "--check", "/nonexistent.yaml", "x.log"]);
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
 }
+
+/// Traefik's log alone: arrivals and latency from Traefik, the work from its
+/// `OriginDuration` (said in the profile), no queries; the scenario validates.
+#[test]
+fn traefik_alone_stands_in_for_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut truth = loggen::shop_week(SEED, 10.0);
+    truth.hours = 3;
+    let log = dir.path().join("traefik.json");
+    loggen::generate(
+        &truth,
+        None::<Target<'_, OdooFormat>>,
+        Some(Target {
+            path: &log,
+            format: TraefikFormat::Json,
+            gzip: false,
+        }),
+    );
+    let out = dir.path().join("out");
+    let o = calibrate(&[&log], &out, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let profile = std::fs::read_to_string(out.join("profiles/browse.yaml")).unwrap();
+    assert!(profile.contains("no Odoo line for this class"), "{profile}");
+    assert!(!profile.contains("\nqueries:"), "{profile}");
+    let scenario = out.join("scenario.yaml");
+    let v = peakplan(&["validate", scenario.to_str().unwrap()]);
+    assert!(v.status.success(), "{}{}", text(&v.stdout), text(&v.stderr));
+}
