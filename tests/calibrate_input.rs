@@ -303,3 +303,109 @@ fn traefik_alone_stands_in_for_the_work() {
     let v = peakplan(&["validate", scenario.to_str().unwrap()]);
     assert!(v.status.success(), "{}{}", text(&v.stdout), text(&v.stderr));
 }
+
+/// Requests that reach no class — every one dropped (`-`) or matched by no rule — exit 2
+/// with the counts, never a panic.
+#[test]
+fn requests_that_reach_no_class_exit_2_with_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ws.log");
+    let line = |t: &str, path: &str| {
+        format!(
+            "2024-05-06 {t},000 4242 INFO shop werkzeug: 10.0.0.5 - - [06/May/2024 {t}] \"GET {path} HTTP/1.1\" 101 - 1 0.001 0.002\n"
+        )
+    };
+    std::fs::write(
+        &log,
+        line("10:00:00", "/websocket") + &line("12:00:00", "/websocket"),
+    )
+    .unwrap();
+    bad(
+        &calibrate(&[&log], &dir.path().join("out"), &[]),
+        &["none of the 2 requests read reached a class", "2 dropped"],
+    );
+    let rules = dir.path().join("rules.txt");
+    std::fs::write(&rules, "/shop/** browse\n").unwrap();
+    bad(
+        &calibrate(
+            &[&log],
+            &dir.path().join("out"),
+            &["--rules", rules.to_str().unwrap()],
+        ),
+        &["2 matched no rule", "e.g. /websocket", "/** other"],
+    );
+}
+
+/// `--check` on logs whose requests reach no class: exit 2, not an empty "ok".
+#[test]
+fn check_with_no_class_reached_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ws.log");
+    std::fs::write(
+        &log,
+        "2024-05-06 10:00:00,000 4242 INFO shop werkzeug: 10.0.0.5 - - [06/May/2024 10:00:00] \"GET /websocket HTTP/1.1\" 101 - 1 0.001 0.002\n",
+    )
+    .unwrap();
+    let o = peakplan(&[
+        "calibrate",
+        "-q",
+        "--check",
+        "scenarios/quickstart.yaml",
+        log.to_str().unwrap(),
+    ]);
+    bad(&o, &["reached a class"]);
+}
+
+/// Every cut and every multi-byte character inserted anywhere in a line of each format:
+/// read without a panic, each line counted once.
+#[test]
+fn cut_and_mangled_lines_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut truth = loggen::shop_week(SEED, 10.0);
+    truth.hours = 1;
+    let mut samples = Vec::new();
+    for (o, t) in [
+        (Some(OdooFormat::Plain), None),
+        (Some(OdooFormat::Json), None),
+        (None, Some(TraefikFormat::Clf)),
+        (None, Some(TraefikFormat::Json)),
+    ] {
+        let path = dir.path().join("sample.log");
+        loggen::generate(
+            &truth,
+            o.map(|format| Target {
+                path: &path,
+                format,
+                gzip: false,
+            }),
+            t.map(|format| Target {
+                path: &path,
+                format,
+                gzip: false,
+            }),
+        );
+        samples.extend(
+            lines(&path)
+                .into_iter()
+                .filter(|l| l.contains("/shop"))
+                .take(2),
+        );
+    }
+    let mut mangled = String::new();
+    let mut n = 0u64;
+    for s in &samples {
+        for (i, _) in s.char_indices() {
+            for variant in [s[..i].to_owned(), format!("{}é{}", &s[..i], &s[i..])] {
+                mangled += &variant;
+                mangled.push('\n');
+                n += 1;
+            }
+        }
+    }
+    let log = dir.path().join("mangled.log");
+    std::fs::write(&log, mangled).unwrap();
+    let read = peakplan::calibrate::read::read(&[log], &mut |_| Ok(())).unwrap();
+    assert_eq!(read.lines(), n);
+    let f = &read.files[0];
+    assert_eq!(f.odoo + f.traefik + f.other + f.skipped, n);
+}

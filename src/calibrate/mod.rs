@@ -45,7 +45,7 @@ pub struct Observed {
 }
 
 /// Reads the logs into per-class sums. Errors (exit 2): unreadable files, overlapping
-/// rules, a period too long, no request line at all.
+/// rules, a period too long, no request line at all, no request reaching a class.
 pub fn observe(paths: &[PathBuf], rules: Rules) -> Result<Observed, String> {
     let mut obs = Observations::new(rules);
     let read = read::read(paths, &mut |r| obs.add(r))?;
@@ -60,7 +60,24 @@ pub fn observe(paths: &[PathBuf], rules: Rules) -> Result<Observed, String> {
         }
         return Err(msg);
     }
+    if obs.odoo_period.is_none() && obs.traefik_period.is_none() {
+        return Err(no_class_reached(&obs, &read));
+    }
     Ok(Observed { read, obs })
+}
+
+/// Every request was dropped by a `-` rule or matched no rule.
+fn no_class_reached(obs: &Observations, read: &ReadSummary) -> String {
+    let mut msg = format!(
+        "error: none of the {} requests read reached a class: {} dropped by rules naming `-`, {} matched no rule",
+        read.requests(),
+        obs.dropped,
+        obs.unmatched
+    );
+    if !obs.unmatched_paths.is_empty() {
+        msg += &format!(" (e.g. {})", obs.unmatched_paths.join(", "));
+    }
+    msg + "\n  hint: add rules for these paths (`/** other` catches every path); see docs/calibrate.md"
 }
 
 fn names(paths: &[PathBuf]) -> String {
@@ -154,7 +171,9 @@ pub fn calibrate(
     estate: EstateChoice,
 ) -> Result<Calibration, String> {
     let Observed { read, obs } = observe(paths, rules)?;
-    let period = Period::union(obs.odoo_period, obs.traefik_period).expect("requests were read");
+    let Some(period) = Period::union(obs.odoo_period, obs.traefik_period) else {
+        return Err(no_class_reached(&obs, &read));
+    };
     let mut classes = Vec::new();
     let mut empty_classes = Vec::new();
     let short = |p: Period, what: &str| {

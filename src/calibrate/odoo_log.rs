@@ -33,7 +33,9 @@ pub fn plain(line: &str) -> Option<Line<'_>> {
         return Some(Line::Malformed("bad Odoo timestamp"));
     };
     // `PID LEVEL DB LOGGER: message`, or with `key:value` fields before the logger.
-    let rest = &line[24..];
+    let Some(rest) = line.get(24..) else {
+        return Some(Line::Malformed("not text after the Odoo timestamp"));
+    };
     let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).count();
     let Some((head, message)) = rest.split_once(": ") else {
         return Some(if words(rest) < 4 {
