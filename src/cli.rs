@@ -27,7 +27,7 @@ Exit codes:
   2  bad input: the scenario, a profile or a command-line argument is wrong
   3  the run was stopped by a limit (event budget, requests in flight)
   4  an output file (or standard output) could not be written
-  5  simulate: an objective breaks (its whole interval misses the target); headroom: one fails at x1
+  5  simulate: an objective breaks (its whole interval misses the target); headroom: one fails at x1; calibrate --check: a class is off the logs
   6  simulate: no objective breaks, but one is undecided or had nothing to measure
 A closed standard output (`| head`) ends a command quietly with 0, after its files.";
 
@@ -52,6 +52,17 @@ pub enum Command {
     /// headroom.json, headroom.csv and the headroom curve (PNG, SVG). Exit 5 when the scenario as written has no
     /// headroom (an objective does not hold at its own load).
     Headroom(HeadroomArgs),
+    /// Calibrate workload classes, their weekly baseline and demands from Odoo and
+    /// Traefik request logs, and write a scenario; or, with --check, compare a scenario's
+    /// simulation with the logs.
+    ///
+    /// `peakplan calibrate odoo.log traefik.log.gz --out calibrated/` writes
+    /// calibrated/scenario.yaml, calibrated/profiles/CLASS.yaml and calibrated/report.md.
+    /// `peakplan calibrate --check calibrated/scenario.yaml odoo.log traefik.log.gz`
+    /// simulates the scenario and prints p50, p95 and throughput per class beside the
+    /// logs' own (exit 5 when a class's p95 or throughput differs by more than
+    /// --tolerance).
+    Calibrate(CalibrateArgs),
     /// Print the JSON Schema of the scenario format (for editor completion and checks).
     Schema,
     /// Reproduce queueing theory (Erlang C, M/M/c/K, M/G/1, PS, Jackson, MVA) with the
@@ -158,6 +169,45 @@ pub struct HeadroomArgs {
     /// (headroom.png, headroom.svg) into; created if missing.
     #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Log files: Odoo (plain or JSON) and Traefik access logs (common log format or
+    /// JSON), plain or gzip-compressed, in any mix.
+    #[arg(required = true, value_hint = ValueHint::FilePath)]
+    pub logs: Vec<PathBuf>,
+    /// Directory to write scenario.yaml, profiles/ and report.md into (created if
+    /// missing).
+    #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath, required_unless_present = "check", conflicts_with = "check")]
+    pub out: Option<PathBuf>,
+    /// Simulate this scenario and compare it with the logs instead of calibrating.
+    #[arg(long, value_name = "SCENARIO", value_hint = ValueHint::FilePath)]
+    pub check: Option<PathBuf>,
+    /// Rules sending paths to classes, one `PATTERN CLASS` a line (default: Odoo's
+    /// routes; see docs/calibrate.md).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub rules: Option<PathBuf>,
+    /// Odoo pods of the written estate (default 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000), conflicts_with = "check")]
+    pub pods: Option<u32>,
+    /// HTTP workers per pod of the written estate (default: sized from the busiest hour).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000), conflicts_with = "check")]
+    pub workers: Option<u32>,
+    /// PostgreSQL cores of the written estate (default: sized from the busiest hour).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096), conflicts_with = "check")]
+    pub db_cores: Option<u32>,
+    /// With --check: the largest difference in p95 or throughput, in percent, before
+    /// exit 5.
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value_t = 10.0,
+        requires = "check"
+    )]
+    pub tolerance: f64,
     #[command(flatten)]
     pub run: RunArgs,
 }

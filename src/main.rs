@@ -5,7 +5,7 @@ mod cli;
 mod shell;
 
 use clap::Parser;
-use cli::{Cli, Command, HeadroomArgs, ReportArgs, SimulateArgs, SkipArgs};
+use cli::{CalibrateArgs, Cli, Command, HeadroomArgs, ReportArgs, SimulateArgs, SkipArgs};
 use peakplan::model::Model;
 use peakplan::report::{self, Format, OutFile};
 use peakplan::result::SimulationResult;
@@ -77,6 +77,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
         Command::Headroom(args) => headroom(&args),
+        Command::Calibrate(args) => calibrate(&args),
         Command::Schema => match serde_json::to_string_pretty(&peakplan::scenario::json_schema()) {
             Ok(schema) => emit(format!("{schema}\n")),
             Err(e) => Err(Failure::Internal(format!(
@@ -480,6 +481,116 @@ fn man(out: Option<&Path>) -> Result<(), Failure> {
             let wrote = write_files(dir, &pages)?;
             emit(wrote.trim_start())
         }
+    }
+}
+
+/// The rules of `--rules FILE`, or Odoo's default rules, and how to name them.
+fn rules(file: Option<&Path>) -> Result<(peakplan::calibrate::rules::Rules, String), Failure> {
+    use peakplan::calibrate::rules::Rules;
+    match file {
+        None => Ok((
+            Rules::default_odoo(),
+            "peakplan's default rules for Odoo's routes".into(),
+        )),
+        Some(f) => {
+            let text = std::fs::read_to_string(f).map_err(|e| {
+                Failure::BadInput(format!("error: cannot read rules {}: {e}", f.display()))
+            })?;
+            let rules = Rules::parse(&text, &f.display().to_string()).map_err(Failure::BadInput)?;
+            Ok((rules, format!("the rules in {}", f.display())))
+        }
+    }
+}
+
+/// `peakplan calibrate LOG… --out DIR`, or `--check SCENARIO`.
+fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
+    use peakplan::calibrate;
+    let (rules, origin) = rules(args.rules.as_deref())?;
+    if let Some(scenario) = &args.check {
+        return calibrate_check(args, scenario, rules);
+    }
+    let out = args
+        .out
+        .as_deref()
+        .ok_or_else(|| Failure::BadInput("error: give --out DIR or --check SCENARIO".into()))?;
+    let choice = calibrate::EstateChoice {
+        pods: args.pods,
+        workers: args.workers,
+        db_cores: args.db_cores,
+    };
+    let c = calibrate::calibrate(&args.logs, rules, &origin, choice).map_err(Failure::BadInput)?;
+    let files = calibrate::write::files(&c);
+    // The written scenario must load: a failure here is peakplan's bug, not the user's.
+    let text = String::from_utf8_lossy(&files[0].bytes).into_owned();
+    let profiles: Vec<(String, Vec<u8>)> = files[1..]
+        .iter()
+        .map(|f| (f.name.clone(), f.bytes.clone()))
+        .collect();
+    check_written(&text, &profiles)?;
+    let wrote = write_files(out, &files)?;
+    if !args.run.quiet {
+        emit(calibrate::write::report(&c))?;
+        emit(&wrote)?;
+    }
+    if let Some(w) = c.read.warnings() {
+        note(&w);
+    }
+    Ok(())
+}
+
+/// Validates a calibrated scenario with its profiles in a scratch directory.
+fn check_written(text: &str, profiles: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    let internal = |e: std::io::Error| {
+        Failure::Internal(format!("error: cannot check the written scenario: {e}"))
+    };
+    let dir = std::env::temp_dir().join(format!("peakplan-calibrate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("profiles")).map_err(internal)?;
+    let result = (|| {
+        for (name, bytes) in profiles {
+            std::fs::write(dir.join(name), bytes).map_err(internal)?;
+        }
+        peakplan::scenario::load_str(text, "scenario.yaml", &dir).map_err(|d| {
+            Failure::Internal(format!(
+                "error: the calibrated scenario does not validate (a bug: please report it):\n{d}"
+            ))
+        })
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result.map(|_| ())
+}
+
+fn calibrate_check(
+    args: &CalibrateArgs,
+    scenario: &Path,
+    rules: peakplan::calibrate::rules::Rules,
+) -> Result<(), Failure> {
+    use peakplan::calibrate::{self, check};
+    if !(args.tolerance > 0.0 && args.tolerance <= 1000.0) {
+        return Err(Failure::BadInput(format!(
+            "error: --tolerance {} is not a percentage in (0, 1000]",
+            args.tolerance
+        )));
+    }
+    let model = load(scenario)?;
+    let observed = calibrate::observe(&args.logs, rules).map_err(Failure::BadInput)?;
+    let seed = args.run.seed.unwrap_or(model.run.seed);
+    let reps = args.run.replications.unwrap_or(model.run.replications);
+    let progress = Progress::new(&model, reps);
+    let result = with_progress(args.run.quiet, &progress, || {
+        run::simulate(&model, seed, reps, threads(args.run.threads), &progress)
+    })
+    .map_err(Failure::Stopped)?;
+    let rows = check::compare(&result, &observed.obs);
+    let (table, all) = check::table(&rows, args.tolerance / 100.0);
+    emit(table)?;
+    if let Some(w) = observed.read.warnings() {
+        note(&w);
+    }
+    if all {
+        Ok(())
+    } else {
+        Err(Failure::Verdicts(5))
     }
 }
 
