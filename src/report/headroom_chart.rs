@@ -2,20 +2,11 @@
 //! with the headroom and the scenario's own load marked. Every figure comes from the
 //! study; the chart only places it.
 
-use super::charts::{HEIGHT, WIDTH, encode_png};
+use super::charts::{HEIGHT, PALETTE, WIDTH, encode_png};
 use super::{OutFile, RenderError, font};
 use crate::study::headroom::Headroom;
 use plotters::prelude::*;
 
-/// Line colours, one per class in scenario order (repeating).
-const COLOURS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
 const HEADROOM: RGBColor = RGBColor(0, 130, 60);
 const AS_WRITTEN: RGBColor = RGBColor(110, 110, 110);
 
@@ -117,7 +108,7 @@ where
             });
     }
     for (i, (name, points)) in lines.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
+        let colour = PALETTE[i % PALETTE.len()];
         chart
             .draw_series(
                 LineSeries::new(points.iter().copied(), colour.stroke_width(2)).point_size(3),

@@ -10,7 +10,7 @@ use plotters::style::RGBColor;
 /// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies; its
 /// yellow left out, unreadable on white), then three darker hues for estates with many
 /// resources (replica, websocket, queue_job channels).
-pub(super) const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),

@@ -16,6 +16,7 @@ mod draw;
 
 use super::time::Clock;
 use crate::result::SimulationResult;
+pub(crate) use build::PALETTE;
 pub use build::charts;
 pub use draw::{encode_png, render_all, svg};
 use plotters::style::RGBColor;
