@@ -111,11 +111,12 @@ impl<E: Copy> EventQueue<E> {
             (Some(near), Some(far)) => far.before(near),
             (near, _) => near.is_none(),
         };
-        let top = if far_first {
-            self.far.pop()?
+        let heap = if far_first {
+            &mut self.far
         } else {
-            self.near.pop()?
+            &mut self.near
         };
+        let top = heap.pop()?;
         self.now = top.time;
         Some((SimTime(top.time), top.event))
     }
