@@ -165,31 +165,52 @@ impl<E: Copy> Heap<E> {
             return Some(last);
         }
         let top = self.heap[0];
-        // Sift `last` down from the root.
+        // The hole left at the root goes down to a leaf, the earliest child moving up at
+        // each level; then `last` rises from there (rarely far: it came from the
+        // bottom). That saves comparing `last` at every level on the way down, a branch
+        // the processor cannot predict.
         let mut hole = 0;
         loop {
             let first = hole * ARITY + 1;
             if first >= n {
                 break;
             }
-            let end = (first + ARITY).min(n);
-            // One bounds check for the whole group of children.
-            let kids = &self.heap[first..end];
-            let mut best = 0;
-            for (c, kid) in kids.iter().enumerate().skip(1) {
-                if kid.before(&kids[best]) {
-                    best = c;
-                }
-            }
-            let best = first + best;
-            if !self.heap[best].before(&last) {
-                break;
-            }
+            let best = self.earliest_child(first, n);
             self.heap[hole] = self.heap[best];
             hole = best;
         }
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            if !last.before(&self.heap[parent]) {
+                break;
+            }
+            self.heap[hole] = self.heap[parent];
+            hole = parent;
+        }
         self.heap[hole] = last;
         Some(top)
+    }
+
+    /// The earliest of the children starting at `first` (< `n`, the heap's length).
+    #[inline(always)]
+    fn earliest_child(&self, first: usize, n: usize) -> usize {
+        if first + ARITY <= n {
+            // A full group: two pairs, then their winners, as index arithmetic and a
+            // select rather than branches on the (unpredictable) comparisons.
+            let kids = &self.heap[first..first + ARITY];
+            let a = usize::from(kids[1].before(&kids[0]));
+            let b = 2 + usize::from(kids[3].before(&kids[2]));
+            let best = if kids[b].before(&kids[a]) { b } else { a };
+            return first + best;
+        }
+        let kids = &self.heap[first..n];
+        let mut best = 0;
+        for (c, kid) in kids.iter().enumerate().skip(1) {
+            if kid.before(&kids[best]) {
+                best = c;
+            }
+        }
+        first + best
     }
 }
 
