@@ -61,6 +61,10 @@ pub struct PsStation {
     virtual_s: f64,
     last: SimTime,
     active: u32,
+    /// The rate each job progresses at, min(1, c/n) at full speed: worked out again
+    /// whenever the members or the speed change (see [`PsStation::rate`]), not on
+    /// every clock advance.
+    per_job: f64,
     /// A paced background flow sharing the servers as this many members (fractional):
     /// the checkpointer's write-back on a volume (`checkpoint.rs`).
     background: f64,
@@ -81,6 +85,7 @@ impl PsStation {
             virtual_s: 0.0,
             last: SimTime::ZERO,
             active: 0,
+            per_job: 1.0,
             background: 0.0,
             background_done_s: 0.0,
             tags: BinaryHeap::new(),
@@ -88,6 +93,16 @@ impl PsStation {
     }
 
     fn rate(&self) -> f64 {
+        debug_assert_eq!(self.per_job.to_bits(), self.current_rate().to_bits());
+        self.per_job
+    }
+
+    /// Called after every change of `active`, `background` or the speed.
+    fn update_rate(&mut self) {
+        self.per_job = self.current_rate();
+    }
+
+    fn current_rate(&self) -> f64 {
         let members = f64::from(self.active) + self.background;
         if members == 0.0 {
             1.0
@@ -107,6 +122,7 @@ impl PsStation {
         self.advance(now);
         self.cores = self.servers * speed;
         self.cap = speed;
+        self.update_rate();
     }
 
     /// The virtual work clock at `now`: work a job present since `t` has done is
@@ -133,6 +149,7 @@ impl PsStation {
     pub fn set_background(&mut self, now: SimTime, members: f64) {
         self.advance(now);
         self.background = members;
+        self.update_rate();
     }
 
     /// Work the background flow has done up to `now` (server-seconds at full speed).
@@ -154,6 +171,7 @@ impl PsStation {
     pub fn join(&mut self, now: SimTime, work_s: f64, req: u32, inc: u32) {
         self.advance(now);
         self.active += 1;
+        self.update_rate();
         self.tags
             .push(Reverse(Tagged::new(self.virtual_s + work_s, req, inc)));
     }
@@ -164,12 +182,14 @@ impl PsStation {
     pub fn hold(&mut self, now: SimTime) {
         self.advance(now);
         self.active += 1;
+        self.update_rate();
     }
 
     /// A job left without finishing (its request was killed); its tag stays until popped.
     pub fn abandon(&mut self, now: SimTime) {
         self.advance(now);
         self.active -= 1;
+        self.update_rate();
         self.reset_if_idle();
     }
 
@@ -209,6 +229,7 @@ impl PsStation {
             if top.tag() <= self.virtual_s + EPS_S {
                 self.tags.pop();
                 self.active -= 1;
+                self.update_rate();
                 self.reset_if_idle();
                 return Some((req, inc));
             }
