@@ -12,7 +12,7 @@ mod slo;
 mod time;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
-pub use dist::{Dist, MAX_COUNT_MEAN, MAX_COUNT_SAMPLE, readable};
+pub use dist::{Dist, MAX_COUNT_MEAN, MAX_COUNT_SAMPLE, readable, whole_and_fraction};
 pub use estate::{
     CallUse, Db, DbServer, EvictionPolicy, HitBasis, Ingress, Integration, LockTable, LockUse,
     PgBouncer, PoolMode, RateLimit, Redis, RedisCache, Replica, Volume, WritePath, Writes,

@@ -30,6 +30,16 @@ impl SimTime {
         SimTime((s * Self::NS_PER_S + 0.5).max(0.0) as i64 as u64)
     }
 
+    /// `ns.ceil() as u64` for non-negative `ns` (saturating at the top as `as` does),
+    /// without libm's `ceil`, a function call on baseline x86-64: the conversion
+    /// truncates, and one is added when that dropped a fraction.
+    #[inline]
+    pub fn from_nanos_ceil(ns: f64) -> SimTime {
+        debug_assert!(ns >= 0.0, "{ns}");
+        let whole = ns as u64;
+        SimTime(whole.saturating_add(u64::from((whole as f64) < ns)))
+    }
+
     /// Seconds. A division, not a multiplication by 1e-9, so that round values stay exact
     /// (120 s is 120.0, not 120.00000000000001).
     pub fn as_secs_f64(self) -> f64 {
@@ -83,6 +93,31 @@ impl fmt::Display for SimTime {
 #[cfg(test)]
 mod tests {
     use super::SimTime;
+
+    #[test]
+    fn nanoseconds_round_up_as_ceil_does() {
+        let cases = [
+            0.0,
+            0.4,
+            1.0,
+            1.5,
+            2.999_999_999,
+            1e9 + 0.5,
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_993.0,
+            1.8e19,
+            1.9e19,
+            f64::INFINITY,
+        ];
+        let mut x = 0.001f64;
+        let grown = std::iter::from_fn(|| {
+            x *= 1.37;
+            (x < 1e20).then_some(x)
+        });
+        for ns in cases.into_iter().chain(grown) {
+            assert_eq!(SimTime::from_nanos_ceil(ns).0, ns.ceil() as u64, "{ns}");
+        }
+    }
 
     #[test]
     fn displays_every_magnitude_without_wrapping() {

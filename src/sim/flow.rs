@@ -27,7 +27,7 @@ use super::redis::Save;
 use super::request::Phase;
 use super::{Cause, Ev, Sim, Step};
 use crate::engine::Draws;
-use crate::model::SimTime;
+use crate::model::{SimTime, whole_and_fraction};
 use rand::RngExt;
 
 /// Most rows a request locks in one table (a sample above this is capped).
@@ -137,9 +137,7 @@ impl Sim<'_> {
         if facts.queries {
             let n = class.queries.sample_count(rng);
             if !class.db_time_per_query_s.is_zero() {
-                for _ in 0..n {
-                    db_s += class.db_time_per_query_s.sample(rng);
-                }
+                db_s = class.db_time_per_query_s.sample_sum(u64::from(n), rng);
             }
             // A replica request reads from the replica's volume, through its cache.
             let pg = &self.model.postgres;
@@ -149,7 +147,8 @@ impl Sim<'_> {
             };
             if let Some(v) = &server.volume {
                 let misses = f64::from(n) * class.reads_per_query * (1.0 - server.buffer_hit_ratio);
-                let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
+                let (whole, fraction) = whole_and_fraction(misses);
+                let ios = whole + f64::from(rng.random::<f64>() < fraction);
                 io_s = ios * v.io_latency.as_secs_f64();
             }
         }
@@ -188,16 +187,15 @@ impl Sim<'_> {
         let rng = misses;
         let mut db_s = 0.0;
         if !class.db_time_per_query_s.is_zero() {
-            for _ in 0..extra {
-                db_s += class.db_time_per_query_s.sample(rng);
-            }
+            db_s = class.db_time_per_query_s.sample_sum(extra, rng);
         }
         let mut io_s = 0.0;
         let primary = &model.postgres.primary;
         if let Some(v) = &primary.volume {
             let misses = extra as f64 * class.reads_per_query * (1.0 - primary.buffer_hit_ratio);
             if misses > 0.0 {
-                let ios = misses.floor() + f64::from(rng.random::<f64>() < misses.fract());
+                let (whole, fraction) = whole_and_fraction(misses);
+                let ios = whole + f64::from(rng.random::<f64>() < fraction);
                 io_s = ios * v.io_latency.as_secs_f64();
             }
         }

@@ -16,18 +16,36 @@ use crate::model::SimTime;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// A query's finish tag in virtual work (seconds); ordered as a total order on f64.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Tag(f64);
-impl Eq for Tag {}
-impl PartialOrd for Tag {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+/// A job's finish tag in virtual work (seconds) and its `(request, incarnation)`, packed
+/// in one integer that orders as the tuple `(tag, request, incarnation)` with the tag
+/// in `f64::total_cmp` order: the heap compares one `u128` instead of a tuple.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Tagged(u128);
+
+impl Tagged {
+    fn new(tag: f64, req: u32, inc: u32) -> Self {
+        // `total_cmp`'s order as unsigned integers: negative values have their bits
+        // flipped, non-negative ones their sign bit set.
+        let bits = tag.to_bits();
+        let key = if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | 1 << 63
+        };
+        Tagged(u128::from(key) << 64 | u128::from(req) << 32 | u128::from(inc))
     }
-}
-impl Ord for Tag {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
+
+    fn tag(self) -> f64 {
+        let key = (self.0 >> 64) as u64;
+        f64::from_bits(if key >> 63 == 1 {
+            key & !(1 << 63)
+        } else {
+            !key
+        })
+    }
+
+    fn job(self) -> (u32, u32) {
+        ((self.0 >> 32) as u32, self.0 as u32)
     }
 }
 
@@ -43,12 +61,16 @@ pub struct PsStation {
     virtual_s: f64,
     last: SimTime,
     active: u32,
+    /// The rate each job progresses at, min(1, c/n) at full speed: worked out again
+    /// whenever the members or the speed change (see [`PsStation::rate`]), not on
+    /// every clock advance.
+    per_job: f64,
     /// A paced background flow sharing the servers as this many members (fractional):
     /// the checkpointer's write-back on a volume (`checkpoint.rs`).
     background: f64,
     /// Work the background flow has done, in seconds of one server at full speed.
     background_done_s: f64,
-    tags: BinaryHeap<Reverse<(Tag, u32, u32)>>,
+    tags: BinaryHeap<Reverse<Tagged>>,
 }
 
 /// Work below this (seconds) counts as done; absorbs rounding of completion times to ns.
@@ -63,6 +85,7 @@ impl PsStation {
             virtual_s: 0.0,
             last: SimTime::ZERO,
             active: 0,
+            per_job: 1.0,
             background: 0.0,
             background_done_s: 0.0,
             tags: BinaryHeap::new(),
@@ -70,6 +93,16 @@ impl PsStation {
     }
 
     fn rate(&self) -> f64 {
+        debug_assert_eq!(self.per_job.to_bits(), self.current_rate().to_bits());
+        self.per_job
+    }
+
+    /// Called after every change of `active`, `background` or the speed.
+    fn update_rate(&mut self) {
+        self.per_job = self.current_rate();
+    }
+
+    fn current_rate(&self) -> f64 {
         let members = f64::from(self.active) + self.background;
         if members == 0.0 {
             1.0
@@ -89,6 +122,7 @@ impl PsStation {
         self.advance(now);
         self.cores = self.servers * speed;
         self.cap = speed;
+        self.update_rate();
     }
 
     /// The virtual work clock at `now`: work a job present since `t` has done is
@@ -115,6 +149,7 @@ impl PsStation {
     pub fn set_background(&mut self, now: SimTime, members: f64) {
         self.advance(now);
         self.background = members;
+        self.update_rate();
     }
 
     /// Work the background flow has done up to `now` (server-seconds at full speed).
@@ -136,8 +171,9 @@ impl PsStation {
     pub fn join(&mut self, now: SimTime, work_s: f64, req: u32, inc: u32) {
         self.advance(now);
         self.active += 1;
+        self.update_rate();
         self.tags
-            .push(Reverse((Tag(self.virtual_s + work_s), req, inc)));
+            .push(Reverse(Tagged::new(self.virtual_s + work_s, req, inc)));
     }
 
     /// A member with no finish tag joins: a process whose own work is scheduled
@@ -146,12 +182,14 @@ impl PsStation {
     pub fn hold(&mut self, now: SimTime) {
         self.advance(now);
         self.active += 1;
+        self.update_rate();
     }
 
     /// A job left without finishing (its request was killed); its tag stays until popped.
     pub fn abandon(&mut self, now: SimTime) {
         self.advance(now);
         self.active -= 1;
+        self.update_rate();
         self.reset_if_idle();
     }
 
@@ -163,13 +201,14 @@ impl PsStation {
         live: impl Fn(u32, u32) -> bool,
     ) -> Option<SimTime> {
         self.advance(now);
-        while let Some(Reverse((tag, req, inc))) = self.tags.peek().copied() {
+        while let Some(&Reverse(top)) = self.tags.peek() {
+            let (req, inc) = top.job();
             if !live(req, inc) {
                 self.tags.pop();
                 continue;
             }
-            let dt_s = ((tag.0 - self.virtual_s) / self.rate()).max(0.0);
-            return Some(now + SimTime((dt_s * 1e9).ceil() as u64));
+            let dt_s = ((top.tag() - self.virtual_s) / self.rate()).max(0.0);
+            return Some(now + SimTime::from_nanos_ceil(dt_s * 1e9));
         }
         None
     }
@@ -181,14 +220,16 @@ impl PsStation {
         live: impl Fn(u32, u32) -> bool,
     ) -> Option<(u32, u32)> {
         self.advance(now);
-        while let Some(Reverse((tag, req, inc))) = self.tags.peek().copied() {
+        while let Some(&Reverse(top)) = self.tags.peek() {
+            let (req, inc) = top.job();
             if !live(req, inc) {
                 self.tags.pop();
                 continue;
             }
-            if tag.0 <= self.virtual_s + EPS_S {
+            if top.tag() <= self.virtual_s + EPS_S {
                 self.tags.pop();
                 self.active -= 1;
+                self.update_rate();
                 self.reset_if_idle();
                 return Some((req, inc));
             }
@@ -209,6 +250,41 @@ impl PsStation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Packed tags sort as the tuples they replace, with `total_cmp` on the tag, and
+    /// give back the same bits.
+    #[test]
+    fn packed_tags_sort_as_tuples() {
+        let tags = [
+            -f64::INFINITY,
+            -1.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.25,
+            0.25000000000000006,
+            3.0,
+            1e300,
+            f64::INFINITY,
+        ];
+        let mut all = Vec::new();
+        for &tag in &tags {
+            for req in [0, 1, 7, u32::MAX] {
+                for inc in [0, 3, u32::MAX] {
+                    all.push((tag, req, inc));
+                }
+            }
+        }
+        for a in &all {
+            let pa = Tagged::new(a.0, a.1, a.2);
+            assert_eq!(pa.tag().to_bits(), a.0.to_bits());
+            assert_eq!(pa.job(), (a.1, a.2));
+            for b in &all {
+                let tuple = a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
+                assert_eq!(pa.cmp(&Tagged::new(b.0, b.1, b.2)), tuple, "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn two_jobs_on_one_core_share_it() {
