@@ -1,6 +1,7 @@
 //! Calendar arithmetic for log timestamps, by hand (no time-zone database on the hot
 //! path): the date forms Odoo, werkzeug and Traefik write, turned into UTC nanoseconds
-//! since 1970, and back into the `YYYY-MM-DDTHH:MM:SS` a scenario's `horizon.start` takes.
+//! since 1970; back into the `YYYY-MM-DDTHH:MM:SS` a scenario's `horizon.start` takes
+//! through chrono, off the hot path.
 
 pub const NS: i64 = 1_000_000_000;
 pub const HOUR_NS: i64 = 3600 * NS;
@@ -18,19 +19,6 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The date of a day count: (year, month, day).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// Monday = 0 … Sunday = 6 of a UTC instant.
 pub fn weekday(ns: i64) -> usize {
     (ns.div_euclid(DAY_NS) + 3).rem_euclid(7) as usize
@@ -41,23 +29,22 @@ pub fn hour(ns: i64) -> usize {
     (ns.rem_euclid(DAY_NS) / HOUR_NS) as usize
 }
 
+/// The UTC instant `ns` as chrono formats it with `pattern` (reports and the written
+/// scenario only: never on the reading path).
+fn chrono_format(ns: i64, pattern: &str) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns)
+        .format(pattern)
+        .to_string()
+}
+
 /// `2024-05-01T10:00:00` (UTC), as `horizon.start` takes it.
 pub fn format(ns: i64) -> String {
-    let (y, m, d) = civil_from_days(ns.div_euclid(DAY_NS));
-    let s = ns.rem_euclid(DAY_NS) / NS;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    chrono_format(ns, "%Y-%m-%dT%H:%M:%S")
 }
 
 /// `Mon 2024-05-01 10:00` (UTC), for reports.
 pub fn format_hour(ns: i64) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let f = format(ns);
-    format!("{} {} {}", DAYS[weekday(ns)], &f[..10], &f[11..16])
+    chrono_format(ns, "%a %Y-%m-%d %H:%M")
 }
 
 fn num(b: &[u8]) -> Option<u32> {
@@ -204,18 +191,23 @@ pub fn rfc3339(b: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     #[test]
-    fn round_trips_days() {
+    fn day_counts_agree_with_chrono() {
         for z in [-1000, 0, 1, 19_844, 2_932_896] {
-            let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, m, d), z);
+            let date = chrono::DateTime::from_timestamp(z * 86_400, 0)
+                .unwrap()
+                .date_naive();
+            let (y, m, d) = (date.year(), date.month(), date.day());
+            assert_eq!(days_from_civil(i64::from(y), m, d), z, "{date}");
         }
         // 2024-05-01 was a Wednesday.
         let t = asctime(b"2024-05-01 10:00:00,123").unwrap();
         assert_eq!(weekday(t), 2);
         assert_eq!(hour(t), 10);
         assert_eq!(format(t), "2024-05-01T10:00:00");
+        assert_eq!(format_hour(t), "Wed 2024-05-01 10:00");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! objective), then each class, then every load simulated.
 
 use crate::result::VerdictStatus;
-use crate::study::headroom::{Bracket, Headroom, MAX_STEP, Point, load_of};
+use crate::study::headroom::{Bracket, Headroom, MAX_STEP, Outcome, Point, load_of};
 use std::fmt::Write;
 
 /// `×1.19`.
@@ -60,8 +60,8 @@ fn cell(b: Option<&Bracket>) -> String {
 
 /// One load's objectives in a few words.
 pub fn verdicts_word(p: &Point) -> String {
-    if p.outcome != "ran" {
-        return p.outcome.clone();
+    if p.outcome != Outcome::Ran {
+        return p.outcome.name().to_owned();
     }
     let count = |s| p.objectives.iter().filter(|o| o.status == s).count();
     let (breaks, undecided) = (
@@ -156,14 +156,14 @@ pub fn csv(h: &Headroom) -> String {
     for p in &h.points {
         let words = verdicts_word(p);
         if p.classes.is_empty() {
-            let _ = writeln!(s, "{},{},,,,,,{}", p.load, p.outcome, words);
+            let _ = writeln!(s, "{},{},,,,,,{}", p.load, p.outcome.name(), words);
         }
         for c in &p.classes {
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{},{},{}",
                 p.load,
-                p.outcome,
+                p.outcome.name(),
                 c.class,
                 c.throughput_per_s,
                 c.error_ratio,

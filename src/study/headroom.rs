@@ -68,14 +68,33 @@ pub struct ClassAt {
     pub latency_s_p95: Option<f64>,
 }
 
+/// Whether a load was simulated to its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ran,
+    /// A run limit was reached (requests in flight, events).
+    Stopped,
+    /// Validation refused the scaled scenario.
+    Refused,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ran => "ran",
+            Outcome::Stopped => "stopped",
+            Outcome::Refused => "refused",
+        }
+    }
+}
+
 /// What one load gave.
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
     pub step: i32,
     pub load: f64,
-    /// `ran`, `stopped` (a run limit was reached) or `refused` (validation refused the
-    /// scaled scenario).
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Why a load was stopped or refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -90,17 +109,12 @@ pub struct Point {
 
 impl Point {
     fn ran(&self) -> bool {
-        self.outcome == "ran"
+        self.outcome == Outcome::Ran
     }
 
     /// Every objective (of `class`, or all with `None`) holds.
     fn holds(&self, class: Option<&str>) -> bool {
-        self.ran()
-            && self
-                .objectives
-                .iter()
-                .filter(|o| class.is_none_or(|c| o.class.as_deref() == Some(c)))
-                .all(|o| o.status == VerdictStatus::Holds)
+        self.failing(class).is_empty()
     }
 
     fn class(&self, name: &str) -> Option<&ClassAt> {
@@ -110,7 +124,7 @@ impl Point {
     /// The objectives that do not hold (of `class`, or all).
     fn failing(&self, class: Option<&str>) -> Vec<String> {
         if !self.ran() {
-            return vec![self.outcome.clone()];
+            return vec![self.outcome.name().to_owned()];
         }
         self.objectives
             .iter()
@@ -267,12 +281,12 @@ where
         let load = load_of(step);
         let s = self.settings;
         let point = match model {
-            Err(d) => Point::not_run(step, "refused", d.to_string()),
+            Err(d) => Point::not_run(step, Outcome::Refused, d.to_string()),
             Ok(m) => {
                 let progress = Progress::new(&m, s.replications);
                 match run::simulate(&m, s.seed, s.replications, s.threads, &progress) {
                     Ok(r) => Point::of(step, load, &r),
-                    Err(stop) => Point::not_run(step, "stopped", stop.reason),
+                    Err(stop) => Point::not_run(step, Outcome::Stopped, stop.reason),
                 }
             }
         };
@@ -366,11 +380,11 @@ where
 
 impl Point {
     /// A load that was not run to its end.
-    fn not_run(step: i32, outcome: &str, message: String) -> Point {
+    fn not_run(step: i32, outcome: Outcome, message: String) -> Point {
         Point {
             step,
             load: load_of(step),
-            outcome: outcome.into(),
+            outcome,
             message: Some(message),
             objectives: Vec::new(),
             classes: Vec::new(),
@@ -415,7 +429,7 @@ impl Point {
         Point {
             step,
             load,
-            outcome: "ran".into(),
+            outcome: Outcome::Ran,
             message: None,
             objectives,
             classes,

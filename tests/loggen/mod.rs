@@ -218,107 +218,32 @@ fn draw_request(t: &Truth, class: usize, start_ns: i64, r: &mut Rng) -> Req {
     }
 }
 
-fn two(x: i64) -> String {
-    format!("{x:02}")
-}
-
-/// (year, month, day) of a day count since 1970 (Hinnant's `civil_from_days`).
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-struct Civil {
-    y: i64,
-    mo: i64,
-    d: i64,
-    h: i64,
-    mi: i64,
-    s: i64,
-    ns: i64,
-}
-
-fn split(ns: i64) -> Civil {
-    let (y, mo, d) = civil(ns.div_euclid(24 * HOUR_NS));
-    let sec = ns.rem_euclid(24 * HOUR_NS) / NS;
-    Civil {
-        y,
-        mo,
-        d,
-        h: sec / 3600,
-        mi: sec / 60 % 60,
-        s: sec % 60,
-        ns: ns.rem_euclid(NS),
-    }
+/// The UTC instant `ns` nanoseconds after the epoch, formatted by chrono — a calendar
+/// independent of the one the readers parse with (`calibrate::civil`).
+fn fmt(ns: i64, format: &str) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns)
+        .format(format)
+        .to_string()
 }
 
 /// `2024-05-06 10:00:00,123` (Python logging's asctime; Odoo logs in UTC).
 pub fn asctime(ns: i64) -> String {
-    let c = split(ns);
-    format!(
-        "{}-{}-{} {}:{}:{},{:03}",
-        c.y,
-        two(c.mo),
-        two(c.d),
-        two(c.h),
-        two(c.mi),
-        two(c.s),
-        c.ns / 1_000_000
-    )
+    fmt(ns, "%Y-%m-%d %H:%M:%S,%3f")
 }
 
 /// werkzeug's `06/May/2024 10:00:00`.
 fn werkzeug_date(ns: i64) -> String {
-    let c = split(ns);
-    format!(
-        "{}/{}/{} {}:{}:{}",
-        two(c.d),
-        MONTHS[c.mo as usize - 1],
-        c.y,
-        two(c.h),
-        two(c.mi),
-        two(c.s)
-    )
+    fmt(ns, "%d/%b/%Y %H:%M:%S")
 }
 
 /// Common log format's `06/May/2024:12:00:00 +0200`, in UTC+2 (Traefik writes local time).
 fn clf_date(ns: i64) -> String {
-    let c = split(ns + 2 * HOUR_NS);
-    format!(
-        "{}/{}/{}:{}:{}:{} +0200",
-        two(c.d),
-        MONTHS[c.mo as usize - 1],
-        c.y,
-        two(c.h),
-        two(c.mi),
-        two(c.s)
-    )
+    fmt(ns + 2 * HOUR_NS, "%d/%b/%Y:%H:%M:%S +0200")
 }
 
 /// RFC 3339 with nanoseconds, as Traefik's `StartUTC`.
 fn rfc3339(ns: i64) -> String {
-    let c = split(ns);
-    format!(
-        "{}-{}-{}T{}:{}:{}.{:09}Z",
-        c.y,
-        two(c.mo),
-        two(c.d),
-        two(c.h),
-        two(c.mi),
-        two(c.s),
-        c.ns
-    )
+    fmt(ns, "%Y-%m-%dT%H:%M:%S.%9fZ")
 }
 
 fn odoo_end_ns(q: &Req) -> i64 {
