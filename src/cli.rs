@@ -119,6 +119,10 @@ pub struct SimulateArgs {
     /// this many in all.
     #[arg(long, value_name = "MAX_REPLICATIONS", value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub until_decided: Option<u32>,
+    /// Also find the headroom (as `peakplan headroom` does, with the same seed and
+    /// replications): the summary, result.json, the CSV, the charts and the PDF gain it.
+    #[arg(long)]
+    pub headroom: bool,
     #[command(flatten)]
     pub skip: SkipArgs,
     #[command(flatten)]

@@ -307,6 +307,20 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     })
     .map_err(Failure::Stopped)?;
     let wall_s = start.elapsed().as_secs_f64();
+    let mut result = result;
+    if args.headroom {
+        let settings = peakplan::study::headroom::Settings {
+            seed,
+            replications: reps,
+            threads: threads(args.run.threads),
+        };
+        result.headroom = Some(headroom_study(
+            &args.file,
+            &result,
+            settings,
+            args.run.quiet,
+        )?);
+    }
     // Files first, then the terminal: a closed stdout must not lose the run.
     let mut wrote = String::new();
     if let Some(dir) = &args.out {
@@ -320,19 +334,29 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     verdicts_exit(&result)
 }
 
-/// `peakplan headroom FILE`: the study, its files, then the terminal.
-fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
-    use peakplan::study::headroom::{self, Settings};
-    let model = load(&args.file)?;
-    let settings = Settings {
-        seed: args.run.seed.unwrap_or(model.run.seed),
-        replications: args.run.replications.unwrap_or(model.run.replications),
-        threads: threads(args.run.threads),
-    };
-    let quiet = args.run.quiet;
+/// The headroom study of `file`, ×1 read from `result` when it ran the same replications
+/// (not after `--until-decided` added some); each load tried is told on stderr.
+fn headroom_study(
+    file: &Path,
+    result: &SimulationResult,
+    settings: peakplan::study::headroom::Settings,
+    quiet: bool,
+) -> Result<peakplan::result::headroom::Headroom, Failure> {
+    let at_one = (result.run.replications == settings.replications).then_some(result);
+    headroom_search(file, at_one, settings, quiet)
+}
+
+/// Runs the headroom study of `file`, each load tried told on stderr unless `quiet`.
+fn headroom_search(
+    file: &Path,
+    at_one: Option<&SimulationResult>,
+    settings: peakplan::study::headroom::Settings,
+    quiet: bool,
+) -> Result<peakplan::result::headroom::Headroom, Failure> {
     let start = Instant::now();
-    let study = headroom::study(
-        |load| peakplan::scenario::load_at(&args.file, load),
+    peakplan::study::headroom::study_from(
+        at_one,
+        |load| peakplan::scenario::load_at(file, load),
         settings,
         |p| {
             if !quiet {
@@ -347,7 +371,18 @@ fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
             }
         },
     )
-    .map_err(|d| Failure::BadInput(d.to_string()))?;
+    .map_err(|d| Failure::BadInput(d.to_string()))
+}
+
+/// `peakplan headroom FILE`: the study, its files, then the terminal.
+fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
+    let model = load(&args.file)?;
+    let settings = peakplan::study::headroom::Settings {
+        seed: args.run.seed.unwrap_or(model.run.seed),
+        replications: args.run.replications.unwrap_or(model.run.replications),
+        threads: threads(args.run.threads),
+    };
+    let study = headroom_search(&args.file, None, settings, args.run.quiet)?;
     let mut wrote = String::new();
     if let Some(dir) = &args.out {
         let json = serde_json::to_string_pretty(&study)
@@ -368,7 +403,7 @@ fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
         );
         wrote = write_files(dir, &files)?;
     }
-    if !quiet {
+    if !args.run.quiet {
         emit(report::headroom::text(&study))?;
         emit(&wrote)?;
     }

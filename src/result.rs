@@ -1,6 +1,8 @@
 //! The result of a simulation: plain, documented structs, serialised as the versioned JSON
 //! result (docs/results-format.md). Units are last in names (`latency_s_p95`).
 
+pub mod headroom;
+
 use crate::stats::Estimate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,6 +44,10 @@ pub struct SimulationResult {
     #[serde(default)]
     pub per_replication: Vec<ReplicationResult>,
     pub series: Series,
+    /// The headroom study run with the simulation (`simulate --headroom`; absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<headroom::Headroom>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

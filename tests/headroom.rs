@@ -216,3 +216,107 @@ fn the_command_writes_its_files_and_exits_5_without_headroom() {
     let missing = peakplan(&["headroom", Path::new("nope.yaml").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
 }
+
+/// `simulate --headroom` carries the same study as `peakplan headroom` (×1 read from the
+/// simulation itself), into the summary, result.json, the CSV, the charts and the PDF —
+/// and `peakplan report` renders it again from result.json.
+#[test]
+fn simulate_with_headroom_carries_the_study_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tight.yaml");
+    std::fs::write(&file, tight(5)).unwrap();
+    let (sim, alone) = (dir.path().join("sim"), dir.path().join("alone"));
+    let f = file.to_str().unwrap();
+    let o = peakplan(&[
+        "simulate",
+        f,
+        "-r",
+        "3",
+        "--headroom",
+        "--no-pdf",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let said = text(&o.stdout);
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("headroom: ×"))
+        .unwrap_or_else(|| panic!("no headroom line in the summary:\n{said}"));
+    let o = peakplan(&[
+        "headroom",
+        f,
+        "-q",
+        "-r",
+        "3",
+        "--out",
+        alone.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    let read = |p: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let result = read(sim.join("result.json"));
+    let study = read(alone.join("headroom.json"));
+    assert_eq!(result["headroom"], study, "seed {SEED}");
+    let passes = study["overall"]["passes"].as_f64().unwrap();
+    assert!(
+        line.contains(&format!("×{passes:.2}")),
+        "{line} vs ×{passes}"
+    );
+    for (a, b) in [
+        ("csv/headroom.csv", "headroom.csv"),
+        ("charts/headroom.svg", "headroom.svg"),
+        ("charts/headroom.png", "headroom.png"),
+    ] {
+        assert_eq!(
+            std::fs::read(sim.join(a)).unwrap(),
+            std::fs::read(alone.join(b)).unwrap(),
+            "{a}"
+        );
+    }
+    // A result without the study has no `headroom` key at all.
+    let plain = dir.path().join("plain");
+    let o = peakplan(&[
+        "simulate",
+        f,
+        "-q",
+        "-r",
+        "2",
+        "--no-pdf",
+        "--no-charts",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(read(plain.join("result.json")).get("headroom").is_none());
+
+    // `peakplan report` reads it back: the summary line and the PDF's section.
+    let o = peakplan(&["report", sim.join("result.json").to_str().unwrap()]);
+    assert!(text(&o.stdout).contains(line), "{}", text(&o.stdout));
+    let pdf = dir.path().join("r.pdf");
+    let o = peakplan(&[
+        "report",
+        sim.join("result.json").to_str().unwrap(),
+        "-q",
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let has_pdftotext = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok();
+    if has_pdftotext {
+        let o = std::process::Command::new("pdftotext")
+            .args([pdf.to_str().unwrap(), "-"])
+            .output()
+            .unwrap();
+        let t = text(&o.stdout);
+        assert!(
+            t.contains("Headroom") && t.contains("headroom curve"),
+            "{t}"
+        );
+    }
+}

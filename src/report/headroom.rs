@@ -2,7 +2,8 @@
 //! objective), then each class, then every load simulated.
 
 use crate::result::VerdictStatus;
-use crate::study::headroom::{Bracket, Headroom, MAX_STEP, Outcome, Point, load_of};
+use crate::result::headroom::{Bracket, Headroom, Outcome, Point};
+use crate::study::headroom::{MAX_STEP, load_of};
 use std::fmt::Write;
 
 /// `×1.19`.
@@ -75,6 +76,28 @@ pub fn verdicts_word(p: &Point) -> String {
         (_, 0, u) => format!("{u} undecided"),
         (_, b, u) => format!("{b} break, {u} undecided"),
     }
+}
+
+/// The study in a few lines, for a simulation's summary and its PDF: the answer for
+/// every objective, then each class's own answer and knee.
+pub fn summary_lines(h: &Headroom) -> Vec<String> {
+    let mut lines = vec![match &h.overall {
+        Some(b) => overall_line(b),
+        None => "headroom: the scenario has no objectives (slos:); knees only".into(),
+    }];
+    for c in &h.classes {
+        let mut parts = Vec::new();
+        if let Some(b) = &c.objectives {
+            parts.push(format!("its objectives hold up to {}", cell(Some(b))));
+        }
+        if let Some(k) = &c.knee {
+            parts.push(format!("median twice nominal beyond {}", cell(Some(k))));
+        }
+        if !parts.is_empty() {
+            lines.push(format!("{}: {}", c.class, parts.join("; ")));
+        }
+    }
+    lines
 }
 
 /// The study on the terminal.

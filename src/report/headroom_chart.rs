@@ -4,7 +4,7 @@
 
 use super::charts::{HEIGHT, PALETTE, WIDTH, encode_png};
 use super::{OutFile, RenderError, font};
-use crate::study::headroom::Headroom;
+use crate::result::headroom::Headroom;
 use plotters::prelude::*;
 
 const HEADROOM: RGBColor = RGBColor(0, 130, 60);
@@ -131,14 +131,20 @@ fn failed(e: impl std::fmt::Display) -> RenderError {
     RenderError(format!("the headroom chart could not be drawn: {e}"))
 }
 
-/// `headroom.png` and `headroom.svg`.
-pub fn files(h: &Headroom) -> Result<Vec<OutFile>, RenderError> {
+/// The headroom curve as SVG (also what the PDF embeds).
+pub fn svg(h: &Headroom) -> Result<String, RenderError> {
     font::register_for_charts();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         draw(&root, h).map_err(failed)?;
     }
+    Ok(svg)
+}
+
+/// `headroom.png` and `headroom.svg`.
+pub fn files(h: &Headroom) -> Result<Vec<OutFile>, RenderError> {
+    let svg = svg(h)?;
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();

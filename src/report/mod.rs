@@ -58,9 +58,10 @@ pub trait Format {
 
 /// `result.json`.
 pub struct Json;
-/// `summary.csv`, `peaks.csv`, `resources.csv`, `series_fine.csv`, `series_coarse.csv`.
+/// `summary.csv`, `peaks.csv`, `resources.csv`, `series_fine.csv`, `series_coarse.csv`,
+/// and `headroom.csv` with a headroom study.
 pub struct Csv;
-/// The charts, each as PNG and SVG.
+/// The charts, each as PNG and SVG (the headroom curve too, with a headroom study).
 pub struct Charts;
 /// `report.pdf`, the capacity review.
 pub struct Pdf;
@@ -82,7 +83,14 @@ impl Format for Csv {
         "csv"
     }
     fn files(&self, r: &SimulationResult) -> Result<Vec<OutFile>, RenderError> {
-        csv::tables(r)
+        let mut files = csv::tables(r)?;
+        if let Some(h) = &r.headroom {
+            files.push(OutFile {
+                name: "headroom.csv".into(),
+                bytes: headroom::csv(h).into_bytes(),
+            });
+        }
+        Ok(files)
     }
 }
 
@@ -91,7 +99,11 @@ impl Format for Charts {
         "charts"
     }
     fn files(&self, r: &SimulationResult) -> Result<Vec<OutFile>, RenderError> {
-        charts::render_all(r)
+        let mut files = charts::render_all(r)?;
+        if let Some(h) = &r.headroom {
+            files.extend(headroom_chart::files(h)?);
+        }
+        Ok(files)
     }
 }
 

@@ -122,6 +122,13 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
             u.suffix
         );
     }
+    if let Some(h) = &r.headroom {
+        let lines = super::headroom::summary_lines(h);
+        let _ = writeln!(o, "{}", st.bold(&lines[0]));
+        for line in &lines[1..] {
+            let _ = writeln!(o, "  {line}");
+        }
+    }
     let _ = writeln!(o);
     let sc = &r.scenario;
     let _ = writeln!(

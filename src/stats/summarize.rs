@@ -89,6 +89,7 @@ pub fn summarize(model: &Model, gathered: Replications) -> SimulationResult {
         resources,
         per_replication: figures,
         series: all_series,
+        headroom: None,
     }
 }
 

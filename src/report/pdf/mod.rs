@@ -138,9 +138,19 @@ fn assumptions(f: &mut Flow, r: &SimulationResult) {
     }
 }
 
-fn charts_section(f: &mut Flow, list: &[Chart], warmup_s: f64) {
+fn charts_section(f: &mut Flow, list: &[Chart], warmup_s: f64, headroom: bool) {
     f.new_page();
     f.heading("5  Charts");
+    if headroom {
+        f.chart(
+            list.len(),
+            charts::WIDTH as f32 / charts::HEIGHT as f32,
+            "Figure 1. The headroom curve: each class's p95 latency against the load, both \
+             on log scales; the grey dashed line is the scenario as written (×1), the green \
+             one the headroom.",
+        );
+    }
+    let first = usize::from(headroom) + 1;
     for (i, c) in list.iter().enumerate() {
         let aspect = charts::WIDTH as f32 / c.height() as f32;
         let events = if c.has_events() {
@@ -154,7 +164,7 @@ fn charts_section(f: &mut Flow, list: &[Chart], warmup_s: f64) {
             &format!(
                 "Figure {}. The grey band at the start is the {:.0}-minute warm-up, left out of \
                  every estimate.{events}",
-                i + 1,
+                i + first,
                 warmup_s / 60.0
             ),
         );
@@ -209,10 +219,13 @@ fn appendix(f: &mut Flow, r: &SimulationResult) {
 pub fn render(r: &SimulationResult) -> Result<Vec<u8>, RenderError> {
     let clock = Clock::new(&r.scenario);
     let list = charts::charts(r);
-    let trees = list
+    let mut trees = list
         .iter()
         .map(|c| paint::svg_tree(&charts::svg(c, r)?))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(h) = &r.headroom {
+        trees.push(paint::svg_tree(&super::headroom_chart::svg(h)?)?);
+    }
     let mut f = Flow::new();
     title(&mut f, r, &clock);
     summary::executive_summary(&mut f, r);
@@ -222,7 +235,7 @@ pub fn render(r: &SimulationResult) -> Result<Vec<u8>, RenderError> {
     tables::clients_table(&mut f, r);
     tables::breakdown_table(&mut f, r);
     tables::resource_table(&mut f, r);
-    charts_section(&mut f, &list, r.scenario.warmup_s);
+    charts_section(&mut f, &list, r.scenario.warmup_s, r.headroom.is_some());
     appendix(&mut f, r);
     paint::paint(r, &f.pages, &trees, &clock)
 }

@@ -32,6 +32,30 @@ pub fn executive_summary(f: &mut Flow, r: &SimulationResult) {
     bottleneck(f, r, !warnings.is_empty());
     worst_hours(f, r);
     errors(f, r);
+    headroom(f, r);
+}
+
+/// The headroom study run with the simulation, when it was: the answer, then each
+/// class's (its curve is among the charts).
+fn headroom(f: &mut Flow, r: &SimulationResult) {
+    let Some(h) = &r.headroom else { return };
+    f.subheading("Headroom");
+    let lines = crate::report::headroom::summary_lines(h);
+    let first = lines[0].strip_prefix("headroom: ").unwrap_or(&lines[0]);
+    f.paragraph(&format!("Headroom {first}."), 10.5);
+    for line in &lines[1..] {
+        f.paragraph(&format!("• {line}."), 10.0);
+    }
+    f.paragraph(
+        &format!(
+            "Every open class's rate and closed class's users multiplied by the load, on a \
+             grid of steps of 2^(1/{}), each load with the same {} replications and seed; \
+             the knee is where a class's median latency reaches {}× its median at a \
+             sixteenth of the load. The headroom curve is among the charts.",
+            h.steps_per_doubling, h.replications, h.knee_factor
+        ),
+        8.5,
+    );
 }
 
 /// The resource closest to its capacity in its busiest bucket.
