@@ -369,19 +369,18 @@ fn simulate_shard(args: &SimulateArgs, arg: peakplan::shard::ShardArg) -> Result
 /// `peakplan merge SHARD_DIR… --out DIR`: the shards folded into the run's result, then
 /// what `simulate` writes and prints.
 fn merge(args: &MergeArgs) -> Result<(), Failure> {
-    let start = Instant::now();
     let merged =
         peakplan::shard::merge::merge(&args.shards, args.scenario.as_deref(), cli::VERSION)
             .map_err(Failure::BadInput)?;
     let result = peakplan::stats::summarize(&merged.model, merged.gathered);
-    let wall_s = start.elapsed().as_secs_f64();
     let mut wrote = String::new();
     if let Some(dir) = &args.out {
         let files = render(&result, &out_formats(&args.skip))?;
         wrote = write_files(dir, &files)?;
     }
     if !args.quiet {
-        emit(report::summary(&result, Some(wall_s), colour()))?;
+        // No wall time: the simulation ran in the shards, not here.
+        emit(report::summary(&result, None, colour()))?;
         emit(&wrote)?;
     }
     verdicts_exit(&result)
