@@ -355,11 +355,12 @@ fn simulate_shard(args: &SimulateArgs, arg: peakplan::shard::ShardArg) -> Result
     let wrote = write_files(dir, &files)?;
     if !args.run.quiet {
         emit(format!(
-            "shard {}/{}: replications {}..{} of {replications}{}",
+            "shard {}/{} ran replications {} to {} (of 0 to {}){}",
             plan.shard.index,
             plan.shard.count,
             range.start,
             range.end - 1,
+            replications - 1,
             wrote
         ))?;
     }

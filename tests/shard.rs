@@ -300,7 +300,7 @@ fn a_bad_shard_argument_exits_2() {
             env,
         )
     };
-    refused(&go("3/3", "5", &[]), "shard index 3 is outside 0..2");
+    refused(&go("3/3", "5", &[]), "shard index 3 is outside 0 to 2");
     refused(&go("0/6", "5", &[]), "6 shards for 5 replications");
     refused(
         &go("0/0", "5", &[]),
@@ -379,7 +379,7 @@ fn shards_that_do_not_make_one_run_are_refused_by_name() {
     );
     refused(
         &merge(&[&a[0], &a[2]], &out, &[]),
-        "replications 1, 2 of 0..4 are in none of the directories given",
+        "replications 1, 2 (of 0 to 4) are in none of the directories given",
     );
     refused(&merge(&[&a[0], &a[2]], &out, &[]), "shard 1/3 too");
     let copy = t.join("copy");
@@ -448,6 +448,12 @@ fn shards_that_do_not_make_one_run_are_refused_by_name() {
     refused(
         &merge(&[&b[0], &b[1], &b[2]], &out, &[]),
         "the shards were run by peakplan 9.9.9 ",
+    );
+    // A run of four billion replications, as no `simulate` writes.
+    edited(&b[0], "\"replications\": 5", "\"replications\": 4000000000");
+    refused(
+        &merge(&[&b[0]], &out, &[]),
+        "damaged shard manifest: `replications` must be 1 to 1000",
     );
     // A manifest from a newer peakplan, and one that is not a manifest at all.
     edited(&b[0], "\"format_version\": 1", "\"format_version\": 7");

@@ -14,6 +14,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const FILE: &str = "manifest.json";
 /// A manifest is a few kilobytes; a larger `manifest.json` is not one.
 const MAX_BYTES: u64 = 16 << 20;
+/// The most replications a run has (`-r` is at most 1,000).
+const MAX_REPLICATIONS: u32 = 1000;
 
 /// A file the model was built from, as the loader named it (relative to the directory
 /// `simulate` ran in, unless given absolute), with its [`super::hash::content_hash`].
@@ -119,10 +121,18 @@ pub fn parse(bytes: &[u8]) -> Result<Manifest, (String, &'static str)> {
     }
     let m: Manifest = serde_json::from_slice(bytes)
         .map_err(|e| (format!("damaged shard manifest: {e}"), rerun))?;
+    // The bounds `simulate` puts on them, so a hand-edited manifest cannot ask `merge`
+    // for a table of four billion replications.
+    let run = (1..=MAX_REPLICATIONS).contains(&m.replications)
+        && (1..=m.replications).contains(&m.shards)
+        && m.shard < m.shards;
     let sorted = m.held.windows(2).all(|w| w[0] < w[1]);
-    if !sorted || m.held.last().is_some_and(|&i| i >= m.replications) || m.inputs.is_empty() {
+    if !run || !sorted || m.held.last().is_some_and(|&i| i >= m.replications) || m.inputs.is_empty()
+    {
         return Err((
-            "damaged shard manifest: `held` is not ascending indices below `replications`, or `inputs` is empty".into(),
+            format!(
+                "damaged shard manifest: `replications` must be 1 to {MAX_REPLICATIONS}, `shards` 1 to `replications`, `shard` below `shards`, `held` ascending indices below `replications`, and `inputs` not empty"
+            ),
             rerun,
         ));
     }

@@ -163,7 +163,7 @@ fn owners(dirs: &[PathBuf], manifests: &[Manifest]) -> Result<Vec<usize>, String
             .collect();
         return Err(fail(
             format!(
-                "replications {} of 0..{} are in none of the directories given",
+                "replications {} (of 0 to {}) are in none of the directories given",
                 list(&missing),
                 r - 1
             ),

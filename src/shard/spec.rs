@@ -71,7 +71,7 @@ impl ShardArg {
         };
         if index >= self.count {
             return Err(format!(
-                "error: shard index {index} is outside 0..{} (--shard I/N counts from 0)\n  hint: with {} shards the indices are 0 to {}",
+                "error: shard index {index} is outside 0 to {} (--shard I/N counts from 0)\n  hint: with {} shards the indices are 0 to {}",
                 self.count - 1,
                 self.count,
                 self.count - 1
