@@ -35,6 +35,14 @@ A closed standard output (`| head`) ends a command quietly with 0, after its fil
 pub enum Command {
     /// Simulate a scenario and print throughput, latency, errors and utilisation.
     Simulate(SimulateArgs),
+    /// Gather the shards of a run (`simulate --shard I/N --out DIR`) into its result: the
+    /// same files, summary and exit code (0, 5 or 6) as `simulate --out` on one machine.
+    ///
+    /// Checks the shards are of one run (version, seed, replications, shard count, the
+    /// hashes of the scenario and its profiles) and hold every replication once, loads
+    /// the scenario again and checks its hashes, then folds the replications in index
+    /// order: result.json is byte-identical to the single run's (docs/scale-out.md).
+    Merge(MergeArgs),
     /// Re-render a saved result (result.json) as a summary, PDF, CSV or charts, without
     /// simulating again.
     Report(ReportArgs),
@@ -121,12 +129,39 @@ pub struct SimulateArgs {
     pub until_decided: Option<u32>,
     /// Also find the headroom (as `peakplan headroom` does, with the same seed and
     /// replications): the summary, result.json, the CSV, the charts and the PDF gain it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     pub headroom: bool,
+    /// Run only shard I (0 to N-1) of N: a contiguous block of the replications, written
+    /// into --out DIR as records and a manifest for `peakplan merge` (docs/scale-out.md).
+    /// `auto/N` reads I from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID
+    /// minus SLURM_ARRAY_TASK_MIN (Slurm).
+    #[arg(long, value_name = "I/N", value_parser = peakplan::shard::spec::parse, requires = "out", conflicts_with = "until_decided")]
+    pub shard: Option<peakplan::shard::ShardArg>,
     #[command(flatten)]
     pub skip: SkipArgs,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard directories written by `peakplan simulate FILE --shard I/N --out DIR`, one per
+    /// shard, in any order.
+    #[arg(required = true, value_name = "SHARD_DIR", value_hint = ValueHint::DirPath)]
+    pub shards: Vec<PathBuf>,
+    /// Directory to write results into, as `simulate --out` does (result.json, csv/,
+    /// charts/, report.pdf); created if missing.
+    #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
+    /// The scenario file, when it is not where the shards read it (same name and
+    /// contents: its hash, and every profile's, is checked against the manifests).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub skip: SkipArgs,
+    /// No summary on the terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// What `--out DIR` may leave out.

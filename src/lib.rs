@@ -14,6 +14,7 @@ pub mod report;
 pub mod result;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod study;

@@ -5,7 +5,9 @@ mod cli;
 mod shell;
 
 use clap::Parser;
-use cli::{CalibrateArgs, Cli, Command, HeadroomArgs, ReportArgs, SimulateArgs, SkipArgs};
+use cli::{
+    CalibrateArgs, Cli, Command, HeadroomArgs, MergeArgs, ReportArgs, SimulateArgs, SkipArgs,
+};
 use peakplan::model::Model;
 use peakplan::report::{self, Format, OutFile};
 use peakplan::result::SimulationResult;
@@ -73,7 +75,11 @@ impl Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Simulate(args) => simulate(&args),
+        Command::Simulate(args) => match args.shard {
+            Some(shard) => simulate_shard(&args, shard),
+            None => simulate(&args),
+        },
+        Command::Merge(args) => merge(&args),
         Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
         Command::Headroom(args) => headroom(&args),
@@ -329,6 +335,67 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
     }
     if !args.run.quiet {
         emit(report::summary(&result, Some(wall_s), colour()))?;
+        emit(&wrote)?;
+    }
+    verdicts_exit(&result)
+}
+
+/// `peakplan simulate FILE --shard I/N --out DIR`: this shard's replications as records
+/// and a manifest (`peakplan::shard`); no summary, as one shard decides nothing.
+fn simulate_shard(args: &SimulateArgs, arg: peakplan::shard::ShardArg) -> Result<(), Failure> {
+    use peakplan::shard::{self, Plan};
+    let (model, inputs) = peakplan::scenario::load_traced(&args.file)
+        .map_err(|d| Failure::BadInput(d.to_string()))?;
+    let replications = args.run.replications.unwrap_or(model.run.replications);
+    let plan = Plan {
+        shard: arg
+            .resolve(replications, |v| std::env::var(v).ok())
+            .map_err(Failure::BadInput)?,
+        seed: args.run.seed.unwrap_or(model.run.seed),
+        replications,
+        threads: threads(args.run.threads),
+    };
+    let range = plan.shard.range(replications);
+    let progress = Progress::of_range(&model, replications, range.clone());
+    let scenario = args.file.display().to_string();
+    let files = with_progress(args.run.quiet, &progress, || {
+        shard::simulate(&model, &scenario, &inputs, plan, cli::VERSION, &progress)
+    })
+    .map_err(Failure::Stopped)?;
+    let dir = args
+        .out
+        .as_deref()
+        .expect("clap requires --out with --shard");
+    let wrote = write_files(dir, &files)?;
+    if !args.run.quiet {
+        emit(format!(
+            "shard {}/{} ran replications {} to {} (of 0 to {}){}",
+            plan.shard.index,
+            plan.shard.count,
+            range.start,
+            range.end - 1,
+            replications - 1,
+            wrote
+        ))?;
+    }
+    Ok(())
+}
+
+/// `peakplan merge SHARD_DIR… --out DIR`: the shards folded into the run's result, then
+/// what `simulate` writes and prints.
+fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let merged =
+        peakplan::shard::merge::merge(&args.shards, args.scenario.as_deref(), cli::VERSION)
+            .map_err(Failure::BadInput)?;
+    let result = peakplan::stats::summarize(&merged.model, merged.gathered);
+    let mut wrote = String::new();
+    if let Some(dir) = &args.out {
+        let files = render(&result, &out_formats(&args.skip))?;
+        wrote = write_files(dir, &files)?;
+    }
+    if !args.quiet {
+        // No wall time: the simulation ran in the shards, not here.
+        emit(report::summary(&result, None, colour()))?;
         emit(&wrote)?;
     }
     verdicts_exit(&result)

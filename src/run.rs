@@ -25,6 +25,13 @@ impl Progress {
         }
     }
 
+    /// Progress of replications `range` alone, of a run of `replications` (a shard).
+    pub fn of_range(model: &Model, replications: u32, range: std::ops::Range<u32>) -> Self {
+        let mut p = Progress::new(model, replications);
+        p.total_ns = model.horizon.duration.as_nanos() * u64::from(range.end - range.start);
+        p
+    }
+
     /// The counter of replication `i` (the last one for indices beyond those planned).
     fn of(&self, i: u32) -> &AtomicU64 {
         let last = self.per_replication.len().saturating_sub(1);
@@ -70,16 +77,32 @@ pub fn extend(
     threads: usize,
     progress: &Progress,
 ) -> Result<(), RunStopped> {
+    let seed = gathered.seed;
+    let from = gathered.len() as u32;
+    each(model, seed, from..upto, threads, progress, |rep| {
+        gathered.add(model, rep)
+    })
+}
+
+/// Runs replications `range` on `threads` threads and hands each to `take` in index order
+/// (what [`extend`] folds, and what a shard writes down).
+pub fn each(
+    model: &Model,
+    seed: u64,
+    range: std::ops::Range<u32>,
+    threads: usize,
+    progress: &Progress,
+    mut take: impl FnMut(sim::Replication),
+) -> Result<(), RunStopped> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("building a thread pool only fails when threads cannot be spawned");
-    let seed = gathered.seed;
-    // Replications run `threads` at a time and are folded in index order, so only that
+    // Replications run `threads` at a time and are handed on in index order, so only that
     // many replications' series are ever held at once (memory flat in the horizon).
-    let mut next = gathered.len() as u32;
-    while next < upto {
-        let end = (next + threads as u32).min(upto);
+    let mut next = range.start;
+    while next < range.end {
+        let end = (next + threads as u32).min(range.end);
         let outcomes: Vec<Result<sim::Replication, RunStopped>> = pool.install(|| {
             (next..end)
                 .into_par_iter()
@@ -88,7 +111,7 @@ pub fn extend(
         });
         // The first failure by index, whichever thread saw one first.
         for outcome in outcomes {
-            gathered.add(model, outcome?);
+            take(outcome?);
         }
         next = end;
     }

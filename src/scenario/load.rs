@@ -28,15 +28,18 @@ const MAX_DEPTH: usize = 32;
 /// Events replayed from aliases over a whole document (the "billion laughs" guard).
 const MAX_ALIAS_REPLAY: usize = 20_000;
 
-/// The files a scenario was read from; a [`super::located::Pos`] indexes `names`.
+/// The files a scenario was read from; a [`super::located::Pos`] indexes `names`, and
+/// `texts` holds what was read from each (what `simulate --shard` hashes).
 #[derive(Debug, Default)]
 pub struct Sources {
     pub names: Vec<String>,
+    pub texts: Vec<String>,
 }
 
 impl Sources {
-    pub fn add(&mut self, name: String) -> usize {
+    pub fn add(&mut self, name: String, text: &str) -> usize {
         self.names.push(name);
+        self.texts.push(text.to_owned());
         self.names.len() - 1
     }
 }
@@ -343,7 +346,7 @@ impl Resolver<'_> {
                 return self.diags.push(d);
             }
         };
-        let id = self.sources.add(shown.clone());
+        let id = self.sources.add(shown.clone(), &text);
         let mut base: T = match parse(&text, id, &shown) {
             Ok(b) => b,
             Err(d) => return self.diags.push(d),

@@ -57,6 +57,32 @@ pub fn load_str_at(
     load_named(text, origin, base_dir, origin, load)
 }
 
+/// A file a scenario was built from (the scenario, then each profile as it was resolved),
+/// as the loader named it and the text it read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: String,
+    pub text: String,
+}
+
+/// Like [`load`], also handing back every file read, each once, in the order first read:
+/// what `simulate --shard` hashes so `merge` can tell that nothing changed in between.
+pub fn load_traced(path: &Path) -> Result<(Model, Vec<Input>), Diagnostics> {
+    let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let (model, sources) = load_sources(&text, &path.display().to_string(), base_dir, &stem, 1.0)?;
+    let mut inputs: Vec<Input> = Vec::new();
+    for (path, text) in sources.names.into_iter().zip(sources.texts) {
+        if !inputs.iter().any(|i| i.path == path) {
+            inputs.push(Input { path, text });
+        }
+    }
+    Ok((model, inputs))
+}
+
 fn load_named(
     text: &str,
     origin: &str,
@@ -64,15 +90,25 @@ fn load_named(
     default_name: &str,
     load: f64,
 ) -> Result<Model, Diagnostics> {
+    load_sources(text, origin, base_dir, default_name, load).map(|(model, _)| model)
+}
+
+fn load_sources(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    default_name: &str,
+    load: f64,
+) -> Result<(Model, load::Sources), Diagnostics> {
     let mut sources = load::Sources::default();
-    let file = sources.add(origin.to_owned());
+    let file = sources.add(origin.to_owned(), text);
     let mut scenario: raw::Scenario =
         load::parse(text, file, origin).map_err(|d| Diagnostics(vec![d]))?;
     let profile_problems = load::resolve_profiles(&mut scenario, &mut sources, base_dir);
     if !profile_problems.is_empty() {
         return Err(Diagnostics(profile_problems));
     }
-    validate::validate(scenario, &sources, default_name, load)
+    validate::validate(scenario, &sources, default_name, load).map(|m| (m, sources))
 }
 
 /// The JSON Schema (2020-12) of the scenario format, for editors.

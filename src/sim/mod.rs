@@ -38,7 +38,7 @@ mod request;
 
 pub use database::Db;
 pub use gauges::{GaugeSpec, GaugeTable, Resource, Scope};
-pub use observe::{Cause, ClassObs, CoarseClassBucket, FineClassBucket};
+pub use observe::{AbandonObs, Cause, ClassObs, CoarseClassBucket, FineClassBucket};
 pub use odoo::background_connections;
 pub use probe::SpanCounts;
 pub use queue_job::{JobId, JobQueue, QueueFull};
