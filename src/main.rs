@@ -175,6 +175,7 @@ fn validate(file: &Path) -> Result<(), Failure> {
             "websocket classes",
         ),
         (m.integrations.len(), "integration", "integrations"),
+        (m.timeline.len(), "timeline change", "timeline changes"),
     ] {
         if n > 0 {
             parts.push(count_of(n, one, many));

@@ -581,6 +581,29 @@ pub struct Configuration {
     pub integrations: Vec<IntegrationConfig>,
     /// Calendar events, in scenario order.
     pub calendar_events: Vec<EventConfig>,
+    /// The timeline's changes, each integration's outages first (empty and absent
+    /// without any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<ChangeConfig>,
+}
+
+/// One change on the timeline.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChangeConfig {
+    pub name: String,
+    /// `outage`, `slow`, `degrade` or `noisy_neighbour`.
+    pub action: String,
+    /// `integration.NAME`, `class.NAME`, `postgres.cpu`, `postgres.volume`, `replica.…`.
+    pub target: String,
+    pub start_local: String,
+    /// `None`: to the horizon's end.
+    pub end_local: Option<String>,
+    /// `slow`: the factor on the work; `degrade`: the share of capacity left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    /// `noisy_neighbour`: the threads it keeps runnable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<f64>,
 }
 
 /// The Odoo deployment (odoo.conf per pod).

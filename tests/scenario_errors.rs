@@ -895,8 +895,11 @@ fn estate_sections_fill_the_model() {
         .map(|(a, b)| (a.as_secs_f64(), b.as_secs_f64()))
         .collect();
     assert_eq!(secs, vec![(32_400.0, 36_000.0), (75_600.0, 76_200.0)]);
-    assert!(i[0].is_down(peakplan::model::SimTime::from_secs(75_600)));
-    assert!(!i[0].is_down(peakplan::model::SimTime::from_secs(76_200)));
+    // The outages are the timeline's first changes, each `[start, end)`.
+    let outage = &m.timeline[1];
+    assert!(outage.active_at(peakplan::model::SimTime::from_secs(75_600)));
+    assert!(!outage.active_at(peakplan::model::SimTime::from_secs(76_200)));
+    assert_eq!(m.timeline.len(), 2);
     assert_eq!((i[1].error_ratio, i[1].timeout.as_secs_f64()), (0.0, 30.0));
     assert!(i[1].outages.is_empty());
 

@@ -131,19 +131,14 @@ pub struct Integration {
     pub error_ratio: f64,
     /// Client timeout: during an outage a call fails after this long.
     pub timeout: SimTime,
-    /// Outage windows `[start, end)` in simulation time, sorted, not overlapping.
+    /// Outage windows `[start, end)` in simulation time, sorted, not overlapping (for
+    /// reports; the simulation learns of them from the timeline, `Model::timeline`).
     pub outages: Vec<(SimTime, SimTime)>,
     /// The API's own rate limit (`integrations.<name>.rate_limit`): a token bucket on the
     /// provider's side, shared by every caller in the estate. A call that finds no token
     /// is answered 429 at once (providers reject, they do not delay): the synchronous
     /// call fails. `None` = no limit.
     pub rate_limit: Option<RateLimit>,
-}
-
-impl Integration {
-    pub fn is_down(&self, t: SimTime) -> bool {
-        self.outages.iter().any(|(a, b)| *a <= t && t < *b)
-    }
 }
 
 /// Synchronous calls a class makes to an integration while holding its worker.

@@ -10,6 +10,7 @@ mod estate;
 mod queue_job;
 mod slo;
 mod time;
+mod timeline;
 
 pub use calendar::{Calendar, CalendarEvent, EventKind, HourMark, RateSegment, WeeklyBaseline};
 pub use dist::{Dist, MAX_COUNT_MEAN, MAX_COUNT_SAMPLE, readable, whole_and_fraction};
@@ -25,6 +26,7 @@ pub use queue_job::{
 };
 pub use slo::{MAX_SLO_SUBJECTS, MAX_SLOS, Slo, SloMetric, SloWindow, min_completed_for_quantile};
 pub use time::SimTime;
+pub use timeline::{Change, Effect, Part};
 
 /// A fully validated scenario.
 #[derive(Clone, Debug)]
@@ -56,6 +58,9 @@ pub struct Model {
     /// Service-level objectives, in scenario order (one per class for an objective
     /// written for every class).
     pub slos: Vec<Slo>,
+    /// Changes during the run (`timeline:`, and the integrations' `outages:`), in
+    /// scenario order: each integration's outages first, then the timeline's entries.
+    pub timeline: Vec<Change>,
 }
 
 impl Model {

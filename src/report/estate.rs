@@ -283,3 +283,31 @@ pub fn events(c: &Configuration) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The timeline's changes, one line each: what, on what, from when to when.
+pub fn changes(c: &Configuration) -> Vec<(String, String)> {
+    c.timeline
+        .iter()
+        .map(|t| {
+            let how = match (t.factor, t.threads) {
+                (Some(f), _) if t.action == "slow" => format!(" ×{f} work"),
+                (Some(f), _) => format!(", {:.0} % of capacity left", f * 100.0),
+                (_, Some(n)) => format!(", {n} threads runnable"),
+                _ => String::new(),
+            };
+            let until = t
+                .end_local
+                .as_ref()
+                .map_or("the horizon's end".to_string(), |e| e.clone());
+            (
+                t.name.clone(),
+                format!(
+                    "{} {}{how}, {} → {until}",
+                    t.action.replace('_', " "),
+                    t.target,
+                    t.start_local
+                ),
+            )
+        })
+        .collect()
+}

@@ -163,6 +163,9 @@ pub fn summary(r: &SimulationResult, wall_s: Option<f64>, colour: bool) -> Strin
         for (name, line) in estate::events(c) {
             let _ = writeln!(o, "  event {name}: {line}");
         }
+        for (name, line) in estate::changes(c) {
+            let _ = writeln!(o, "  change {name}: {line}");
+        }
     }
 
     class_table(&mut o, r, &st);

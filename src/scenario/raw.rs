@@ -40,6 +40,48 @@ pub struct Scenario {
     pub integrations: L<OrderedMap<Located<Integration>>>,
     /// Service-level objectives: name → objective, in file order.
     pub slos: L<OrderedMap<Located<Slo>>>,
+    /// Changes during the run — an integration down, a slow module release, a degraded
+    /// volume, a noisy neighbour on the database — in file order.
+    pub timeline: L<Vec<Located<Change>>>,
+}
+
+/// One change on the timeline: from `at`, for `duration` (absent: to the horizon's end),
+/// `action` on `target`.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// A name for reports; default `ACTION TARGET`.
+    pub name: L<String>,
+    /// Local date-time in `horizon.timezone` when the change happens; within the horizon.
+    pub at: L<String>,
+    /// How long it lasts (then it is undone: the integration is back, the release rolled
+    /// back…); absent = to the horizon's end.
+    pub duration: L<Text>,
+    /// What changes: `integration.NAME`, `class.NAME`, `postgres.cpu`, `postgres.volume`,
+    /// `replica.cpu` or `replica.volume`.
+    pub target: L<String>,
+    /// What happens to it.
+    pub action: L<ChangeAction>,
+    /// `slow`: the factor on the class's work (Odoo CPU, queries, reads), > 1 is slower;
+    /// `degrade`: the share of the cores or I/O capacity left, in (0, 1].
+    pub factor: L<f64>,
+    /// `noisy_neighbour`: the threads something else keeps runnable on the server's
+    /// cores (each shares them like one query).
+    pub threads: L<f64>,
+}
+
+/// What a timeline change does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeAction {
+    /// An integration does not answer: each call fails after the integration's timeout.
+    Outage,
+    /// A class's requests need `factor` × their work (a slow module release).
+    Slow,
+    /// A database server's cores or volume keep `factor` of their capacity.
+    Degrade,
+    /// Something else takes a database server's CPU: `threads` runnable threads.
+    NoisyNeighbour,
 }
 
 /// One service-level objective: exactly one of `latency`, `over` (with `at_most`),

@@ -71,7 +71,8 @@ impl ClassFacts {
                     memory_growth: !c.memory_growth_mib.is_zero(),
                     locks_or_calls,
                     cpu_only: !queries && !cache_lookups && !locks_or_calls && !writes,
-                    demand_changes: model.calendar.changes_demand(i),
+                    demand_changes: model.calendar.changes_demand(i)
+                        || super::timeline::slows(model, i),
                     calls: c.calls.iter().map(|u| u.calls).sum(),
                     new_sessions: c.new_session_ratio > 0.0 && redis,
                     spawns: !c.spawns.is_empty(),

@@ -53,8 +53,9 @@ impl Sim<'_> {
             self.sample_try(class_id, on_replica, &mut rng)
         };
         if facts.demand_changes {
-            // An event's `demand:` scales the request's work, the same draws scaled.
-            let f = self.model.calendar.demand_at(class_id, arrival);
+            // An event's `demand:` scales the request's work, the same draws scaled, and
+            // so does a `slow` change in force as the try starts.
+            let f = self.model.calendar.demand_at(class_id, arrival) * self.timeline.slow[class_id];
             (cpu_s, db_s, io_s) = (cpu_s * f, db_s * f, io_s * f);
         }
         let rows = if facts.writes {
@@ -353,7 +354,7 @@ impl Sim<'_> {
             }
         }
         let rng = &mut self.requests[req as usize].rng;
-        let (duration, fails) = if api.is_down(self.now) {
+        let (duration, fails) = if self.timeline.api_down[use_.integration] {
             (api.timeout, true)
         } else {
             let latency = SimTime::from_secs_f64(api.latency_s.sample(rng));

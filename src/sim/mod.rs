@@ -35,6 +35,7 @@ mod queue_job;
 mod redis;
 mod replica;
 mod request;
+mod timeline;
 
 pub use database::Db;
 pub use gauges::{GaugeSpec, GaugeTable, Resource, Scope};
@@ -158,6 +159,11 @@ enum Ev {
     Checkpoint {
         end: bool,
     },
+    /// Timeline change `index` starts, or ends (`end`).
+    Change {
+        index: u32,
+        end: bool,
+    },
 }
 
 /// A replication ended early because it hit a limit.
@@ -273,6 +279,8 @@ pub struct Sim<'m> {
     gauges: GaugeTable,
     obs: Observer,
     events: u64,
+    /// What the timeline's changes in force have set.
+    timeline: timeline::TimelineState,
 }
 
 /// Largest batch one arrival brings (a larger sample is capped).
@@ -474,12 +482,14 @@ impl<'m> Sim<'m> {
                 .with_probes(probe::Probes::new(model)),
             gauges,
             events: 0,
+            timeline: timeline::TimelineState::new(model),
         };
         sim.redis_levels();
         sim.open_background_connections()?;
         sim.add_cron_workers();
         sim.start_crons()?;
         sim.start_checkpoints()?;
+        sim.start_timeline()?;
         for c in 0..n {
             sim.schedule_arrival(c as u32)?;
             if let Some(p) = &model.classes[c].population {
@@ -625,6 +635,7 @@ impl<'m> Sim<'m> {
             }
             Ev::ReplayReady => self.on_replay_ready(),
             Ev::Checkpoint { end } => self.on_checkpoint(end),
+            Ev::Change { index, end } => self.on_change(index, end),
         }
     }
 

@@ -125,6 +125,14 @@ impl PsStation {
         self.update_rate();
     }
 
+    /// From `now` on, only `share` (≤ 1) of the servers are there — a degraded volume,
+    /// cores taken away — each still at full speed.
+    pub fn set_share(&mut self, now: SimTime, share: f64) {
+        self.advance(now);
+        self.cores = self.servers * share;
+        self.update_rate();
+    }
+
     /// The virtual work clock at `now`: work a job present since `t` has done is
     /// `clock(now) − clock(t)`, as long as the station was never idle in between.
     pub fn clock(&mut self, now: SimTime) -> f64 {

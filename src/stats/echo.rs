@@ -2,11 +2,14 @@
 //! model, with every total (workers over all pods, usable connections, `maxmemory`) taken
 //! from the gauge table rather than worked out again here.
 
-use crate::model::{EvictionPolicy, HitBasis, Model, PoolMode, RateLimit, SimTime, Volume};
+use crate::model::{
+    Change, Db, Effect, EvictionPolicy, HitBasis, Model, Part, PoolMode, RateLimit, SimTime, Volume,
+};
 use crate::result::{
-    ChannelConfig, ClassMultiplier, ClassRateLimit, Configuration, EventConfig, HitRatioBasis,
-    IngressConfig, IntegrationConfig, OdooConfig, PgBouncerConfig, PostgresConfig, RateLimitConfig,
-    RedisCacheConfig, RedisConfig, ReplicaConfig, VolumeConfig, Window, WritePathConfig,
+    ChangeConfig, ChannelConfig, ClassMultiplier, ClassRateLimit, Configuration, EventConfig,
+    HitRatioBasis, IngressConfig, IntegrationConfig, OdooConfig, PgBouncerConfig, PostgresConfig,
+    RateLimitConfig, RedisCacheConfig, RedisConfig, ReplicaConfig, VolumeConfig, Window,
+    WritePathConfig,
 };
 use crate::sim::{GaugeTable, Resource};
 
@@ -198,5 +201,51 @@ pub fn configuration(model: &Model) -> Configuration {
                     .collect(),
             })
             .collect(),
+        timeline: model.timeline.iter().map(|c| change(model, c)).collect(),
+    }
+}
+
+/// One timeline change in words a reader of the result recognises: its action, target
+/// and factor as a scenario writes them.
+fn change(model: &Model, c: &Change) -> ChangeConfig {
+    let db = |db: Db| match db {
+        Db::Primary => "postgres",
+        Db::Replica => "replica",
+    };
+    let (action, target, factor, threads) = match c.effect {
+        Effect::Outage { integration } => (
+            "outage",
+            format!("integration.{}", model.integrations[integration].name),
+            None,
+            None,
+        ),
+        Effect::Slow { class, factor } => (
+            "slow",
+            format!("class.{}", model.classes[class].name),
+            Some(factor),
+            None,
+        ),
+        Effect::Degrade { db: d, part, share } => {
+            let part = match part {
+                Part::Cpu => "cpu",
+                Part::Volume => "volume",
+            };
+            ("degrade", format!("{}.{part}", db(d)), Some(share), None)
+        }
+        Effect::Neighbour { db: d, threads } => (
+            "noisy_neighbour",
+            format!("{}.cpu", db(d)),
+            None,
+            Some(threads),
+        ),
+    };
+    ChangeConfig {
+        name: c.name.clone(),
+        action: action.into(),
+        target,
+        start_local: model.horizon.local_time(c.start),
+        end_local: c.end.map(|e| model.horizon.local_time(e)),
+        factor,
+        threads,
     }
 }

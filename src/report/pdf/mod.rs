@@ -118,10 +118,21 @@ fn assumptions(f: &mut Flow, r: &SimulationResult) {
     };
     f.subheading("Estate simulated");
     f.key_values(&estate::lines(c), 9.0);
+    let cpu = match c.odoo.cpu_per_pod {
+        Some(_) => {
+            "A pod's Odoo processes (HTTP workers, cron workers, the evented process) share \
+             its CPU limit's cores as the kernel shares them."
+        }
+        None => {
+            "No pod CPU limit is set (estate.odoo.cpu): each Odoo process spends its CPU time \
+             without contention, as on a core of its own."
+        }
+    };
     f.paragraph(
-        "Totals in brackets and the usable connections are the capacities the utilisation \
-         figures below are measured against. Odoo CPU is not a shared resource in the model: \
-         each HTTP worker spends its CPU time without contention (as on a core of its own), so pods have no core count.",
+        &format!(
+            "Totals in brackets and the usable connections are the capacities the utilisation \
+             figures below are measured against. {cpu}"
+        ),
         8.5,
     );
     f.subheading("Calendar events");
@@ -133,6 +144,17 @@ fn assumptions(f: &mut Flow, r: &SimulationResult) {
         f.paragraph(
             "Times are local; an event's multiplier ramps linearly from 1 over its ramp-up, \
              holds, and ramps back over its ramp-down; overlapping events multiply.",
+            8.5,
+        );
+    }
+    let changes = estate::changes(c);
+    if !changes.is_empty() {
+        f.subheading("Changes on the timeline");
+        f.key_values(&changes, 9.0);
+        f.paragraph(
+            "Times are local; each change holds from its start until its end (then it is \
+             undone) or the horizon's end. A degraded server's utilisation is measured \
+             against its full capacity.",
             8.5,
         );
     }

@@ -25,6 +25,7 @@ mod settings;
 mod slos;
 mod storage;
 mod time;
+mod timeline;
 mod workload;
 
 use super::diag::{Diagnostic, Diagnostics};
@@ -547,7 +548,10 @@ pub fn validate(
     } = estate;
     let mut model = Model {
         name: name.unwrap_or_else(unreported),
-        horizon: horizon.unwrap_or_else(unreported).model,
+        horizon: horizon
+            .as_ref()
+            .map(|h| h.model.clone())
+            .unwrap_or_else(unreported),
         calendar: calendar.unwrap_or_else(unreported),
         classes: classes.unwrap_or_else(unreported),
         odoo: odoo.unwrap_or_else(unreported),
@@ -559,12 +563,17 @@ pub fn validate(
         stats: stats.unwrap_or_else(unreported),
         run: run.unwrap_or_else(unreported),
         slos: Vec::new(),
+        timeline: Vec::new(),
     };
     // What the run would fail on at start-up or while allocating, checked on the model.
     feasible::background_connections_fit(&mut cx, &s, &model);
     feasible::working_memory_fits(&mut cx, &s, &model);
     feasible::rate_limit_buckets_fit(&mut cx, &s, &model);
     model.slos = slos::slos(&mut cx, s.slos.as_ref(), &model).unwrap_or_default();
+    if let Some(h) = &horizon {
+        model.timeline =
+            timeline::timeline(&mut cx, s.timeline.as_ref(), h, &model).unwrap_or_default();
+    }
     if !cx.diags.is_empty() {
         return Err(Diagnostics(cx.diags));
     }
