@@ -7,6 +7,7 @@
 mod calendar;
 mod dist;
 mod estate;
+pub mod gate;
 mod queue_job;
 mod slo;
 mod time;
@@ -56,6 +57,9 @@ pub struct Model {
     /// Service-level objectives, in scenario order (one per class for an objective
     /// written for every class).
     pub slos: Vec<Slo>,
+    /// The sizing gate's tolerances (`gate.tolerances`), in scenario order; never
+    /// simulated, read by `study::gate`.
+    pub gate: Vec<gate::ToleranceRule>,
 }
 
 impl Model {

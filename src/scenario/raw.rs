@@ -8,7 +8,7 @@
 //!
 //! The doc comments become the descriptions of `peakplan schema`.
 
-use super::located::{Located, OrderedMap, Text};
+use super::located::{Located, OrderedMap, Text, TextOrOff};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -40,6 +40,20 @@ pub struct Scenario {
     pub integrations: L<OrderedMap<Located<Integration>>>,
     /// Service-level objectives: name → objective, in file order.
     pub slos: L<OrderedMap<Located<Slo>>>,
+    /// `peakplan gate`: how far a change may move each metric before it counts as a
+    /// regression (docs/ci.md). Not simulated.
+    pub gate: L<Gate>,
+}
+
+/// The sizing gate's settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// `METRIC` or `METRIC.SUBJECT` → a percentage or `off`: `latency_p95: 10%`,
+    /// `latency_p95.checkout: 20%`, `error_ratio: 0.1%` (percentage points),
+    /// `slo.checkout-p95: 5%` (of the objective's target). Metrics: throughput,
+    /// error_ratio, latency_mean, latency_p50, latency_p95, latency_p99, slo.
+    pub tolerances: L<OrderedMap<Located<TextOrOff>>>,
 }
 
 /// One service-level objective: exactly one of `latency`, `over` (with `at_most`),

@@ -14,6 +14,7 @@ mod contention;
 mod dist;
 mod estate;
 mod feasible;
+mod gate;
 mod integrations;
 mod job_runner;
 mod jobs;
@@ -559,12 +560,14 @@ pub fn validate(
         stats: stats.unwrap_or_else(unreported),
         run: run.unwrap_or_else(unreported),
         slos: Vec::new(),
+        gate: Vec::new(),
     };
     // What the run would fail on at start-up or while allocating, checked on the model.
     feasible::background_connections_fit(&mut cx, &s, &model);
     feasible::working_memory_fits(&mut cx, &s, &model);
     feasible::rate_limit_buckets_fit(&mut cx, &s, &model);
     model.slos = slos::slos(&mut cx, s.slos.as_ref(), &model).unwrap_or_default();
+    model.gate = gate::gate(&mut cx, s.gate.as_ref(), &model).unwrap_or_default();
     if !cx.diags.is_empty() {
         return Err(Diagnostics(cx.diags));
     }
