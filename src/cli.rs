@@ -66,7 +66,7 @@ pub enum Command {
     /// --tolerance).
     Calibrate(CalibrateArgs),
     /// Fail a merge when a change to the estate or the workload makes sizing regress
-    /// against a baseline result — never on seed noise.
+    /// against a baseline result, and never on seed noise.
     ///
     /// `peakplan gate --baseline BASE.json SCENARIO` simulates SCENARIO with the
     /// baseline's seed and replications; `peakplan gate BASE.json CHANGE.json` compares two
