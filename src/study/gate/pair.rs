@@ -28,7 +28,7 @@ impl fmt::Display for Mismatch {
     }
 }
 
-const HINT_RESIMULATE: &str = "write the baseline again with this peakplan: `peakplan simulate SCENARIO --out DIR` (then DIR/result.json), or `peakplan gate --update-baseline`";
+const HINT_RESIMULATE: &str = "write the baseline again with this peakplan: `peakplan simulate SCENARIO --out DIR` (then DIR/result.json)";
 
 /// The checks on one result the gate pairs: its replications' own figures, at least two
 /// replications, one entry per replication in index order. `role` is `baseline` or
@@ -80,7 +80,7 @@ pub fn check_same_scenario(
                 "the baseline is of scenario `{}`, the change of `{name}`: the scenario names differ",
                 baseline.scenario.name
             ),
-            "compare a scenario with a baseline of itself (its `name:`, else its file name, names it), or write a new baseline with --update-baseline",
+            "compare a scenario with a baseline of itself (its `name:`, else its file name, names it); for a new scenario, write its baseline with `peakplan simulate SCENARIO --out DIR` (DIR/result.json)",
         ));
     }
     let base: BTreeSet<&str> = baseline.classes.iter().map(|c| c.name.as_str()).collect();
@@ -102,7 +102,7 @@ pub fn check_same_scenario(
                 list(base.difference(&change).collect()),
                 list(change.difference(&base).collect())
             ),
-            "the gate compares the same classes; after adding or removing a class, write a new baseline with --update-baseline",
+            "the gate compares the same classes; after adding or removing a class, write a new baseline with `peakplan simulate SCENARIO --out DIR` (DIR/result.json) and commit it with the change",
         ));
     }
     Ok(())
