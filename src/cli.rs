@@ -29,6 +29,8 @@ Exit codes:
   4  an output file (or standard output) could not be written
   5  simulate: an objective breaks (its whole interval misses the target); headroom: one fails at x1; calibrate --check: a class is off the logs
   6  simulate: no objective breaks, but one is undecided or had nothing to measure
+  7  gate: a metric regresses beyond its tolerance, or an objective that held breaks
+  8  gate: no regression, but a metric is undecided (its interval straddles the tolerance)
 A closed standard output (`| head`) ends a command quietly with 0, after its files.";
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +73,15 @@ pub enum Command {
     /// logs' own (exit 5 when a class's p95 or throughput differs by more than
     /// --tolerance).
     Calibrate(CalibrateArgs),
+    /// Fail a merge when a change to the estate or the workload makes sizing regress
+    /// against a baseline result, and never on seed noise.
+    ///
+    /// `peakplan gate --baseline BASE.json SCENARIO` simulates SCENARIO with the
+    /// baseline's seed and replications; `peakplan gate BASE.json CHANGE.json` compares two
+    /// results. Each metric's paired difference (replication by replication) and its
+    /// interval are decided against a tolerance (the scenario's `gate:` block, then
+    /// --tolerance): exit 7 on a regression, 8 when undecided, 0 on a pass (docs/ci.md).
+    Gate(GateArgs),
     /// Print the JSON Schema of the scenario format (for editor completion and checks).
     Schema,
     /// Reproduce queueing theory (Erlang C, M/M/c/K, M/G/1, PS, Jackson, MVA) with the
@@ -210,6 +221,41 @@ pub struct HeadroomArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// With --baseline: the scenario (YAML) to simulate as the change. Without: the
+    /// baseline's result.json, then the change's.
+    #[arg(required = true, num_args = 1..=2, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub files: Vec<PathBuf>,
+    /// The baseline result (a result.json of `peakplan simulate --out DIR`); the scenario
+    /// is simulated with its seed and replications.
+    #[arg(long, value_name = "BASE.json", value_hint = ValueHint::FilePath)]
+    pub baseline: Option<PathBuf>,
+    /// METRIC[.CLASS]=PERCENT or =off, e.g. `latency_p95=10%`, `error_ratio=0.2%`,
+    /// `slo.checkout-p95=off` (repeatable; wins over the scenario's `gate:`).
+    #[arg(long, value_name = "METRIC=VALUE")]
+    pub tolerance: Vec<String>,
+    /// Write the `peakplan.gate` JSON document to this file.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub json: Option<PathBuf>,
+    /// Write a Markdown summary (for a pull-request comment) to this file.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub markdown: Option<PathBuf>,
+    /// Write JUnit XML (a testcase per metric and class) to this file.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub junit: Option<PathBuf>,
+    /// Accept the change: write its result over the baseline file (atomically), say so,
+    /// and exit 0 whatever the comparison found.
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Worker threads for replications (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// No progress bar and no table on the terminal (annotations are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,8 @@ mod shell;
 
 use clap::Parser;
 use cli::{
-    CalibrateArgs, Cli, Command, HeadroomArgs, MergeArgs, ReportArgs, SimulateArgs, SkipArgs,
+    CalibrateArgs, Cli, Command, GateArgs, HeadroomArgs, MergeArgs, ReportArgs, SimulateArgs,
+    SkipArgs,
 };
 use peakplan::model::Model;
 use peakplan::report::{self, Format, OutFile};
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
         Command::Validate { file } => validate(&file),
         Command::Headroom(args) => headroom(&args),
         Command::Calibrate(args) => calibrate(&args),
+        Command::Gate(args) => gate(&args),
         Command::Schema => match serde_json::to_string_pretty(&peakplan::scenario::json_schema()) {
             Ok(schema) => emit(format!("{schema}\n")),
             Err(e) => Err(Failure::Internal(format!(
@@ -480,6 +482,83 @@ fn headroom(args: &HeadroomArgs) -> Result<(), Failure> {
         None if study.overall.is_some() => Err(Failure::Verdicts(5)),
         _ => Ok(()),
     }
+}
+
+/// `peakplan gate`: the change simulated against the baseline (or read), the files, the
+/// table and annotations; exit 7 on a regression, 8 when undecided.
+fn gate(args: &GateArgs) -> Result<(), Failure> {
+    use peakplan::study::gate::{self, Decision};
+    let (g, change_json) = match (&args.baseline, args.files.as_slice()) {
+        (Some(base), [scenario]) => {
+            let p = gate::prepare(base, scenario, &args.tolerance).map_err(Failure::BadInput)?;
+            let progress = Progress::new(&p.model, p.replications());
+            let threads = threads(args.threads);
+            let change = with_progress(args.quiet, &progress, || {
+                run::simulate(&p.model, p.seed(), p.replications(), threads, &progress)
+            })
+            .map_err(Failure::Stopped)?;
+            (p.compare(&change), report::to_json(&change).into_bytes())
+        }
+        (None, [base, change]) => {
+            let (g, _, bytes) =
+                gate::from_files(base, change, &args.tolerance).map_err(Failure::BadInput)?;
+            (g, bytes)
+        }
+        _ => {
+            return Err(Failure::BadInput(
+                "error: give `--baseline BASE.json SCENARIO` or `BASE.json CHANGE.json`\n  hint: see `peakplan gate --help`".into(),
+            ));
+        }
+    };
+    let baseline = args.baseline.as_deref().unwrap_or(&args.files[0]);
+    gate_outputs(args, &g, baseline, &change_json)?;
+    match g.decision {
+        _ if args.update_baseline => Ok(()),
+        Decision::Regression => Err(Failure::Verdicts(7)),
+        Decision::Undecided => Err(Failure::Verdicts(8)),
+        _ => Ok(()),
+    }
+}
+
+/// The gate's files (each atomic), then the table and, on GitHub Actions, annotations;
+/// with --update-baseline the change's result replaces the baseline last.
+fn gate_outputs(
+    args: &GateArgs,
+    g: &peakplan::study::gate::Gate,
+    baseline: &Path,
+    change_json: &[u8],
+) -> Result<(), Failure> {
+    use report::{gate, gate_ci};
+    let write = |path: &Path, bytes: &[u8]| {
+        report::write::atomic(path, bytes)
+            .map_err(|e| Failure::Output(format!("error: cannot write {}: {e}", path.display())))
+    };
+    for (path, text) in [
+        (&args.json, gate::json as fn(&_) -> String),
+        (&args.markdown, gate::markdown),
+        (&args.junit, gate_ci::junit),
+    ] {
+        if let Some(p) = path {
+            write(p, text(g).as_bytes())?;
+        }
+    }
+    if args.update_baseline {
+        write(baseline, change_json)?;
+    }
+    if !args.quiet {
+        emit(gate::text(g))?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        emit(gate_ci::annotations(g))?;
+    }
+    if args.update_baseline {
+        note(&format!(
+            "baseline updated: {} now holds the change's result (accepted with --update-baseline; the comparison above was {})",
+            baseline.display(),
+            g.decision.name()
+        ));
+    }
+    Ok(())
 }
 
 /// Exit 5 when an objective breaks, 6 when none breaks but one is undecided (or had

@@ -7,6 +7,7 @@
 mod calendar;
 mod dist;
 mod estate;
+pub mod gate;
 mod queue_job;
 mod slo;
 mod time;
@@ -61,6 +62,9 @@ pub struct Model {
     /// Changes during the run (`timeline:`, and the integrations' `outages:`), in
     /// scenario order: each integration's outages first, then the timeline's entries.
     pub timeline: Vec<Change>,
+    /// The sizing gate's tolerances (`gate.tolerances`), in scenario order; never
+    /// simulated, read by `study::gate`.
+    pub gate: Vec<gate::ToleranceRule>,
 }
 
 impl Model {

@@ -8,6 +8,8 @@ mod clients;
 mod csv;
 mod estate;
 mod font;
+pub mod gate;
+pub mod gate_ci;
 pub mod headroom;
 pub mod headroom_chart;
 mod json;

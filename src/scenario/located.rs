@@ -116,6 +116,52 @@ impl JsonSchema for Text {
     }
 }
 
+/// A scalar kept as text that may also be the word `off`, which YAML reads as `false`:
+/// `false` becomes the text `off` (and `true` the text `on`, which no key accepts), so
+/// validation sees what was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextOrOff(pub String);
+
+impl<'de> Deserialize<'de> for TextOrOff {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TextOrOff;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a percentage such as `10%`, or `off`")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<TextOrOff, E> {
+                Ok(TextOrOff(if v { "on" } else { "off" }.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextOrOff, E> {
+                Ok(TextOrOff(v.trim().to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TextOrOff, E> {
+                Ok(TextOrOff(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TextOrOff, E> {
+                Ok(TextOrOff(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TextOrOff, E> {
+                Ok(TextOrOff(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for TextOrOff {
+    fn schema_name() -> Cow<'static, str> {
+        "PercentageOrOff".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": ["string", "number", "boolean"],
+            "description": "a percentage such as `10%`, or `off`"
+        })
+    }
+}
+
 /// A YAML mapping with string keys, in file order.
 #[derive(Clone, Debug)]
 pub struct OrderedMap<V>(pub Vec<(Located<String>, V)>);

@@ -13,7 +13,7 @@ mod diag;
 mod load;
 mod located;
 mod raw;
-mod suggest;
+pub mod suggest;
 pub mod units;
 mod validate;
 mod yaml_path;

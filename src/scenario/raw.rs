@@ -8,7 +8,7 @@
 //!
 //! The doc comments become the descriptions of `peakplan schema`.
 
-use super::located::{Located, OrderedMap, Text};
+use super::located::{Located, OrderedMap, Text, TextOrOff};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -43,6 +43,9 @@ pub struct Scenario {
     /// Changes during the run — an integration down, a slow module release, a degraded
     /// volume, a noisy neighbour on the database — in file order.
     pub timeline: L<Vec<Located<Change>>>,
+    /// `peakplan gate`: how far a change may move each metric before it counts as a
+    /// regression (docs/ci.md). Not simulated.
+    pub gate: L<Gate>,
 }
 
 /// One change on the timeline: from `at`, for `duration` (absent: to the horizon's end),
@@ -82,6 +85,17 @@ pub enum ChangeAction {
     Degrade,
     /// Something else takes a database server's CPU: `threads` runnable threads.
     NoisyNeighbour,
+}
+
+/// The sizing gate's settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// `METRIC` or `METRIC.SUBJECT` → a percentage or `off`: `latency_p95: 10%`,
+    /// `latency_p95.checkout: 20%`, `error_ratio: 0.1%` (percentage points),
+    /// `slo.checkout-p95: 5%` (of the objective's target). Metrics: throughput,
+    /// error_ratio, latency_mean, latency_p50, latency_p95, latency_p99, slo.
+    pub tolerances: L<OrderedMap<Located<TextOrOff>>>,
 }
 
 /// One service-level objective: exactly one of `latency`, `over` (with `at_most`),

@@ -3,4 +3,5 @@
 //! random numbers, `sim/draws.rs`) — and reads their results. Nothing here simulates by
 //! itself or knows the simulation's insides.
 
+pub mod gate;
 pub mod headroom;

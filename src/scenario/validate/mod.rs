@@ -14,6 +14,7 @@ mod contention;
 mod dist;
 mod estate;
 mod feasible;
+mod gate;
 mod integrations;
 mod job_runner;
 mod jobs;
@@ -564,6 +565,7 @@ pub fn validate(
         run: run.unwrap_or_else(unreported),
         slos: Vec::new(),
         timeline: Vec::new(),
+        gate: Vec::new(),
     };
     // What the run would fail on at start-up or while allocating, checked on the model.
     feasible::background_connections_fit(&mut cx, &s, &model);
@@ -574,6 +576,7 @@ pub fn validate(
         model.timeline =
             timeline::timeline(&mut cx, s.timeline.as_ref(), h, &model).unwrap_or_default();
     }
+    model.gate = gate::gate(&mut cx, s.gate.as_ref(), &model).unwrap_or_default();
     if !cx.diags.is_empty() {
         return Err(Diagnostics(cx.diags));
     }
