@@ -8,6 +8,7 @@ mod calendar;
 mod dist;
 mod estate;
 mod queue_job;
+pub mod sizing;
 mod slo;
 mod time;
 

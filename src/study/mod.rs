@@ -4,3 +4,6 @@
 //! itself or knows the simulation's insides.
 
 pub mod headroom;
+pub mod size;
+pub mod size_cost;
+pub mod size_prune;

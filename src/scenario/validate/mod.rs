@@ -22,6 +22,7 @@ mod population;
 mod recurrence;
 mod schedule;
 mod settings;
+pub mod sizing;
 mod slos;
 mod storage;
 mod time;
