@@ -24,7 +24,7 @@ pub fn sizing(s: &raw::Scenario, sources: &Sources) -> Result<Option<Sizing>, Di
     };
     let knobs = knobs(&mut cx, s, block);
     let prices = prices(&mut cx, block, knobs.as_deref());
-    let (replications, max_replications) = replications(&mut cx, &block.value);
+    let (replications, max_replications) = replications(&mut cx, &block.value, block.pos);
     if !cx.diags.is_empty() {
         return Err(Diagnostics(cx.diags));
     }
@@ -363,8 +363,7 @@ fn prices(
     ok.then_some(Some(prices))
 }
 
-fn replications(cx: &mut Ctx, s: &raw::Sizing) -> (Option<u32>, Option<u32>) {
-    let at = Pos::default();
+fn replications(cx: &mut Ctx, s: &raw::Sizing, at: Pos) -> (Option<u32>, Option<u32>) {
     let why = "at least one replication";
     let reps = cx.int(
         s.replications.as_ref(),
