@@ -27,8 +27,8 @@ Exit codes:
   2  bad input: the scenario, a profile or a command-line argument is wrong
   3  the run was stopped by a limit (event budget, requests in flight)
   4  an output file (or standard output) could not be written
-  5  simulate: an objective breaks (its whole interval misses the target); headroom: one fails at x1; calibrate --check: a class is off the logs
-  6  simulate: no objective breaks, but one is undecided or had nothing to measure
+  5  simulate, merge: an objective breaks (its whole interval misses the target); headroom: one fails at x1; size: nothing in the ranges holds; calibrate --check: a class is off the logs
+  6  simulate, merge: no objective breaks, but one is undecided or had nothing to measure
   7  gate: a metric regresses beyond its tolerance, or an objective that held breaks
   8  gate: no regression, but a metric is undecided (its interval straddles the tolerance)
 A closed standard output (`| head`) ends a command quietly with 0, after its files.";
@@ -62,6 +62,16 @@ pub enum Command {
     /// headroom.json, headroom.csv and the headroom curve (PNG, SVG). Exit 5 when the scenario as written has no
     /// headroom (an objective does not hold at its own load).
     Headroom(HeadroomArgs),
+    /// Find the cheapest configuration of the knobs in the scenario's `sizing:` block at
+    /// which every objective holds, with a certificate: each configuration one step down
+    /// on any knob fails.
+    ///
+    /// Every configuration is validated like a user's file and runs the same seed and
+    /// replications (more while an objective is undecided, up to a cap); see
+    /// docs/sizing.md. `--out DIR` writes size.json, scenario-fragment.yaml, odoo.conf,
+    /// postgresql.conf (and pgbouncer.ini, redis.conf). Exit 5 when nothing in the ranges
+    /// holds.
+    Size(SizeArgs),
     /// Calibrate workload classes, their weekly baseline and demands from Odoo and
     /// Traefik request logs, and write a scenario; or, with --check, compare a scenario's
     /// simulation with the logs.
@@ -256,6 +266,23 @@ pub struct GateArgs {
     /// No progress bar and no table on the terminal (annotations are still printed).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    /// Scenario file (YAML) with objectives (`slos:`) and a `sizing:` block.
+    #[arg(value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+    /// Directory to write size.json and the chosen configuration's settings files into;
+    /// created if missing.
+    #[arg(long, short = 'o', value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
+    /// Cap of replications per configuration while an objective is undecided (default:
+    /// `sizing.max_replications`, else twice the replications).
+    #[arg(long, value_name = "MAX_REPLICATIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_replications: Option<u32>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]

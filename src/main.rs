@@ -7,7 +7,7 @@ mod shell;
 use clap::Parser;
 use cli::{
     CalibrateArgs, Cli, Command, GateArgs, HeadroomArgs, MergeArgs, ReportArgs, SimulateArgs,
-    SkipArgs,
+    SizeArgs, SkipArgs,
 };
 use peakplan::model::Model;
 use peakplan::report::{self, Format, OutFile};
@@ -84,6 +84,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report(&args),
         Command::Validate { file } => validate(&file),
         Command::Headroom(args) => headroom(&args),
+        Command::Size(args) => size(&args),
         Command::Calibrate(args) => calibrate(&args),
         Command::Gate(args) => gate(&args),
         Command::Schema => match serde_json::to_string_pretty(&peakplan::scenario::json_schema()) {
@@ -559,6 +560,100 @@ fn gate_outputs(
         ));
     }
     Ok(())
+}
+
+/// `peakplan size FILE`: the study (a progress line on a terminal), its files, then the
+/// terminal; exit 5 when nothing in the ranges holds.
+fn size(args: &SizeArgs) -> Result<(), Failure> {
+    use peakplan::study::size::{self, Counters};
+    let (model, sizing) = peakplan::scenario::load_sizing(&args.file)
+        .map_err(|d| Failure::BadInput(d.to_string()))?;
+    let sizing = sizing.ok_or_else(|| {
+        Failure::BadInput(format!(
+            "error: {} has no `sizing:` block\n  hint: name the knobs to vary, e.g. `sizing: {{knobs: {{estate.odoo.pods: 2..12}}}}` (docs/sizing.md)",
+            args.file.display()
+        ))
+    })?;
+    let settings = size::settings(
+        &model,
+        &sizing,
+        args.run.seed,
+        args.run.replications,
+        args.max_replications,
+        threads(args.run.threads),
+    );
+    let counters = Counters::default();
+    let study = with_counters(args.run.quiet, &counters, || {
+        size::study(
+            &model,
+            &sizing,
+            |o| peakplan::scenario::load_with(&args.file, o),
+            settings,
+            &counters,
+        )
+    });
+    let mut wrote = String::new();
+    if let Some(dir) = &args.out {
+        let json = serde_json::to_string_pretty(&study)
+            .map_err(|e| Failure::Internal(format!("error: cannot write size.json: {e}")))?;
+        let mut files = vec![OutFile {
+            name: "size.json".into(),
+            bytes: format!("{json}\n").into_bytes(),
+        }];
+        files.extend(report::size_snippets::files(&study));
+        wrote = write_files(dir, &files)?;
+    }
+    if !args.run.quiet {
+        emit(report::size::text(&study))?;
+        emit(&wrote)?;
+    }
+    if study.chosen.is_none() {
+        Err(Failure::Verdicts(5))
+    } else {
+        Ok(())
+    }
+}
+
+/// Runs `work` while this thread shows the search's counts on stderr (terminals only,
+/// not with `--quiet`, after a second).
+fn with_counters<T: Send>(
+    quiet: bool,
+    c: &peakplan::study::size::Counters,
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    use std::sync::atomic::Ordering::Relaxed;
+    let show = !quiet && std::io::stderr().is_terminal();
+    std::thread::scope(|s| {
+        let handle = s.spawn(work);
+        let start = Instant::now();
+        let mut bar: Option<indicatif::ProgressBar> = None;
+        while !handle.is_finished() {
+            std::thread::sleep(Duration::from_millis(100));
+            if show && bar.is_none() && start.elapsed() >= Duration::from_secs(1) {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} sizing: {msg} [{elapsed}]")
+                        .expect("static template"),
+                );
+                bar = Some(b);
+            }
+            if let Some(b) = &bar {
+                b.set_message(format!(
+                    "{} configurations done, {} pruned, {} simulated",
+                    c.done.load(Relaxed),
+                    c.pruned.load(Relaxed),
+                    c.simulated.load(Relaxed)
+                ));
+                b.tick();
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        handle
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
 }
 
 /// Exit 5 when an objective breaks, 6 when none breaks but one is undecided (or had

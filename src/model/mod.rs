@@ -9,6 +9,7 @@ mod dist;
 mod estate;
 pub mod gate;
 mod queue_job;
+pub mod sizing;
 mod slo;
 mod time;
 mod timeline;

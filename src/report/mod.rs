@@ -16,6 +16,8 @@ mod json;
 mod numbers;
 mod pdf;
 mod read;
+pub mod size;
+pub mod size_snippets;
 mod terminal;
 mod time;
 mod verdicts;

@@ -12,6 +12,7 @@
 mod diag;
 mod load;
 mod located;
+mod overrides;
 mod raw;
 pub mod suggest;
 pub mod units;
@@ -21,6 +22,7 @@ mod yaml_path;
 pub use diag::{Diagnostic, Diagnostics};
 
 use crate::model::Model;
+use crate::model::sizing::{Knob, KnobValue, Sizing};
 use std::path::Path;
 
 /// Loads and validates a scenario file, resolving `profile:` references relative to it.
@@ -109,6 +111,44 @@ fn load_sources(
         return Err(Diagnostics(profile_problems));
     }
     validate::validate(scenario, &sources, default_name, load).map(|m| (m, sources))
+}
+
+/// Reads a scenario for `peakplan size`: the model as written and its `sizing:` block
+/// (`None` when it has none), each validated.
+pub fn load_sizing(path: &Path) -> Result<(Model, Option<Sizing>), Diagnostics> {
+    let (scenario, sources, stem) = read_resolved(path)?;
+    let sizing = validate::sizing::sizing(&scenario, &sources)?;
+    let model = validate::validate(scenario, &sources, &stem, 1.0)?;
+    Ok((model, sizing))
+}
+
+/// The scenario at `path` with each (knob, value) written over its own setting before
+/// validation (a candidate of `peakplan size`): refused exactly as a file saying so
+/// would be, the diagnostics pointing at the knob.
+pub fn load_with(path: &Path, overrides: &[(Knob, KnobValue)]) -> Result<Model, Diagnostics> {
+    let (mut scenario, sources, stem) = read_resolved(path)?;
+    validate::sizing::sizing(&scenario, &sources)?;
+    overrides::apply(&mut scenario, overrides);
+    validate::validate(scenario, &sources, &stem, 1.0)
+}
+
+/// A scenario file parsed, its profiles resolved; with its sources and file stem.
+fn read_resolved(path: &Path) -> Result<(raw::Scenario, load::Sources, String), Diagnostics> {
+    let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let origin = path.display().to_string();
+    let mut sources = load::Sources::default();
+    let file = sources.add(origin.clone(), &text);
+    let mut scenario: raw::Scenario =
+        load::parse(&text, file, &origin).map_err(|d| Diagnostics(vec![d]))?;
+    let problems = load::resolve_profiles(&mut scenario, &mut sources, base_dir);
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    Ok((scenario, sources, stem))
 }
 
 /// The JSON Schema (2020-12) of the scenario format, for editors.

@@ -46,6 +46,9 @@ pub struct Scenario {
     /// `peakplan gate`: how far a change may move each metric before it counts as a
     /// regression (docs/ci.md). Not simulated.
     pub gate: L<Gate>,
+    /// What `peakplan size` may vary, and the prices it ranks by; ignored by the other
+    /// commands (docs/sizing.md).
+    pub sizing: L<Sizing>,
 }
 
 /// One change on the timeline: from `at`, for `duration` (absent: to the horizon's end),
@@ -96,6 +99,99 @@ pub struct Gate {
     /// `slo.checkout-p95: 5%` (of the objective's target). Metrics: throughput,
     /// error_ratio, latency_mean, latency_p50, latency_p95, latency_p99, slo.
     pub tolerances: L<OrderedMap<Located<TextOrOff>>>,
+}
+
+/// The search space of `peakplan size`: knobs (scenario paths and their values) and the
+/// unit prices the configurations are ranked by.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sizing {
+    /// Scenario path → values, in file order: `estate.odoo.pods: 2..12`,
+    /// `estate.postgres.volume.iops: 3000..12000 by 1000` or a list in increasing order,
+    /// `estate.odoo.cpu: ["1", "1500m", "2"]`.
+    pub knobs: L<OrderedMap<Located<KnobValues>>>,
+    /// Unit prices per month; absent = ranked by footprint (vCPU, then memory).
+    pub prices: L<Prices>,
+    /// Replications each configuration starts with; default `run.replications`.
+    pub replications: L<i64>,
+    /// While an objective is undecided, replications are added up to this many; default
+    /// 2 × `replications`; ≥ `replications`, ≤ 1000.
+    pub max_replications: L<i64>,
+}
+
+/// Unit prices per month, in `currency`. Every resource a knob varies needs its price.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Prices {
+    /// Currency code for reports, e.g. `EUR`; required.
+    pub currency: L<String>,
+    /// Per vCPU of Odoo pods (pod `cpu` × pods; without `cpu`, one per process).
+    pub pod_vcpu: L<f64>,
+    /// Per PostgreSQL core (primary and replica).
+    pub postgres_core: L<f64>,
+    /// Per 1,000 provisioned IOPS of each PostgreSQL volume.
+    pub iops_1000: L<f64>,
+    /// Per GiB of Redis `maxmemory`.
+    pub redis_gib: L<f64>,
+}
+
+/// A knob's values: a range `A..B` (whole numbers, optionally `by STEP`) or a list.
+#[derive(Clone, Debug)]
+pub enum KnobValues {
+    Range(String),
+    List(Vec<Text>),
+}
+
+impl<'de> Deserialize<'de> for KnobValues {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KnobValues;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a range `2..12` (or `3000..12000 by 1000`) or a list of values")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KnobValues, E> {
+                Ok(KnobValues::Range(v.trim().to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KnobValues, E> {
+                Ok(KnobValues::List(vec![Text(v.to_string())]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KnobValues, E> {
+                Ok(KnobValues::List(vec![Text(v.to_string())]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<KnobValues, E> {
+                Ok(KnobValues::List(vec![Text(v.to_string())]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KnobValues, A::Error> {
+                let mut out = Vec::new();
+                while let Some(t) = seq.next_element::<Text>()? {
+                    if out.len() >= 10_000 {
+                        return Err(de::Error::custom("more than 10,000 values"));
+                    }
+                    out.push(t);
+                }
+                Ok(KnobValues::List(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for KnobValues {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "KnobValues".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "a range `2..12` or `3000..12000 by 1000`, or a list of values in increasing order",
+            "oneOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "array", "items": {"type": ["string", "number"]}}
+            ]
+        })
+    }
 }
 
 /// One service-level objective: exactly one of `latency`, `over` (with `at_most`),

@@ -5,3 +5,6 @@
 
 pub mod gate;
 pub mod headroom;
+pub mod size;
+pub mod size_cost;
+pub mod size_prune;

@@ -23,6 +23,7 @@ mod population;
 mod recurrence;
 mod schedule;
 mod settings;
+pub mod sizing;
 mod slos;
 mod storage;
 mod time;
