@@ -31,7 +31,8 @@ fn cost(size: &Size, c: &Config) -> String {
 fn value(o: &ObjectiveAt, x: Option<f64>) -> String {
     match (x, o.unit.as_str()) {
         (None, _) => "—".into(),
-        (Some(v), "share") => format!("{:.3} %", v * 100.0),
+        // A share's interval may dip below 0 by rounding: `-0.000 %` reads as a sign.
+        (Some(v), "share") => format!("{:.3} %", (v * 100.0).max(0.0)),
         (Some(v), "s") => format!("{v:.3} s"),
         (Some(v), u) => format!("{v:.4} {u}"),
     }

@@ -269,7 +269,7 @@ pub struct Size {
 }
 
 /// What the study says it does not cover.
-pub const NOT_SIMULATED: &str = "failures (N+1 node loss, a zone lost) are not simulated: the model has no timeline of failures yet; the choice holds the peak with every node up";
+pub const NOT_SIMULATED: &str = "failures (N+1 node loss, a zone lost) are not simulated: the timeline has no node or zone changes yet; the choice holds the peak with every node up and the scenario's own timeline";
 
 /// Runs the study on `base` (the scenario as written) and its `sizing`. `build` gives
 /// the model of a configuration (validated like a user's file).
