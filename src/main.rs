@@ -264,9 +264,15 @@ fn threads(threads: Option<u32>) -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Runs `work` on its own thread while this one draws a progress bar on stderr — only on a
-/// terminal, not with `--quiet`, and only once the run has lasted a second.
-fn with_progress<T: Send>(quiet: bool, progress: &Progress, work: impl FnOnce() -> T + Send) -> T {
+/// Runs `work` on its own thread while this one shows a bar on stderr — only on a
+/// terminal, not with `--quiet`, and only once the work has lasted a second: `make`
+/// builds it then, `update` refreshes it every 100 ms.
+fn with_bar<T: Send>(
+    quiet: bool,
+    make: impl Fn() -> indicatif::ProgressBar,
+    update: impl Fn(&indicatif::ProgressBar),
+    work: impl FnOnce() -> T + Send,
+) -> T {
     let show = !quiet && std::io::stderr().is_terminal();
     std::thread::scope(|s| {
         let handle = s.spawn(work);
@@ -275,18 +281,10 @@ fn with_progress<T: Send>(quiet: bool, progress: &Progress, work: impl FnOnce() 
         while !handle.is_finished() {
             std::thread::sleep(Duration::from_millis(100));
             if show && bar.is_none() && start.elapsed() >= Duration::from_secs(1) {
-                let b = indicatif::ProgressBar::new(1000);
-                b.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{spinner} simulating [{bar:40}] {percent:>3}% eta {eta}",
-                    )
-                    .expect("static template")
-                    .progress_chars("=> "),
-                );
-                bar = Some(b);
+                bar = Some(make());
             }
             if let Some(b) = &bar {
-                b.set_position((progress.fraction() * 1000.0) as u64);
+                update(b);
             }
         }
         if let Some(b) = bar {
@@ -296,6 +294,25 @@ fn with_progress<T: Send>(quiet: bool, progress: &Progress, work: impl FnOnce() 
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     })
+}
+
+/// [`with_bar`] showing the replications' progress.
+fn with_progress<T: Send>(quiet: bool, progress: &Progress, work: impl FnOnce() -> T + Send) -> T {
+    let make = || {
+        let b = indicatif::ProgressBar::new(1000);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} simulating [{bar:40}] {percent:>3}% eta {eta}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        b
+    };
+    let update = |b: &indicatif::ProgressBar| {
+        b.set_position((progress.fraction() * 1000.0) as u64);
+    };
+    with_bar(quiet, make, update, work)
 }
 
 fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
@@ -614,46 +631,31 @@ fn size(args: &SizeArgs) -> Result<(), Failure> {
     }
 }
 
-/// Runs `work` while this thread shows the search's counts on stderr (terminals only,
-/// not with `--quiet`, after a second).
+/// [`with_bar`] showing the size search's counts.
 fn with_counters<T: Send>(
     quiet: bool,
     c: &peakplan::study::size::Counters,
     work: impl FnOnce() -> T + Send,
 ) -> T {
     use std::sync::atomic::Ordering::Relaxed;
-    let show = !quiet && std::io::stderr().is_terminal();
-    std::thread::scope(|s| {
-        let handle = s.spawn(work);
-        let start = Instant::now();
-        let mut bar: Option<indicatif::ProgressBar> = None;
-        while !handle.is_finished() {
-            std::thread::sleep(Duration::from_millis(100));
-            if show && bar.is_none() && start.elapsed() >= Duration::from_secs(1) {
-                let b = indicatif::ProgressBar::new_spinner();
-                b.set_style(
-                    indicatif::ProgressStyle::with_template("{spinner} sizing: {msg} [{elapsed}]")
-                        .expect("static template"),
-                );
-                bar = Some(b);
-            }
-            if let Some(b) = &bar {
-                b.set_message(format!(
-                    "{} configurations done, {} pruned, {} simulated",
-                    c.done.load(Relaxed),
-                    c.pruned.load(Relaxed),
-                    c.simulated.load(Relaxed)
-                ));
-                b.tick();
-            }
-        }
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-        handle
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
+    let make = || {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} sizing: {msg} [{elapsed}]")
+                .expect("static template"),
+        );
+        b
+    };
+    let update = |b: &indicatif::ProgressBar| {
+        b.set_message(format!(
+            "{} configurations done, {} pruned, {} simulated",
+            c.done.load(Relaxed),
+            c.pruned.load(Relaxed),
+            c.simulated.load(Relaxed)
+        ));
+        b.tick();
+    };
+    with_bar(quiet, make, update, work)
 }
 
 /// Exit 5 when an objective breaks, 6 when none breaks but one is undecided (or had
