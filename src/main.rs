@@ -341,12 +341,10 @@ fn simulate(args: &SimulateArgs) -> Result<(), Failure> {
             replications: reps,
             threads: threads(args.run.threads),
         };
-        result.headroom = Some(headroom_study(
-            &args.file,
-            &result,
-            settings,
-            args.run.quiet,
-        )?);
+        // ×1 is the simulation itself, unless `--until-decided` added replications.
+        let at_one = (result.run.replications == reps).then_some(&result);
+        let study = headroom_search(&args.file, at_one, settings, args.run.quiet)?;
+        result.headroom = Some(study);
     }
     // Files first, then the terminal: a closed stdout must not lose the run.
     let mut wrote = String::new();
@@ -420,18 +418,6 @@ fn merge(args: &MergeArgs) -> Result<(), Failure> {
         emit(&wrote)?;
     }
     verdicts_exit(&result)
-}
-
-/// The headroom study of `file`, ×1 read from `result` when it ran the same replications
-/// (not after `--until-decided` added some); each load tried is told on stderr.
-fn headroom_study(
-    file: &Path,
-    result: &SimulationResult,
-    settings: peakplan::study::headroom::Settings,
-    quiet: bool,
-) -> Result<peakplan::result::headroom::Headroom, Failure> {
-    let at_one = (result.run.replications == settings.replications).then_some(result);
-    headroom_search(file, at_one, settings, quiet)
 }
 
 /// Runs the headroom study of `file`, each load tried told on stderr unless `quiet`.

@@ -35,12 +35,8 @@ pub fn load(path: &Path) -> Result<Model, Diagnostics> {
 /// requests that spawn them). The bounds on rates, users and arrivals apply to the scaled
 /// figures.
 pub fn load_at(path: &Path, load: f64) -> Result<Model, Diagnostics> {
-    let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    load_named(&text, &path.display().to_string(), base_dir, &stem, load)
+    let (scenario, sources, stem) = read_resolved(path)?;
+    validate::validate(scenario, &sources, &stem, load)
 }
 
 /// Like [`load`], for text that is not in a file (tests, the validation suite). `origin`
@@ -70,12 +66,8 @@ pub struct Input {
 /// Like [`load`], also handing back every file read, each once, in the order first read:
 /// what `simulate --shard` hashes so `merge` can tell that nothing changed in between.
 pub fn load_traced(path: &Path) -> Result<(Model, Vec<Input>), Diagnostics> {
-    let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    let (model, sources) = load_sources(&text, &path.display().to_string(), base_dir, &stem, 1.0)?;
+    let (scenario, sources, stem) = read_resolved(path)?;
+    let model = validate::validate(scenario, &sources, &stem, 1.0)?;
     let mut inputs: Vec<Input> = Vec::new();
     for (path, text) in sources.names.into_iter().zip(sources.texts) {
         if !inputs.iter().any(|i| i.path == path) {
@@ -92,25 +84,8 @@ fn load_named(
     default_name: &str,
     load: f64,
 ) -> Result<Model, Diagnostics> {
-    load_sources(text, origin, base_dir, default_name, load).map(|(model, _)| model)
-}
-
-fn load_sources(
-    text: &str,
-    origin: &str,
-    base_dir: &Path,
-    default_name: &str,
-    load: f64,
-) -> Result<(Model, load::Sources), Diagnostics> {
-    let mut sources = load::Sources::default();
-    let file = sources.add(origin.to_owned(), text);
-    let mut scenario: raw::Scenario =
-        load::parse(text, file, origin).map_err(|d| Diagnostics(vec![d]))?;
-    let profile_problems = load::resolve_profiles(&mut scenario, &mut sources, base_dir);
-    if !profile_problems.is_empty() {
-        return Err(Diagnostics(profile_problems));
-    }
-    validate::validate(scenario, &sources, default_name, load).map(|m| (m, sources))
+    let (scenario, sources) = parse_resolved(text, origin, base_dir)?;
+    validate::validate(scenario, &sources, default_name, load)
 }
 
 /// Reads a scenario for `peakplan size`: the model as written and its `sizing:` block
@@ -132,23 +107,34 @@ pub fn load_with(path: &Path, overrides: &[(Knob, KnobValue)]) -> Result<Model, 
     validate::validate(scenario, &sources, &stem, 1.0)
 }
 
-/// A scenario file parsed, its profiles resolved; with its sources and file stem.
+/// A scenario file parsed, its profiles resolved; with its sources and file stem (the
+/// default name).
 fn read_resolved(path: &Path) -> Result<(raw::Scenario, load::Sources, String), Diagnostics> {
     let text = load::read(path, "scenario").map_err(|d| Diagnostics(vec![d]))?;
     let stem = path
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let origin = path.display().to_string();
+    let (scenario, sources) = parse_resolved(&text, &path.display().to_string(), base_dir)?;
+    Ok((scenario, sources, stem))
+}
+
+/// `text` parsed (named `origin` in messages), its `profile:` references resolved against
+/// `base_dir`; with every file read.
+fn parse_resolved(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+) -> Result<(raw::Scenario, load::Sources), Diagnostics> {
     let mut sources = load::Sources::default();
-    let file = sources.add(origin.clone(), &text);
+    let file = sources.add(origin.to_owned(), text);
     let mut scenario: raw::Scenario =
-        load::parse(&text, file, &origin).map_err(|d| Diagnostics(vec![d]))?;
+        load::parse(text, file, origin).map_err(|d| Diagnostics(vec![d]))?;
     let problems = load::resolve_profiles(&mut scenario, &mut sources, base_dir);
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    Ok((scenario, sources, stem))
+    Ok((scenario, sources))
 }
 
 /// The JSON Schema (2020-12) of the scenario format, for editors.

@@ -15,16 +15,6 @@ pub struct Pending {
     target: Option<f64>,
 }
 
-/// The class metrics, in the order the rows list them.
-const CLASS_METRICS: [GateMetric; 6] = [
-    GateMetric::Throughput,
-    GateMetric::ErrorRatio,
-    GateMetric::LatencyMean,
-    GateMetric::LatencyP50,
-    GateMetric::LatencyP95,
-    GateMetric::LatencyP99,
-];
-
 fn class_value(metric: GateMetric, c: &ReplicationClass) -> Option<f64> {
     match metric {
         GateMetric::Throughput => Some(c.throughput_per_s),
@@ -95,7 +85,11 @@ pub fn build(
     tol: &Tolerances,
 ) -> (Vec<Pending>, Vec<String>) {
     let mut out = Vec::new();
-    for metric in CLASS_METRICS {
+    // The class metrics, in `GateMetric::ALL`'s order; objectives follow.
+    for metric in GateMetric::ALL
+        .into_iter()
+        .filter(|m| *m != GateMetric::Slo)
+    {
         for class in &b.classes {
             let mut row = blank(metric, tol, &class.name);
             row.class = Some(class.name.clone());
